@@ -1,0 +1,166 @@
+"""The hobopy Todo API: routes only; rules live in chalicelib.todos, storage in chalicelib.storage."""
+import functools
+import logging
+import os
+
+from chalice import Chalice, Response
+
+from chalicelib import storage, todos
+
+app = Chalice(app_name="hobopy")
+app.log.setLevel(logging.INFO)
+
+JSON_ONLY = ["application/json"]
+# Reads carry no body, so any Content-Type they may send is fine.
+ANY_TYPE = ["*/*"]
+EXPOSED_HEADERS = "ETag, Link, Location, Retry-After"
+ALLOWED_METHODS = {"/todos": "GET, POST, OPTIONS", "/todos/{todo_id}": "GET, PUT, PATCH, DELETE, OPTIONS"}
+
+_ERRORS = {
+    todos.ValidationError: (400, "BadRequestError"),
+    todos.NotFound: (404, "NotFoundError"),
+    todos.PreconditionFailed: (412, "PreconditionFailed"),
+    todos.PayloadTooLarge: (413, "RequestEntityTooLargeError"),
+    todos.Unavailable: (503, "ServiceUnavailable"),
+}
+
+
+def error_response(status, code, message, headers=None):
+    """An error in the contract's shape: ``{"Code": ..., "Message": "<Code>: <message>"}``."""
+    return Response(body={"Code": code, "Message": f"{code}: {message}"}, status_code=status, headers=headers or {})
+
+
+def translating_errors(view):
+    """Answer domain errors with their status; any other exception is a bug, answered without detail."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except todos.TodoError as exc:
+            status, code = _ERRORS[type(exc)]
+            headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, todos.Unavailable) else None
+            return error_response(status, code, str(exc), headers)
+        except Exception:
+            app.log.exception("unexpected error in %s", view.__name__)
+            return error_response(500, "InternalServerError", "an internal server error occurred.")
+
+    return wrapper
+
+
+def _repository():
+    return storage.repository_from_environment()
+
+
+def _request_path():
+    # The path as the client sent it, stage prefix (e.g. /api) included.
+    request = app.current_request
+    return (request.context or {}).get("path") or request.path
+
+
+def _todo_response(todo, status=200, headers=None):
+    return Response(
+        body=todo, status_code=status, headers={"ETag": todos.etag(todo), **(headers or {})}
+    )
+
+
+def _if_match():
+    return todos.parse_if_match(app.current_request.headers.get("if-match"))
+
+
+def _json_body():
+    return todos.parse_body(app.current_request.raw_body)
+
+
+@app.route("/todos", methods=["GET"], content_types=ANY_TYPE)
+@translating_errors
+def list_todos():
+    """GET /todos: all todos, or one page of them (completed=, limit=, cursor=)."""
+    params = app.current_request.query_params or {}
+    completed, limit, cursor = todos.parse_list_query(params)
+    items, next_cursor = _repository().list(completed=completed, limit=limit, cursor=cursor)
+    headers = {}
+    if next_cursor is not None:
+        query = {k: v for k, v in (("completed", params.get("completed")), ("limit", params.get("limit"))) if v}
+        query["cursor"] = next_cursor
+        link = _request_path() + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+        headers["Link"] = f'<{link}>; rel="next"'
+    return Response(body=items, status_code=200, headers=headers)
+
+
+@app.route("/todos", methods=["POST"], content_types=JSON_ONLY)
+@translating_errors
+def create_todo():
+    """POST /todos: create a todo from title, memo, priority (and completed)."""
+    todo = _repository().create(todos.validate_new(_json_body()))
+    location = _request_path().rstrip("/") + "/" + todo["id"]
+    return _todo_response(todo, status=201, headers={"Location": location})
+
+
+@app.route("/todos/{todo_id}", methods=["GET"], content_types=ANY_TYPE)
+@translating_errors
+def get_todo(todo_id):
+    """GET /todos/{id}: one todo."""
+    return _todo_response(_repository().get(todo_id))
+
+
+@app.route("/todos/{todo_id}", methods=["PUT", "PATCH"], content_types=JSON_ONLY)
+@translating_errors
+def update_todo(todo_id):
+    """PUT /todos/{id}: partial update (PATCH is the same)."""
+    if_match = _if_match()
+    changes = todos.validate_changes(_json_body())
+    return _todo_response(_repository().update(todo_id, changes, if_match=if_match))
+
+
+@app.route("/todos/{todo_id}", methods=["DELETE"], content_types=ANY_TYPE)
+@translating_errors
+def delete_todo(todo_id):
+    """DELETE /todos/{id}: delete a todo and answer it as it was."""
+    return _todo_response(_repository().delete(todo_id, if_match=_if_match()))
+
+
+def _allowed_origins():
+    return {o.strip() for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()}
+
+
+def _preflight(resource):
+    origin = app.current_request.headers.get("origin")
+    if origin not in _allowed_origins():
+        return error_response(403, "ForbiddenError", f"origin {origin!r} is not allowed.")
+    return Response(
+        body="",
+        status_code=204,
+        headers={
+            "Access-Control-Allow-Methods": ALLOWED_METHODS[resource],
+            "Access-Control-Allow-Headers": "Content-Type, If-Match",
+            "Access-Control-Max-Age": "600",
+        },
+    )
+
+
+@app.route("/todos", methods=["OPTIONS"], content_types=ANY_TYPE)
+def preflight_todos():
+    """OPTIONS /todos: CORS preflight for allowed origins."""
+    return _preflight("/todos")
+
+
+@app.route("/todos/{todo_id}", methods=["OPTIONS"], content_types=ANY_TYPE)
+def preflight_todo(todo_id):
+    """OPTIONS /todos/{id}: CORS preflight for allowed origins."""
+    return _preflight("/todos/{todo_id}")
+
+
+@app.middleware("http")
+def common_headers(event, get_response):
+    """Security headers on every answer, and CORS headers for allowed origins."""
+    response = get_response(event)
+    headers = response.headers
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Cache-Control"] = "no-store"
+    origin = event.headers.get("origin")
+    if origin and origin in _allowed_origins():
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    headers["Vary"] = "Origin"
+    return response
