@@ -1,6 +1,17 @@
+"""The ``hobopy`` command: the local stack, the database commands and the deploy checks."""
 import click
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main():
-    """hobopy developer commands."""
+    """hobopy developer commands. Run `hobopy COMMAND --help` for one command's help."""
+
+
+def _register():
+    # Each command lives in its own module; importing here keeps `hobopy --help` whole.
+    from devtools import stack
+
+    main.add_command(stack.run)
+
+
+_register()
