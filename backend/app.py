@@ -121,7 +121,10 @@ def delete_todo(todo_id):
 
 
 def _allowed_origins():
-    return {o.strip() for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()}
+    # HOBOPY_CORS_ALLOW_ORIGINS is set by the local stack when the UI runs on
+    # another port than the dev stage names; deployed stages never set it.
+    value = os.environ.get("HOBOPY_CORS_ALLOW_ORIGINS") or os.environ.get("CORS_ALLOW_ORIGINS", "")
+    return {origin.strip() for origin in value.split(",") if origin.strip()}
 
 
 def _preflight(resource):
