@@ -1,5 +1,6 @@
 """The hobopy Todo API: routes only; rules live in chalicelib.todos, storage in chalicelib.storage."""
 import functools
+import json
 import logging
 import os
 
@@ -25,9 +26,18 @@ _ERRORS = {
 }
 
 
+def json_response(body, status=200, headers=None):
+    """A JSON answer with text as UTF-8 rather than \\u escapes, so it reads as it was written."""
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
 def error_response(status, code, message, headers=None):
     """An error in the contract's shape: ``{"Code": ..., "Message": "<Code>: <message>"}``."""
-    return Response(body={"Code": code, "Message": f"{code}: {message}"}, status_code=status, headers=headers or {})
+    return json_response({"Code": code, "Message": f"{code}: {message}"}, status, headers)
 
 
 def translating_errors(view):
@@ -59,9 +69,7 @@ def _request_path():
 
 
 def _todo_response(todo, status=200, headers=None):
-    return Response(
-        body=todo, status_code=status, headers={"ETag": todos.etag(todo), **(headers or {})}
-    )
+    return json_response(todo, status, {"ETag": todos.etag(todo), **(headers or {})})
 
 
 def _if_match():
@@ -85,7 +93,7 @@ def list_todos():
         query["cursor"] = next_cursor
         link = _request_path() + "?" + "&".join(f"{k}={v}" for k, v in query.items())
         headers["Link"] = f'<{link}>; rel="next"'
-    return Response(body=items, status_code=200, headers=headers)
+    return json_response(items, 200, headers)
 
 
 @app.route("/todos", methods=["POST"], content_types=JSON_ONLY)
