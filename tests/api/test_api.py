@@ -1,0 +1,311 @@
+"""Every row of the HTTP contract, through chalice.test.Client against a real dynalite table."""
+import json
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from chalice.test import Client
+
+from devtools import db, engine
+from tests.conftest import chalice_project
+
+JSON = {"Content-Type": "application/json"}
+NEW = {"title": "プロフィールページ作成", "memo": "分かりやすく", "priority": 3}
+
+
+def send(api, method, path, payload=None, headers=None, raw=None):
+    """One request; answers (status, parsed JSON body or None, headers)."""
+    data = raw if raw is not None else (json.dumps(payload) if payload is not None else None)
+    response = getattr(api, method.lower())(path, headers={**JSON, **(headers or {})}, body=data)
+    parsed = json.loads(response.body) if response.body else None
+    return response.status_code, parsed, response.headers
+
+
+def create(api, **fields):
+    status, todo, _ = send(api, "POST", "/todos", {**NEW, **fields})
+    assert status == 201, todo
+    return todo
+
+
+def all_todos(api):
+    status, items, _ = send(api, "GET", "/todos")
+    assert status == 200
+    return items
+
+
+def assert_error(status, body, expected_status, code, *words):
+    assert status == expected_status, body
+    assert set(body) == {"Code", "Message"}
+    assert body["Code"] == code
+    assert body["Message"].startswith(f"{code}: ")
+    for word in words:
+        assert word in body["Message"]
+
+
+@pytest.fixture
+def seeded_api(dynalite_table, api):
+    endpoint, table = dynalite_table
+    requests = db.read_json(db.SEED_PATH)["Todos"]
+    db.write_batches(db.client(endpoint), table, requests)
+    return api
+
+
+def test_empty_table_lists_as_empty_array(api):
+    status, items, headers = send(api, "GET", "/todos")
+    assert (status, items) == (200, [])
+    assert "Link" not in headers
+
+
+def test_seed_todos_are_served_as_stored_without_invented_fields(seeded_api):
+    items = sorted(all_todos(seeded_api), key=lambda t: t["id"])
+    assert [t["id"] for t in items] == ["L5", "L6", "L7"]
+    assert items[0] == {"id": "L5", "title": "プロフィールページ作成", "memo": "分かりやすく端的に、且つ、魅力的に",
+                        "priority": 3, "completed": False}
+
+
+def test_get_seed_todo_has_etag_of_version_zero(seeded_api):
+    status, todo, headers = send(seeded_api, "GET", "/todos/L7")
+    assert status == 200 and todo["title"] == "リスト(Li)カスタマイズ"
+    assert headers["ETag"] == '"0"'
+
+
+def test_create_answers_201_with_location_etag_and_server_fields(api):
+    status, todo, headers = send(api, "POST", "/todos", {**NEW, "completed": True})
+    assert status == 201
+    assert headers["Location"] == f"/todos/{todo['id']}"
+    assert headers["ETag"] == '"1"'
+    assert todo["completed"] is True and todo["version"] == 1
+    assert todo["createdAt"] == todo["updatedAt"]
+    assert send(api, "GET", headers["Location"])[1] == todo
+
+
+def test_create_defaults_completed_to_false(api):
+    assert create(api)["completed"] is False
+
+
+def test_unknown_and_read_only_fields_are_ignored_and_not_stored(api):
+    todo = create(api, id="chosen", version=99, createdAt="1999", colour="red")
+    assert todo["id"] != "chosen" and todo["version"] == 1 and "colour" not in todo
+    assert todo["createdAt"] != "1999"
+    assert "colour" not in send(api, "GET", f"/todos/{todo['id']}")[1]
+
+
+def test_missing_field_error_has_the_walkthrough_shape(api):
+    status, body, _ = send(api, "POST", "/todos", {"title": "x", "memo": ""})
+    assert status == 400
+    assert body == {"Code": "BadRequestError", "Message": "BadRequestError: priority is required."}
+
+
+BAD_BODIES = [
+    ('{"title": "x", "memo": "", ', "not valid JSON"),
+    ("[1, 2]", "JSON object"),
+    ('"just text"', "JSON object"),
+    ("", "JSON object is required"),
+    (json.dumps({**NEW, "title": ""}), "title"),
+    (json.dumps({**NEW, "title": "   "}), "title"),
+    (json.dumps({**NEW, "title": "t" * 201}), "title"),
+    (json.dumps({**NEW, "memo": None}), "memo"),
+    (json.dumps({**NEW, "memo": "m" * 2001}), "memo"),
+    (json.dumps({**NEW, "priority": 0}), "priority"),
+    (json.dumps({**NEW, "priority": 6}), "priority"),
+    (json.dumps({**NEW, "priority": True}), "priority"),
+    (json.dumps({**NEW, "priority": "3"}), "priority"),
+    (json.dumps({**NEW, "priority": 2.5}), "priority"),
+    (json.dumps({**NEW, "priority": 3.0}), "priority"),
+    (json.dumps({**NEW, "completed": "false"}), "completed"),
+    ('{"title": "\\ud83d", "memo": "", "priority": 1}', "surrogate"),
+    ('{"title": "a", "memo": "\\udc00", "priority": 1}', "surrogate"),
+    ("[" * 5000 + "]" * 5000, "nested"),
+]
+
+
+@pytest.mark.parametrize("raw, words", BAD_BODIES)
+def test_bad_create_bodies_get_400_and_create_nothing(api, raw, words):
+    status, body, _ = send(api, "POST", "/todos", raw=raw)
+    assert_error(status, body, 400, "BadRequestError", words)
+    assert all_todos(api) == []
+
+
+@pytest.mark.parametrize("raw, words", BAD_BODIES[:3] + BAD_BODIES[4:])
+def test_bad_update_bodies_get_400_and_change_nothing(api, raw, words):
+    todo = create(api)
+    status, body, _ = send(api, "PUT", f"/todos/{todo['id']}", raw=raw)
+    assert_error(status, body, 400, "BadRequestError", words)
+    assert all_todos(api) == [todo]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+def test_body_that_is_not_json_gets_415_and_creates_nothing(api, content_type):
+    status, body, _ = send(api, "POST", "/todos", NEW, headers={"Content-Type": content_type})
+    assert status == 415 and body["Code"] == "UnsupportedMediaType"
+    assert all_todos(api) == []
+
+
+def test_json_with_charset_is_accepted(api):
+    status, _, _ = send(api, "POST", "/todos", NEW, headers={"Content-Type": "application/json; charset=utf-8"})
+    assert status == 201
+
+
+def test_body_over_64_kib_gets_413_and_creates_nothing(api):
+    status, body, _ = send(api, "POST", "/todos", {**NEW, "padding": "x" * 70000})
+    assert status == 413 and set(body) == {"Code", "Message"}
+    assert all_todos(api) == []
+
+
+def test_update_is_partial_and_answers_the_whole_todo(api):
+    todo = create(api)
+    status, updated, headers = send(api, "PUT", f"/todos/{todo['id']}", {"completed": True, "id": "other"})
+    assert status == 200
+    assert updated == {**todo, "completed": True, "version": 2, "updatedAt": updated["updatedAt"]}
+    assert updated["updatedAt"] >= todo["updatedAt"]
+    assert headers["ETag"] == '"2"'
+
+
+def test_patch_is_the_same_as_put(api):
+    todo = create(api)
+    status, updated, _ = send(api, "PATCH", f"/todos/{todo['id']}", {"memo": "patched"})
+    assert status == 200 and updated["memo"] == "patched" and updated["title"] == todo["title"]
+
+
+def test_update_with_nothing_updatable_is_400(api):
+    todo = create(api)
+    status, body, _ = send(api, "PUT", f"/todos/{todo['id']}", {"id": "x", "version": 5})
+    assert_error(status, body, 400, "BadRequestError", "nothing to update")
+    assert all_todos(api) == [todo]
+
+
+def test_update_of_seed_todo_adds_version_and_updated_at_but_not_created_at(seeded_api):
+    status, updated, _ = send(seeded_api, "PUT", "/todos/L6", {"priority": 5})
+    assert status == 200 and updated["version"] == 1 and "updatedAt" in updated
+    assert "createdAt" not in updated
+
+
+def test_update_of_missing_todo_is_404_and_writes_nothing(api):
+    status, body, _ = send(api, "PUT", "/todos/ghost", {"title": "boo"})
+    assert_error(status, body, 404, "NotFoundError", "ghost")
+    assert all_todos(api) == []
+
+
+def test_delete_answers_the_todo_as_it_was_then_404s(api):
+    todo = create(api)
+    assert send(api, "DELETE", f"/todos/{todo['id']}")[:2] == (200, todo)
+    assert_error(*send(api, "GET", f"/todos/{todo['id']}")[:2], 404, "NotFoundError")
+    assert_error(*send(api, "DELETE", f"/todos/{todo['id']}")[:2], 404, "NotFoundError")
+    assert all_todos(api) == []
+
+
+def test_get_of_missing_todo_is_404(api):
+    assert_error(*send(api, "GET", "/todos/nope")[:2], 404, "NotFoundError")
+
+
+def test_id_too_long_for_dynamodb_is_404_not_500(api):
+    long_id = "x" * 3000
+    for method in ("GET", "DELETE"):
+        assert_error(*send(api, method, f"/todos/{long_id}")[:2], 404, "NotFoundError")
+    assert_error(*send(api, "PUT", f"/todos/{long_id}", {"title": "x"})[:2], 404, "NotFoundError")
+
+
+def test_unicode_round_trips_exactly(api):
+    text = "𩸽と🍣\n<img src=x onerror=alert(1)> & \"quotes\" \\ \u3000é\u0301 \U0001F468\u200D\U0001F469"
+    todo = create(api, title=text, memo=text)
+    fetched = send(api, "GET", f"/todos/{todo['id']}")[1]
+    assert fetched["title"] == text and fetched["memo"] == text
+
+
+def test_numbers_are_written_as_json_integers(api):
+    todo = create(api, priority=4)
+    response = api.get(f"/todos/{todo['id']}")
+    assert b'"priority":4' in response.body and b'"version":1' in response.body
+
+
+def test_completed_filter(api):
+    done = create(api, completed=True)
+    open_ = create(api)
+    assert [t["id"] for t in send(api, "GET", "/todos?completed=true")[1]] == [done["id"]]
+    assert [t["id"] for t in send(api, "GET", "/todos?completed=false")[1]] == [open_["id"]]
+
+
+@pytest.mark.parametrize("query", ["completed=yes", "limit=0", "limit=1001", "limit=abc", "limit=",
+                                   "cursor=%25%25%25", "cursor=eyJhZnRlciI6MX0"])
+def test_bad_query_parameters_are_400(api, query):
+    assert_error(*send(api, "GET", f"/todos?{query}")[:2], 400, "BadRequestError")
+
+
+def test_pagination_follows_link_headers_to_every_todo(api):
+    created = {create(api, title=f"t{n}", completed=n % 2 == 0)["id"] for n in range(7)}
+    seen, path, pages = [], "/todos?limit=2", 0
+    while path:
+        status, items, headers = send(api, "GET", path)
+        assert status == 200 and len(items) <= 2
+        seen += [t["id"] for t in items]
+        pages += 1
+        link = headers.get("Link")
+        if link:
+            assert link.endswith('>; rel="next"') and link.startswith("</todos?")
+            path = link[1:link.index(">")]
+            assert parse_qs(urlsplit(path).query)["limit"] == ["2"]
+        else:
+            path = None
+    assert pages == 4 and sorted(seen) == sorted(created)
+
+
+def test_link_keeps_the_completed_filter(api):
+    for n in range(5):
+        create(api, title=f"t{n}", completed=True)
+    create(api, completed=False)
+    _, items, headers = send(api, "GET", "/todos?completed=true&limit=3")
+    query = parse_qs(urlsplit(headers["Link"][1:headers["Link"].index(">")]).query)
+    assert query["completed"] == ["true"] and query["limit"] == ["3"]
+    _, rest, headers = send(api, "GET", "/todos?" + urlsplit(headers["Link"][1:headers["Link"].index(">")]).query)
+    assert "Link" not in headers
+    assert len(items) + len(rest) == 5 and all(t["completed"] for t in items + rest)
+
+
+def test_stale_if_match_is_412_and_changes_nothing(api):
+    todo = create(api)
+    assert send(api, "PUT", f"/todos/{todo['id']}", {"priority": 1}, headers={"If-Match": '"1"'})[0] == 200
+    status, body, _ = send(api, "PUT", f"/todos/{todo['id']}", {"title": "late"}, headers={"If-Match": '"1"'})
+    assert_error(status, body, 412, "PreconditionFailed")
+    assert_error(*send(api, "DELETE", f"/todos/{todo['id']}", headers={"If-Match": '"1"'})[:2],
+                 412, "PreconditionFailed")
+    assert send(api, "GET", f"/todos/{todo['id']}")[1]["title"] == todo["title"]
+
+
+def test_every_answer_carries_nosniff_and_no_store(api):
+    todo = create(api)
+    for method, path, payload in [("GET", "/todos", None), ("GET", f"/todos/{todo['id']}", None),
+                                  ("GET", "/todos/missing", None), ("POST", "/todos", {"title": ""})]:
+        headers = send(api, method, path, payload)[2]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Cache-Control"] == "no-store"
+
+
+def test_cors_headers_only_for_allowed_origins(api):
+    allowed = send(api, "GET", "/todos", headers={"Origin": "http://127.0.0.1:8002"})[2]
+    assert allowed["Access-Control-Allow-Origin"] == "http://127.0.0.1:8002"
+    assert "ETag" in allowed["Access-Control-Expose-Headers"]
+    other = send(api, "GET", "/todos", headers={"Origin": "https://evil.example"})[2]
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_unreachable_database_is_503_within_five_seconds(tmp_path):
+    from app import app
+
+    closed = f"http://127.0.0.1:{engine.free_port()}"
+    with Client(app, stage_name="test", project_dir=chalice_project(tmp_path, closed, "Todos")) as client:
+        for method, path, payload in [("GET", "/todos", None), ("GET", "/todos/x", None),
+                                      ("POST", "/todos", NEW), ("PUT", "/todos/x", {"title": "y"}),
+                                      ("DELETE", "/todos/x", None)]:
+            started = time.monotonic()
+            status, body, headers = send(client.http, method, path, payload)
+            assert time.monotonic() - started < 5
+            assert_error(status, body, 503, "ServiceUnavailable")
+            assert headers["Retry-After"].isdigit()
+
+
+def test_missing_table_is_503_not_500(dynalite_endpoint, tmp_path):
+    from app import app
+
+    project = chalice_project(tmp_path, dynalite_endpoint, "NoSuchTable")
+    with Client(app, stage_name="test", project_dir=project) as client:
+        assert_error(*send(client.http, "GET", "/todos")[:2], 503, "ServiceUnavailable")

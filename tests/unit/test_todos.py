@@ -1,0 +1,186 @@
+"""The domain rules in chalicelib.todos, without AWS."""
+import json
+
+import pytest
+
+from chalicelib import todos
+
+VALID = {"title": "牛乳を買う", "memo": "", "priority": 1}
+
+
+def body(value):
+    return json.dumps(value).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"", "a JSON object is required"),
+        (b"   ", "a JSON object is required"),
+        (b"{", "not valid JSON"),
+        (b"{'title': 'x'}", "not valid JSON"),
+        (b'{"priority": NaN}', "not valid JSON"),
+        (b'{"priority": Infinity}', "not valid JSON"),
+        (b"[]", "must be a JSON object"),
+        (b'"text"', "must be a JSON object"),
+        (b"null", "must be a JSON object"),
+        (b"3", "must be a JSON object"),
+        (b'{"title": "\xff"}', "not valid UTF-8"),
+        (b'{"title": "\\ud800"}', "lone surrogate"),
+        (b'{"memo": "ok\\udfff"}', "lone surrogate"),
+        (b'{"\\ud800": 1}', "lone surrogate"),
+        (b"[" * 100 + b"]" * 100, "nested deeper"),
+        (b'{"x":' * 40 + b"1" + b"}" * 40, "nested deeper"),
+    ],
+)
+def test_bad_bodies_are_rejected_with_a_reason(raw, message):
+    with pytest.raises(todos.ValidationError, match=message):
+        todos.parse_body(raw)
+
+
+def test_body_over_64_kib_is_too_large_before_parsing():
+    raw = b'{"title": "' + b"a" * todos.BODY_MAX_BYTES + b'"}'
+    with pytest.raises(todos.PayloadTooLarge):
+        todos.parse_body(raw)
+
+
+def test_body_of_exactly_64_kib_is_parsed():
+    padding = todos.BODY_MAX_BYTES - len(b'{"title": "", "pad": ""}')
+    raw = b'{"title": "", "pad": "' + b"a" * padding + b'"}'
+    assert len(raw) == todos.BODY_MAX_BYTES
+    assert todos.parse_body(raw)["title"] == ""
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    assert todos.parse_body(body({"title": "[[[[" * 50, "memo": "{{{{" * 50}))["title"].startswith("[[[[")
+
+
+def test_surrogate_pairs_and_emoji_survive_parsing():
+    parsed = todos.parse_body(body({"title": "𩸽 🍣 \u00e9\n<script>"}))
+    assert parsed["title"] == "𩸽 🍣 é\n<script>"
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"memo": "", "priority": 1}, "title is required"),
+        ({"title": "x", "priority": 1}, "memo is required"),
+        ({"title": "x", "memo": ""}, "priority is required"),
+        ({**VALID, "title": None}, "title must be a string"),
+        ({**VALID, "title": 5}, "title must be a string"),
+        ({**VALID, "title": ""}, "non-whitespace"),
+        ({**VALID, "title": " \t\n\u3000"}, "non-whitespace"),
+        ({**VALID, "title": "x" * 201}, "at most 200"),
+        ({**VALID, "memo": None}, "memo must be a string"),
+        ({**VALID, "memo": ["a"]}, "memo must be a string"),
+        ({**VALID, "memo": "m" * 2001}, "at most 2000"),
+        ({**VALID, "priority": True}, "priority must be an integer"),
+        ({**VALID, "priority": "3"}, "priority must be an integer"),
+        ({**VALID, "priority": 3.0}, "priority must be an integer"),
+        ({**VALID, "priority": 2.5}, "priority must be an integer"),
+        ({**VALID, "priority": 0}, "from 1 to 5"),
+        ({**VALID, "priority": 6}, "from 1 to 5"),
+        ({**VALID, "priority": None}, "priority must be an integer"),
+        ({**VALID, "completed": "true"}, "completed must be true or false"),
+        ({**VALID, "completed": 1}, "completed must be true or false"),
+        ({**VALID, "completed": None}, "completed must be true or false"),
+    ],
+)
+def test_new_todo_rules_name_the_field_and_the_rule(bad, message):
+    with pytest.raises(todos.ValidationError, match=message):
+        todos.validate_new(bad)
+
+
+def test_new_todo_defaults_completed_and_drops_unknown_and_read_only_fields():
+    fields = todos.validate_new({**VALID, "id": "mine", "version": 9, "createdAt": "x", "colour": "red"})
+    assert fields == {**VALID, "completed": False}
+
+
+def test_limits_are_inclusive():
+    fields = todos.validate_new({"title": "𩸽" * 200, "memo": "m" * 2000, "priority": 5, "completed": True})
+    assert len(fields["title"]) == 200
+
+
+def test_changes_need_at_least_one_writable_field():
+    with pytest.raises(todos.ValidationError, match="nothing to update"):
+        todos.validate_changes({"id": "x", "version": 3, "unknown": 1})
+
+
+def test_changes_are_checked_field_by_field():
+    assert todos.validate_changes({"completed": True, "other": 1}) == {"completed": True}
+    with pytest.raises(todos.ValidationError, match="priority"):
+        todos.validate_changes({"priority": 9})
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        (None, (None, None, None)),
+        ({}, (None, None, None)),
+        ({"completed": "true"}, (True, None, None)),
+        ({"completed": "false", "limit": "1000"}, (False, 1000, None)),
+        ({"limit": "1", "cursor": "abc"}, (None, 1, "abc")),
+    ],
+)
+def test_list_query_is_parsed(params, expected):
+    assert todos.parse_list_query(params) == expected
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"completed": "yes"}, "completed must be true or false"),
+        ({"completed": "True"}, "completed must be true or false"),
+        ({"limit": "0"}, "limit must be an integer from 1 to 1000"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "-1"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "99999999999999999999"}, "limit"),
+        ({"cursor": ""}, "cursor"),
+    ],
+)
+def test_bad_list_queries_are_rejected(params, message):
+    with pytest.raises(todos.ValidationError, match=message):
+        todos.parse_list_query(params)
+
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (None, None),
+        ("*", "*"),
+        ('"3"', frozenset({3})),
+        ('"1", "2"', frozenset({1, 2})),
+        ('W/"3"', frozenset()),
+        ("3", frozenset()),
+        ('"abc"', frozenset()),
+    ],
+)
+def test_if_match_uses_strong_comparison(header, expected):
+    assert todos.parse_if_match(header) == expected
+
+
+def test_etag_of_an_item_without_version_is_zero():
+    assert todos.etag({"id": "L5"}) == '"0"'
+    assert todos.etag({"id": "x", "version": 7}) == '"7"'
+
+
+@pytest.mark.parametrize("todo_id, storable", [("L5", True), ("", False), ("a" * 2048, True),
+                                               ("a" * 2049, False), ("\ud800", False), (None, False)])
+def test_storable_ids(todo_id, storable):
+    assert todos.is_storable_id(todo_id) is storable
+
+
+def test_new_ids_are_32_lowercase_hex_and_unique():
+    ids = {todos.new_id() for _ in range(100)}
+    assert len(ids) == 100
+    assert all(len(i) == 32 and i == i.lower() and int(i, 16) >= 0 for i in ids)
+
+
+def test_timestamps_are_rfc3339_utc():
+    from datetime import datetime
+
+    stamp = todos.now()
+    assert stamp.endswith("Z")
+    assert datetime.fromisoformat(stamp.replace("Z", "+00:00")).utcoffset().total_seconds() == 0
