@@ -29,6 +29,7 @@ UNAVAILABLE_CODES = {"ResourceNotFoundException", "ResourceInUseException"}
 
 _clients = {}
 _clients_lock = threading.Lock()
+_repositories = {}
 
 
 def dynamodb_client(endpoint=None):
@@ -72,7 +73,10 @@ def repository_from_environment():
     """
     endpoint = os.environ.get("HOBOPY_DB_ENDPOINT") or os.environ.get("DB_ENDPOINT") or None
     table = os.environ.get("DB_TABLE_NAME") or "Todos"
-    return DynamoTodoRepository(dynamodb_client(endpoint), table)
+    repository = _repositories.get((endpoint, table))
+    if repository is None:
+        repository = _repositories[(endpoint, table)] = DynamoTodoRepository(dynamodb_client(endpoint), table)
+    return repository
 
 
 def encode_cursor(last_id):

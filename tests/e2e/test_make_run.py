@@ -1,0 +1,125 @@
+"""`make run` the way a user runs it: start, use the API over HTTP, Ctrl-C, start again."""
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from devtools import engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+class MakeRun:
+    """`make run` in its own process group, as a terminal would run it, with its output collected."""
+
+    def __init__(self, env):
+        self.output = []
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.output.append(line)
+
+    def text(self):
+        return "".join(self.output)
+
+    def wait_for(self, needle, timeout=240):
+        deadline = time.monotonic() + timeout
+        while needle not in self.text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"`make run` never printed {needle!r}:\n{self.text()}")
+            time.sleep(0.2)
+
+    def ctrl_c(self, timeout=30):
+        """What Ctrl-C does in a terminal: SIGINT to the whole foreground process group."""
+        if self.process.poll() is not None:
+            return  # it already ended; the caller's assertions say why
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            raise AssertionError(f"`make run` did not stop on Ctrl-C:\n{self.text()}")
+        self._reader.join(5)
+
+
+@pytest.fixture
+def stack_env(tmp_path):
+    ports = {name: engine.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_UI_PORT")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
+    env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"))
+    return env, ports
+
+
+def wait_until_closed(ports, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(engine.port_is_open("127.0.0.1", p) for p in ports):
+            return
+        time.sleep(0.2)
+    still = [p for p in ports if engine.port_is_open("127.0.0.1", p)]
+    raise AssertionError(f"ports still listening after Ctrl-C: {still}")
+
+
+def test_make_run_serves_the_walkthrough_and_keeps_data_across_restarts(stack_env):
+    env, ports = stack_env
+    api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
+    http = requests.Session()
+
+    run = MakeRun(env)
+    try:
+        run.wait_for("Press Ctrl-C to stop everything.")
+        assert f"{api}/todos" in run.text() and "dynalite" in run.text()
+
+        listed = http.get(f"{api}/todos", timeout=10)
+        assert listed.status_code == 200
+        assert sorted(t["id"] for t in listed.json()) == ["L5", "L6", "L7"]
+
+        l5 = http.get(f"{api}/todos/L5", timeout=10).json()
+        assert l5["title"] == "プロフィールページ作成" and l5["priority"] == 3
+
+        created = http.post(f"{api}/todos", json={"title": "𩸽を買う", "memo": "魚屋さんで", "priority": 2},
+                            timeout=10)
+        assert created.status_code == 201
+        new_id = created.json()["id"]
+        assert created.headers["Location"] == f"/todos/{new_id}"
+
+        missing = http.post(f"{api}/todos", json={"title": "メモなし", "priority": 1}, timeout=10)
+        assert missing.status_code == 400
+        assert missing.json() == {"Code": "BadRequestError", "Message": "BadRequestError: memo is required."}
+
+        updated = http.put(f"{api}/todos/{new_id}", json={"completed": True}, timeout=10)
+        assert updated.status_code == 200 and updated.json()["completed"] is True
+
+        assert http.delete(f"{api}/todos/L6", timeout=10).status_code == 200
+        assert http.get(f"{api}/todos/L6", timeout=10).status_code == 404
+        assert http.put(f"{api}/todos/L6", json={"title": "x"}, timeout=10).status_code == 404
+        assert http.delete(f"{api}/todos/L6", timeout=10).status_code == 404
+    finally:
+        run.ctrl_c()
+    wait_until_closed(ports.values())
+    assert "Stopped" in run.text()
+
+    again = MakeRun(env)
+    try:
+        again.wait_for("Press Ctrl-C to stop everything.")
+        assert "created and seeded now" not in again.text()
+        ids = sorted(t["id"] for t in http.get(f"{api}/todos", timeout=10).json())
+        assert ids == sorted(["L5", "L7", new_id])
+        kept = http.get(f"{api}/todos/{new_id}", timeout=10).json()
+        assert kept["title"] == "𩸽を買う" and kept["completed"] is True
+    finally:
+        again.ctrl_c()
+    wait_until_closed(ports.values())
