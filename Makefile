@@ -7,12 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bench install clean help
+.PHONY: run test bench install clean help package deploy destroy
 
 help:
 	@echo "make run     start the local engine (:8001), the API (:8000) and the UI (:8002)"
 	@echo "make test    run the whole test suite"
 	@echo "make bench   measure the handler against bare boto3"
+	@echo "make package write dist/STAGE/sam.json and deployment.zip, offline (STAGE=prod)"
+	@echo "make deploy  package, upload and deploy the stack (needs AWS credentials and BUCKET=...)"
+	@echo "make destroy delete the stack (the table is kept)"
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -41,3 +44,26 @@ bench: install
 
 clean:
 	rm -rf $(VENV) node_modules dist frontend/build .pytest_cache
+
+# Deployment: one CloudFormation stack per stage. `make package` needs no AWS account.
+STAGE ?= prod
+DIST ?= dist/$(STAGE)
+STACK ?= hobopy-$(STAGE)
+AWS := $(BIN)/aws
+STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --output text --query
+
+package: install
+	$(BIN)/hobopy package --stage $(STAGE) --out $(DIST)
+
+deploy: package
+	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket of yours in the stack's region>"; exit 2; }
+	$(AWS) cloudformation package --template-file $(DIST)/sam.json --s3-bucket $(BUCKET) --s3-prefix $(STACK) \
+		--use-json --output-template-file $(DIST)/packaged.json
+	$(AWS) cloudformation deploy --template-file $(DIST)/packaged.json --stack-name $(STACK) \
+		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
+	@echo "API: $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='EndpointURL'].OutputValue")todos"
+
+destroy: install
+	@echo "Keeping table $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='TodosTableName'].OutputValue") (see README: Deploy to AWS)"
+	$(AWS) cloudformation delete-stack --stack-name $(STACK)
+	$(AWS) cloudformation wait stack-delete-complete --stack-name $(STACK)

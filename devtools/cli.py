@@ -12,6 +12,10 @@ def _register():
     from devtools import stack
 
     main.add_command(stack.run)
+    from devtools import package, preflight
+
+    main.add_command(preflight.preflight)
+    main.add_command(package.package_command)
 
 
 _register()

@@ -1,0 +1,201 @@
+"""deployment.zip on its own: small, runtime code only, and working with nothing but boto3 beside it."""
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from tests.conftest import create_fresh_table
+
+RUNNER = Path(__file__).with_name("lambda_runner.py")
+# What the Lambda Python runtime provides; the package must not carry it.
+RUNTIME_DISTRIBUTIONS = ("boto3",)
+NOT_PACKAGED = ("boto3/", "botocore/", "s3transfer/", "chalice/cli/", "chalice/deploy/", "pytest", "_pytest/",
+                "moto/", "click/", "devtools/", "tests/")
+
+
+@pytest.fixture(scope="module")
+def archive(packaged):
+    return packaged[2]
+
+
+@pytest.fixture(scope="module")
+def zip_names(archive):
+    with zipfile.ZipFile(archive) as package:
+        return package.namelist()
+
+
+def test_deployment_zip_is_under_one_mebibyte(archive):
+    assert archive.stat().st_size < 1024 * 1024
+
+
+def test_deployment_zip_holds_the_app_and_the_chalice_runtime(zip_names):
+    assert {"app.py", "chalice/app.py", "chalice/__init__.py", "chalicelib/storage.py",
+            "chalicelib/todos.py"} <= set(zip_names)
+
+
+def test_deployment_zip_carries_no_sdk_dev_tools_or_caches(zip_names):
+    unwanted = [n for n in zip_names if n.startswith(NOT_PACKAGED) or "__pycache__" in n or n.endswith(".pyc")]
+    assert unwanted == []
+
+
+def _copy_distributions(names, target):
+    """Copy installed distributions and what they require into ``target``, like a runtime's site-packages."""
+    seen, pending = set(), list(names)
+    while pending:
+        dist = metadata.distribution(pending.pop())
+        name = dist.metadata["Name"].lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        for file in dist.files or ():
+            source = Path(dist.locate_file(file))
+            if ".." in file.parts or "__pycache__" in file.parts or not source.is_file():
+                continue
+            (target / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target / file)
+        for requirement in map(Requirement, dist.requires or ()):
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def unpacked(archive, tmp_path_factory):
+    """(app folder, boto folder): the zip unpacked alone, and boto3 with its dependencies alone."""
+    app_dir = tmp_path_factory.mktemp("task")
+    with zipfile.ZipFile(archive) as package:
+        package.extractall(app_dir)
+    boto_dir = tmp_path_factory.mktemp("runtime")
+    copied = _copy_distributions(RUNTIME_DISTRIBUTIONS, boto_dir)
+    assert "botocore" in copied and "chalice" not in copied
+    return app_dir, boto_dir
+
+
+class Handler:
+    """A bare interpreter that runs the unpacked handler on API Gateway proxy events."""
+
+    def __init__(self, app_dir, boto_dir, endpoint, table):
+        env = {
+            "DB_ENDPOINT": endpoint,
+            "DB_TABLE_NAME": table,
+            "CORS_ALLOW_ORIGINS": "",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            # Lambda always hands the function its role's credentials.
+            "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "example",
+            "AWS_SESSION_TOKEN": "example",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(RUNNER), str(app_dir), str(boto_dir)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, encoding="utf-8",
+        )
+        self.started = json.loads(self.process.stdout.readline() or "null")
+
+    def __call__(self, method, path, payload=None, headers=None):
+        """(status, parsed body, headers) of one request."""
+        parts = path.strip("/").split("/")
+        resource = "/todos" if len(parts) == 1 else "/todos/{todo_id}"
+        headers = {"content-type": "application/json", **(headers or {})}
+        event = {
+            "resource": resource,
+            "path": path,
+            "httpMethod": method,
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": None,
+            "multiValueQueryStringParameters": None,
+            "pathParameters": {"todo_id": parts[1]} if len(parts) > 1 else None,
+            "stageVariables": None,
+            "requestContext": {"resourcePath": resource, "httpMethod": method, "path": "/api" + path,
+                               "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
+            "body": json.dumps(payload) if payload is not None else None,
+            "isBase64Encoded": False,
+        }
+        self.process.stdin.write(json.dumps(event) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, "the handler process died"
+        response = json.loads(line)
+        body = json.loads(response["body"]) if response.get("body") else None
+        return response["statusCode"], body, response["headers"]
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def handler(unpacked, dynalite_endpoint):
+    table = create_fresh_table(dynalite_endpoint)
+    running = Handler(*unpacked, dynalite_endpoint, table)
+    yield running
+    running.close()
+
+
+def test_handler_runs_on_the_zip_and_the_runtime_boto3_alone(handler, unpacked):
+    app_dir, boto_dir = unpacked
+    origins = handler.started["origins"]
+    assert Path(origins["app"]).parent == app_dir
+    assert Path(origins["chalice"]).parent.parent == app_dir
+    assert Path(origins["boto3"]).parent.parent == boto_dir
+    assert not any("site-packages" in entry for entry in handler.started["path"])
+
+
+def test_handler_lists_todos_as_a_json_array(handler):
+    created = handler("POST", "/todos", {"title": "list me", "memo": "", "priority": 1})[1]
+    status, body, _ = handler("GET", "/todos")
+    assert status == 200
+    assert created in body
+
+
+def test_handler_creates_a_todo_with_location_and_etag(handler):
+    status, body, headers = handler("POST", "/todos", {"title": "𩸽 を買う", "memo": "二匹", "priority": 3})
+    assert status == 201
+    assert {k: body[k] for k in ("title", "memo", "priority", "completed", "version")} == {
+        "title": "𩸽 を買う", "memo": "二匹", "priority": 3, "completed": False, "version": 1}
+    assert len(body["id"]) == 32
+    assert headers["Location"] == f"/api/todos/{body['id']}"
+    assert headers["ETag"] == '"1"'
+
+
+def test_handler_gets_a_stored_todo(handler):
+    created = handler("POST", "/todos", {"title": "get me", "memo": "m", "priority": 2})[1]
+    status, body, _ = handler("GET", f"/todos/{created['id']}")
+    assert (status, body) == (200, created)
+
+
+def test_handler_answers_an_unknown_id_with_404_not_found_error(handler):
+    status, body, _ = handler("GET", "/todos/no-such-todo")
+    assert status == 404
+    assert body["Code"] == "NotFoundError"
+    assert body["Message"].startswith("NotFoundError: ")
+
+
+def test_handler_updates_a_todo_and_bumps_its_version(handler):
+    created = handler("POST", "/todos", {"title": "update me", "memo": "m", "priority": 2})[1]
+    status, body, _ = handler("PUT", f"/todos/{created['id']}", {"completed": True, "priority": 5})
+    assert status == 200
+    assert (body["completed"], body["priority"], body["version"], body["title"]) == (True, 5, 2, "update me")
+    assert handler("GET", f"/todos/{created['id']}")[1] == body
+
+
+def test_handler_deletes_a_todo_and_then_cannot_find_it(handler):
+    created = handler("POST", "/todos", {"title": "delete me", "memo": "m", "priority": 4})[1]
+    status, body, _ = handler("DELETE", f"/todos/{created['id']}")
+    assert (status, body) == (200, created)
+    assert handler("GET", f"/todos/{created['id']}")[0] == 404
+    assert handler("DELETE", f"/todos/{created['id']}")[0] == 404
+
+
+def test_handler_rejects_an_invalid_body_with_400(handler):
+    status, body, _ = handler("POST", "/todos", {"title": "no priority", "memo": ""})
+    assert status == 400
+    assert body["Code"] == "BadRequestError"
