@@ -15,7 +15,7 @@ class InMemoryTodoRepository:
 
     def _find(self, todo_id):
         if not todos.is_storable_id(todo_id) or todo_id not in self._items:
-            raise todos.NotFound(f"no todo with id {todo_id!r}.")
+            raise todos.not_found(todo_id)
         return self._items[todo_id]
 
     @staticmethod

@@ -163,10 +163,10 @@ class DynamoTodoRepository:
 
     def get(self, todo_id):
         if not todos.is_storable_id(todo_id):
-            raise todos.NotFound(f"no todo with id {todo_id!r}.")
+            raise todos.not_found(todo_id)
         response = self._call("get_item", Key={"id": {"S": todo_id}}, ConsistentRead=True)
         if "Item" not in response:
-            raise todos.NotFound(f"no todo with id {todo_id!r}.")
+            raise todos.not_found(todo_id)
         return item_to_todo(response["Item"])
 
     def create(self, fields):
@@ -182,7 +182,7 @@ class DynamoTodoRepository:
 
     def update(self, todo_id, fields, if_match=None):
         if not todos.is_storable_id(todo_id):
-            raise todos.NotFound(f"no todo with id {todo_id!r}.")
+            raise todos.not_found(todo_id)
         names, values, sets = {}, {}, []
         changes = {**fields, "updatedAt": todos.now()}
         # Placeholders for every name, so no field can collide with a reserved word.
@@ -210,7 +210,7 @@ class DynamoTodoRepository:
 
     def delete(self, todo_id, if_match=None):
         if not todos.is_storable_id(todo_id):
-            raise todos.NotFound(f"no todo with id {todo_id!r}.")
+            raise todos.not_found(todo_id)
         names, values = {}, {}
         condition = self._condition(if_match, names, values)
         extra = {}
@@ -254,7 +254,7 @@ class DynamoTodoRepository:
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise exc
         if if_match is None or if_match == "*":
-            raise todos.NotFound(f"no todo with id {todo_id!r}.") from None
+            raise todos.not_found(todo_id) from None
         if "Item" in exc.response:
             exists = bool(exc.response["Item"])
         else:
@@ -265,7 +265,7 @@ class DynamoTodoRepository:
             raise todos.PreconditionFailed(
                 f"todo {todo_id!r} has changed since the version If-Match names; fetch it again."
             ) from None
-        raise todos.NotFound(f"no todo with id {todo_id!r}.") from None
+        raise todos.not_found(todo_id) from None
 
     def list(self, completed=None, limit=None, cursor=None):
         """One page of todos and the cursor of the next page (None at the end)."""

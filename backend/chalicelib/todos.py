@@ -38,6 +38,12 @@ class NotFound(TodoError):
     """No todo with that id (404)."""
 
 
+def not_found(todo_id):
+    """The NotFound error for ``todo_id``, quoting at most its first 64 characters."""
+    shown = todo_id if len(todo_id) <= 64 else todo_id[:64] + "..."
+    return NotFound(f"no todo with id {shown!r}.")
+
+
 class PreconditionFailed(TodoError):
     """``If-Match`` named a version that is no longer current (412)."""
 
