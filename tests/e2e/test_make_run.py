@@ -19,10 +19,12 @@ pytestmark = pytest.mark.slow
 class MakeRun:
     """`make run` in its own process group, as a terminal would run it, with its output collected."""
 
+    args = ("make", "--no-print-directory", "run")
+
     def __init__(self, env):
         self.output = []
         self.process = subprocess.Popen(
-            ["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+            list(self.args), cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -1,0 +1,74 @@
+"""How `hobopy run` chooses its engine: one already running, dynalite, or moto without Node.js."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from devtools import engine
+from tests.e2e.test_make_run import MakeRun, wait_until_closed
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.slow
+
+
+def run_env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
+    ports = {name: engine.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT")}
+    env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"), **extra)
+    return env, ports
+
+
+class HobopyRun(MakeRun):
+    """`hobopy run --no-ui` itself, in its own process group."""
+
+    args = (str(VENV_BIN / "hobopy"), "run", "--no-ui")
+
+
+def test_an_engine_already_listening_is_used_and_left_running(tmp_path, dynalite_endpoint):
+    port = int(dynalite_endpoint.rsplit(":", 1)[1])
+    env, ports = run_env(tmp_path, HOBOPY_DB_PORT=str(port))
+    run = HobopyRun(env)
+    try:
+        run.wait_for("Press Ctrl-C")
+        assert "already running" in run.text()
+        api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
+        assert len(requests.get(f"{api}/todos", timeout=10).json()) >= 3
+    finally:
+        run.ctrl_c()
+    wait_until_closed([ports["HOBOPY_API_PORT"]])
+    assert engine.speaks_dynamodb(dynalite_endpoint), "the engine it did not start must keep running"
+
+
+def test_without_node_the_stack_falls_back_to_moto_and_warns(tmp_path):
+    # A PATH with only the virtual environment on it: no node.
+    env, ports = run_env(tmp_path, PATH=str(VENV_BIN))
+    run = HobopyRun(env)
+    try:
+        run.wait_for("Press Ctrl-C")
+        assert "moto" in run.text() and "will NOT survive a restart" in run.text()
+        api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
+        assert sorted(t["id"] for t in requests.get(f"{api}/todos", timeout=10).json()) == ["L5", "L6", "L7"]
+        created = requests.post(f"{api}/todos", json={"title": "テスト", "memo": "", "priority": 1}, timeout=10)
+        assert created.status_code == 201
+    finally:
+        run.ctrl_c()
+    wait_until_closed(ports.values())
+
+
+def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path):
+    import socket
+
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        env, _ = run_env(tmp_path, HOBOPY_DB_PORT=str(blocker.getsockname()[1]))
+        run = HobopyRun(env)
+        run.process.wait(30)
+        run._reader.join(5)
+    assert run.process.returncode != 0
+    assert "does not speak DynamoDB" in run.text() and "HOBOPY_DB_PORT" in run.text()
+    assert "Traceback" not in run.text()
