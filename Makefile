@@ -54,6 +54,7 @@ STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --out
 
 package: install
 	$(BIN)/hobopy package --stage $(STAGE) --out $(DIST)
+	$(BIN)/cfn-lint $(DIST)/sam.json
 
 deploy: package
 	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket of yours in the stack's region>"; exit 2; }

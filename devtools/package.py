@@ -96,8 +96,7 @@ def package(stage="prod", out_dir=None, project_dir=ROOT, echo=click.echo):
         merge_path.write_text(json.dumps(merge_template(project_dir), indent=2), encoding="utf-8")
         built = Path(scratch) / "out"
         command = chalice_command(stage, merge_path, built)
-        echo("$ (cd backend && chalice package --stage {} --merge-template deploy/resources.json+db/schema.json {})"
-             .format(stage, _shown(out_dir, project_dir)))
+        echo(f"chalice package --stage {stage}, merging {RESOURCES.as_posix()} and the key schema of db/schema.json")
         result = subprocess.run(command, cwd=staging, env=offline_environment(), capture_output=True, text=True)
         if result.returncode != 0:
             raise PackageError(f"chalice package failed:\n{result.stdout}{result.stderr}")

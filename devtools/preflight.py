@@ -139,7 +139,10 @@ def check(project_dir, stage="prod"):
         if relative not in (SCHEMA, SEED):
             files.json(relative)
     for relative in _backend_sources(files.root):
-        files.text(relative)
+        if relative.endswith(".json"):
+            files.json(relative)
+        else:
+            files.text(relative)
     return problems
 
 
@@ -152,8 +155,8 @@ def _backend_sources(root):
     sources = ["backend/app.py", "backend/requirements.txt"]
     sources += [
         p.relative_to(root).as_posix()
-        for p in sorted((root / "backend" / "chalicelib").rglob("*.py"))
-        if "__pycache__" not in p.parts
+        for p in sorted((root / "backend" / "chalicelib").rglob("*"))
+        if p.suffix in (".py", ".json") and "__pycache__" not in p.parts
     ]
     return [s for s in sources if (root / s).exists()]
 
@@ -293,8 +296,9 @@ def _check_stage(root, config, stage):
     problems = []
     scopes = [("top-level environment_variables, inherited by every stage", config),
               (f"stage {stage!r}", settings)]
+    functions = settings.get("lambda_functions")
     scopes += [(f"stage {stage!r}, function {name!r}", block)
-               for name, block in (settings.get("lambda_functions") or {}).items() if isinstance(block, dict)]
+               for name, block in (functions.items() if isinstance(functions, dict) else ()) if isinstance(block, dict)]
     for scope, block in scopes:
         variables = block.get("environment_variables") or {}
         for variable in ENDPOINT_VARIABLES:

@@ -1,0 +1,218 @@
+"""`hobopy preflight`: each pitfall is caught with a message that says the fix, and a clean project passes."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from devtools import preflight
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = "backend/.chalice/config.json"
+POLICY = "backend/.chalice/policy-prod.json"
+SCHEMA = "db/schema.json"
+SEED = "db/initial-data.json"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the project's deployable files, safe to break."""
+    for folder in ("backend", "db", "deploy"):
+        shutil.copytree(ROOT / folder, tmp_path / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "deployments", "deployed"))
+    return tmp_path
+
+
+def load(project, relative):
+    return json.loads((project / relative).read_text(encoding="utf-8"))
+
+
+def save(project, relative, value):
+    (project / relative).write_text(json.dumps(value, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def edit(project, relative, change):
+    value = load(project, relative)
+    change(value)
+    save(project, relative, value)
+
+
+def messages(project, stage="prod"):
+    return [str(problem) for problem in preflight.check(project, stage)]
+
+
+def only(project, stage="prod"):
+    found = messages(project, stage)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_project_as_it_is_passes_for_prod():
+    assert messages(ROOT) == []
+
+
+def test_cli_says_ok_and_exits_0_on_a_clean_project(project):
+    result = CliRunner().invoke(preflight.preflight, ["--stage", "prod", "--project-dir", str(project)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("preflight OK")
+
+
+@pytest.mark.parametrize("relative", [CONFIG, POLICY, SCHEMA, SEED, "deploy/resources.json"])
+def test_json_syntax_error_is_reported_with_file_line_and_column(project, relative):
+    lines = (project / relative).read_text(encoding="utf-8").rstrip().splitlines()
+    assert lines[-1] == "}"
+    # A trailing comma after the last member, the classic hand-editing slip.
+    lines[-2] += ","
+    (project / relative).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problem = next(m for m in messages(project) if m.startswith(relative + ":"))
+    assert problem.startswith(f"{relative}:{len(lines)}:1: invalid JSON: ")
+    assert "trailing comma" in problem
+
+
+def test_json_error_inside_a_line_points_at_its_column(project):
+    text = (project / POLICY).read_text(encoding="utf-8")
+    (project / POLICY).write_text(text.replace('"Sid": "OwnLogGroup"', '"Sid": "OwnLogGroup" "x"'), encoding="utf-8")
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "OwnLogGroup" in l)
+    column = text.splitlines()[line - 1].index('"OwnLogGroup"') + len('"OwnLogGroup"') + 2
+    assert only(project) == (f"{POLICY}:{line}:{column}: invalid JSON: Expecting ',' delimiter. "
+                             "A comma is missing between two items (or a quote is not closed).")
+
+
+def test_policy_version_written_as_a_date_is_explained_as_the_language_version(project):
+    edit(project, POLICY, lambda p: p.update(Version="2024-06-01"))
+    problem = only(project)
+    assert problem.startswith(POLICY + ": ")
+    assert '"2024-06-01"' in problem and '"2012-10-17"' in problem
+    assert "not a date" in problem and "MalformedPolicyDocument" in problem
+
+
+def test_policy_without_version_is_reported(project):
+    edit(project, POLICY, lambda p: p.pop("Version"))
+    assert 'add "Version": "2012-10-17"' in only(project)
+
+
+def test_old_policy_language_version_is_accepted(project):
+    edit(project, POLICY, lambda p: p.update(Version="2008-10-17"))
+    assert messages(project) == []
+
+
+def test_statement_with_a_lowercase_effect_is_reported(project):
+    edit(project, POLICY, lambda p: p["Statement"][0].update(Effect="allow"))
+    problem = only(project)
+    assert "statement 1 (TodoTableItems)" in problem
+    assert 'Effect is "allow"; it must be exactly "Allow" or "Deny"' in problem
+
+
+@pytest.mark.parametrize("action", ["dynamodb.GetItem", "GetItem", "dynamodb:", "dynamodb: GetItem"])
+def test_malformed_action_is_reported_with_the_service_action_shape(project, action):
+    edit(project, POLICY, lambda p: p["Statement"][0]["Action"].append(action))
+    problem = only(project)
+    assert json.dumps(action) in problem
+    assert "service:Action" in problem
+
+
+def test_statement_without_resource_is_reported(project):
+    edit(project, POLICY, lambda p: p["Statement"][1].pop("Resource"))
+    problem = only(project)
+    assert "statement 2 (OwnLogGroup): Resource is missing" in problem
+
+
+def test_dynamodb_actions_on_every_resource_are_reported(project):
+    edit(project, POLICY, lambda p: p["Statement"][0].update(Resource="*"))
+    assert "name the table's ARN" in only(project)
+
+
+def test_policy_problems_inside_the_merge_template_are_found(project):
+    def add_role(template):
+        template["Resources"]["ExtraRole"] = {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2021-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}}]}}
+
+    edit(project, "deploy/resources.json", add_role)
+    problem = only(project)
+    assert problem.startswith("deploy/resources.json: Resources.ExtraRole.Properties.Policies[0].PolicyDocument: ")
+    assert '"2021-10-17"' in problem
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:8001", "http://localhost:8001", "http://[::1]:8001",
+                                      "http://127.0.1.1:8001", "http://0.0.0.0:8001", "localhost:8001"])
+def test_deployable_stage_with_a_loopback_endpoint_is_reported(project, endpoint):
+    edit(project, CONFIG, lambda c: c["stages"]["prod"]["environment_variables"].update(DB_ENDPOINT=endpoint))
+    problem = only(project)
+    assert problem.startswith(CONFIG + ": stage 'prod' sets DB_ENDPOINT")
+    assert "loopback" in problem and "Remove DB_ENDPOINT" in problem
+
+
+def test_loopback_endpoint_inherited_from_the_top_level_is_reported_for_prod(project):
+    edit(project, CONFIG, lambda c: c["environment_variables"].update(DB_ENDPOINT="http://localhost:8001"))
+    assert "top-level environment_variables" in only(project)
+
+
+def test_loopback_endpoint_is_fine_for_the_local_dev_stage(project):
+    assert load(project, CONFIG)["stages"]["dev"]["environment_variables"]["DB_ENDPOINT"].startswith("http://127.")
+    assert messages(project, stage="dev") == []
+
+
+def test_deployable_stage_with_a_remote_endpoint_passes(project):
+    edit(project, CONFIG, lambda c: c["stages"]["prod"]["environment_variables"].update(
+        DB_ENDPOINT="https://dynamodb.eu-west-1.amazonaws.com"))
+    assert messages(project) == []
+
+
+def test_unknown_stage_is_reported_with_the_known_ones(project):
+    assert "stage 'staging' is not defined (stages: dev, prod)" in only(project, stage="staging")
+
+
+def test_deployable_stage_with_a_generated_policy_is_reported(project):
+    edit(project, CONFIG, lambda c: c["stages"]["prod"].update(autogen_policy=True))
+    assert '"autogen_policy": false' in only(project)
+
+
+def test_seed_item_without_the_key_attribute_is_reported(project):
+    edit(project, SEED, lambda s: s["Todos"][1]["PutRequest"]["Item"].pop("id"))
+    problem = only(project)
+    assert problem.startswith(SEED + ": Todos[1]: PutRequest.Item has no 'id'")
+
+
+def test_seed_item_with_the_wrong_key_type_is_reported(project):
+    edit(project, SEED, lambda s: s["Todos"][2]["PutRequest"]["Item"].update(id={"N": "7"}))
+    problem = only(project)
+    assert "Todos[2]" in problem and "type N" in problem and "declares the key as S" in problem
+
+
+def test_seed_key_written_as_plain_json_is_reported(project):
+    edit(project, SEED, lambda s: s["Todos"][0]["PutRequest"]["Item"].update(id="L5"))
+    assert "not DynamoDB JSON" in only(project)
+
+
+def test_seed_for_another_table_name_than_the_schema_is_reported(project):
+    edit(project, SEED, lambda s: s.update(Todo=s.pop("Todos")))
+    problem = only(project)
+    assert "writes to table 'Todo', but db/schema.json creates 'Todos'" in problem
+
+
+@pytest.mark.parametrize("relative", [CONFIG, POLICY, SCHEMA, "backend/chalicelib/todos.py"])
+def test_file_that_is_not_utf8_is_reported_with_the_byte_offset(project, relative):
+    data = (project / relative).read_bytes()
+    offset = data.index(b"\n") + 1
+    # Latin-1 "é", as an editor with the wrong encoding would save it.
+    (project / relative).write_bytes(data[:offset] + b"\xe9" + data[offset:])
+    problem = next(m for m in messages(project) if m.startswith(relative))
+    assert f"byte 0xe9 at byte offset {offset}" in problem
+    assert "UTF-8" in problem
+
+
+def test_every_problem_is_reported_one_line_each_and_the_cli_exits_1(project):
+    edit(project, POLICY, lambda p: p.update(Version="2020-01-01"))
+    edit(project, CONFIG, lambda c: c["stages"]["prod"]["environment_variables"].update(DB_ENDPOINT="http://127.0.0.1:8001"))
+    edit(project, SEED, lambda s: s["Todos"][0]["PutRequest"]["Item"].pop("id"))
+    (project / SCHEMA).write_bytes(b"\xff" + (project / SCHEMA).read_bytes())
+    assert len(messages(project)) == 3  # the broken schema hides the seed check that needs it
+    result = CliRunner().invoke(preflight.preflight, ["--stage", "prod", "--project-dir", str(project)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 4
+    assert lines[-1].startswith("preflight: 3 problems")
