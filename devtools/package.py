@@ -59,13 +59,13 @@ def _index_keys(schema):
     }
 
 
-def offline_environment(environ=None):
+def offline_environment():
     """The environment for ``chalice package``: no credentials, no profile, a placeholder region.
 
     Packaging needs no AWS account; the template names the region as
     ``${AWS::Region}``, so the placeholder never reaches it.
     """
-    env = {k: v for k, v in (os.environ if environ is None else environ).items() if not k.startswith("AWS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
                AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
     return env
@@ -85,6 +85,9 @@ def package(stage="prod", out_dir=None, project_dir=ROOT, echo=click.echo):
     """
     project_dir = Path(project_dir).resolve()
     out_dir = Path(out_dir or project_dir / "dist" / stage).resolve()
+    if stage in preflight.LOCAL_STAGES:
+        raise PackageError(f"stage {stage!r} runs on this machine (its database is the local engine); "
+                           "package a deployable stage such as prod.")
     problems = preflight.check(project_dir, stage)
     if problems:
         raise PackageError("\n".join(map(str, problems)) + f"\npreflight found {len(problems)} problem(s).")

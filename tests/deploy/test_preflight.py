@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from devtools import preflight
+from devtools import package, preflight
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = "backend/.chalice/config.json"
@@ -216,3 +216,15 @@ def test_every_problem_is_reported_one_line_each_and_the_cli_exits_1(project):
     lines = result.output.strip().splitlines()
     assert len(lines) == 4
     assert lines[-1].startswith("preflight: 3 problems")
+
+
+def test_package_refuses_a_project_that_fails_preflight_and_writes_nothing(project, tmp_path):
+    edit(project, POLICY, lambda p: p.update(Version="2024-06-01"))
+    with pytest.raises(package.PackageError, match="2024-06-01"):
+        package.package("prod", tmp_path / "out", project_dir=project, echo=lambda line: None)
+    assert not (tmp_path / "out").exists()
+
+
+def test_package_refuses_the_local_dev_stage(project, tmp_path):
+    with pytest.raises(package.PackageError, match="package a deployable stage"):
+        package.package("dev", tmp_path / "out", project_dir=project, echo=lambda line: None)
