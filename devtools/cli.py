@@ -12,6 +12,9 @@ def _register():
     from devtools import stack
 
     main.add_command(stack.run)
+    from devtools import dbcli
+
+    main.add_command(dbcli.db_group)
     from devtools import package, preflight
 
     main.add_command(preflight.preflight)

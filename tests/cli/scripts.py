@@ -1,0 +1,58 @@
+"""Run the installed `hobopy` and `aws` console scripts in subprocesses, as a user would."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from devtools import db
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SEED = json.loads(db.SEED_PATH.read_text(encoding="utf-8"))
+SEED_ITEMS = [request["PutRequest"]["Item"] for request in SEED["Todos"]]
+
+# A locale that says ASCII; PYTHONUTF8=0 stops Python from switching to UTF-8 on its own.
+C_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+UTF8_LOCALE = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+
+
+def environment(extra=None):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HOBOPY_", "LC_", "PYTHON")) and k != "LANG"}
+    env.update(UTF8_LOCALE)
+    env.update(extra or {})
+    return env
+
+
+def run(program, *args, env=None, input=None, cwd=ROOT):
+    """Run a console script from the virtualenv; returns the finished process (bytes output)."""
+    return subprocess.run([str(BIN / program), *map(str, args)], env=environment(env), input=input,
+                          cwd=cwd, capture_output=True, timeout=120)
+
+
+def hobopy(*args, **kwargs):
+    return run("hobopy", *args, **kwargs)
+
+
+def assert_one_line_failure(result, *fragments):
+    """Exit status 1, nothing on stdout, one line on stderr holding ``fragments``, no traceback."""
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 1, (result.returncode, err)
+    assert result.stdout == b""
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err.strip()
+
+
+def table_items(endpoint, table):
+    """The table's items in DynamoDB JSON, sorted by id."""
+    return sorted(db.scan_items(db.client(endpoint), table), key=lambda item: item["id"]["S"])
+
+
+def write_json(path, document):
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+

@@ -1,0 +1,151 @@
+"""Reading and checking data files, and laying out text, without an engine."""
+import json
+
+import pytest
+
+from devtools import db
+from devtools.dbcli import clip, display_width, render_table
+from tests.cli.scripts import SEED, SEED_ITEMS
+
+KEY = ([{"AttributeName": "id", "KeyType": "HASH"}], [{"AttributeName": "id", "AttributeType": "S"}])
+
+
+def put(**attributes):
+    return {"PutRequest": {"Item": {"id": {"S": "x1"}, **attributes}}}
+
+
+def failure(tmp_path, document, raw=None):
+    path = tmp_path / "data.json"
+    path.write_text(raw if raw is not None else json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    with pytest.raises(db.DataFileError) as error:
+        db.read_requests(path)
+    message = str(error.value)
+    assert "\n" not in message
+    return message.replace(f"{path}:", "", 1)
+
+
+def test_the_seed_file_is_read_as_it_is():
+    assert db.read_requests(db.SEED_PATH) == SEED
+
+
+def test_the_default_table_name_is_the_one_in_the_schema():
+    assert db.load_schema()["TableName"] == db.TABLE_NAME
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + db.SEED_PATH.read_bytes())
+    assert db.read_requests(path) == SEED
+
+
+@pytest.mark.parametrize("document, expected", [
+    ([], "1:1: the top level: the top level must be an object of table name -> list of requests"),
+    ({}, "1:1: the top level: the file names no table."),
+    ({"x": []}, "2:3: x: 'x' is not a valid table name"),
+    ({"Todos": {}}, "2:3: Todos: a table's requests must be a JSON list."),
+    ({"Todos": ["put"]}, "3:5: Todos[0]: a request must be an object with one key"),
+    ({"Todos": [{"PutRequest": {"Items": {}}}]}, "4:7: Todos[0].PutRequest: a PutRequest holds exactly one key, Item"),
+    ({"Todos": [{"DeleteRequest": {"Key": {}}}]}, "5:9: Todos[0].DeleteRequest.Key: Key must be a non-empty object"),
+    ({"Todos": [put(title={"S": 5})]}, "10:13: Todos[0].PutRequest.Item.title.S: \"S\" holds a string"),
+    ({"Todos": [put(priority={"N": "3a"})]}, '"3a" is not a number.'),
+    ({"Todos": [put(priority={"N": "1" * 39})]}, "has more than 38 significant digits."),
+    ({"Todos": [put(priority={"N": "1e126"})]}, "is outside DynamoDB's range"),
+    ({"Todos": [put(completed={"BOOL": "false"})]}, '"BOOL" holds true or false, not "false".'),
+    ({"Todos": [put(gone={"NULL": False})]}, '"NULL" must be true'),
+    ({"Todos": [put(data={"B": "not base64!"})]}, "binary values are base64 text"),
+    ({"Todos": [put(tags={"SS": []})]}, '"SS" holds a non-empty list.'),
+    ({"Todos": [put(tags={"SS": ["a", "a"]})]}, 'Todos[0].PutRequest.Item.tags.SS[1]: "a" appears twice'),
+    ({"Todos": [put(scores={"NS": ["1", "1.0"]})]}, '"1.0" appears twice'),
+    ({"Todos": [put(nested={"M": {"deep": {"L": [{"Q": 1}]}}})]},
+     "Todos[0].PutRequest.Item.nested.M.deep.L[0]: not a DynamoDB JSON value: 'Q' is not a type"),
+    ({"Todos": [put(title={"S": "x", "N": "1"})]}, "Todos[0].PutRequest.Item.title: not a DynamoDB JSON value"),
+    ({"Todos": [put(big={"S": "あ" * 140_000})]}, "Todos[0].PutRequest.Item: the item is about 410 KB"),
+])
+def test_a_file_of_the_wrong_shape_is_refused_with_its_position(tmp_path, document, expected):
+    assert expected in failure(tmp_path, document)
+
+
+def test_the_position_of_a_repeated_key_is_the_one_json_keeps(tmp_path):
+    raw = '{"Todos": [{"PutRequest": {"Item": {"id": {"S": "a"},\n "n": {"N": "1"},\n  "n": {"N": 2}}}}]}'
+    assert failure(tmp_path, None, raw).startswith("3:9: Todos[0].PutRequest.Item.n.N: numbers are strings")
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("", "the file is empty"),
+    ('{"Todos": [}', "1:12: invalid JSON: Expecting value."),
+])
+def test_an_empty_or_malformed_file_is_refused_with_its_position(tmp_path, raw, expected):
+    assert expected in failure(tmp_path, None, raw)
+
+
+def test_a_utf16_file_is_named_as_such(tmp_path):
+    path = tmp_path / "utf16.json"
+    path.write_bytes(db.SEED_PATH.read_text(encoding="utf-8").encode("utf-16"))
+    with pytest.raises(db.DataFileError, match=r":1:1: not valid UTF-8 \(byte 0xff\); it looks like UTF-16;"):
+        db.read_requests(path)
+
+
+@pytest.mark.parametrize("requests, expected", [
+    ([put(), put()], 'Todos[1].PutRequest.Item: the key id="x1" was already written by Todos[0]'),
+    ([{"PutRequest": {"Item": {"id": {"N": "1"}}}}], "Todos[0].PutRequest.Item.id: the key attribute 'id' "
+                                                     "of table Todos has type S, not N."),
+    ([{"PutRequest": {"Item": {"id": {"S": ""}}}}], "Todos[0].PutRequest.Item.id.S: a key attribute cannot be empty."),
+    ([{"DeleteRequest": {"Key": {"id": {"S": "a"}, "title": {"S": "t"}}}}],
+     "Todos[0].DeleteRequest.Key.title: a DeleteRequest Key holds only the key (id)"),
+])
+def test_requests_that_do_not_fit_the_tables_key_are_refused(requests, expected):
+    with pytest.raises(db.DataFileError) as error:
+        db.check_keys(requests, "Todos", *KEY)
+    assert str(error.value).startswith(expected)
+
+
+def test_a_key_error_in_a_file_names_the_line_of_the_request(tmp_path):
+    path = tmp_path / "dup.json"
+    path.write_text(json.dumps({"Todos": [put(), put()]}, indent=1), encoding="utf-8")
+    with pytest.raises(db.DataFileError, match=r"dup\.json:14:5: Todos\[1\]\.PutRequest\.Item: the key"):
+        db.check_keys(db.read_requests(path)["Todos"], "Todos", *KEY, path=path)
+
+
+def test_binary_values_are_base64_in_files_and_bytes_for_the_client():
+    request = put(data={"B": "AP8="}, many={"BS": ["AA=="]}, nested={"L": [{"B": "AQ=="}]})
+    item = db.to_boto([request])[0]["PutRequest"]["Item"]
+    assert (item["data"], item["many"], item["nested"]) == ({"B": b"\x00\xff"}, {"BS": [b"\x00"]},
+                                                            {"L": [{"B": b"\x01"}]})
+    assert db.to_document("T", [item], ["id"]) == {"T": [request]}
+
+
+def test_plain_values_keep_numbers_exact():
+    assert [db.plain({"N": text}) for text in ("3", "-0.5", "1E+2", "0.1000000000000000000001")] == \
+        [3, -0.5, 100, "0.1000000000000000000001"]
+
+
+def test_items_are_sorted_by_key_the_way_people_count():
+    items = [{"id": {"S": f"L{n}"}} for n in (10, 9, 100, 1)]
+    assert [item["id"]["S"] for item in db.sorted_items(items, ["id"])] == ["L1", "L9", "L10", "L100"]
+
+
+@pytest.mark.parametrize("text, width", [("abc", 3), ("プロ", 4), ("e\u0301", 1), ("𩸽と🍣", 6), ("", 0)])
+def test_display_width_counts_wide_characters_twice(text, width):
+    assert display_width(text) == width
+
+
+def test_clip_cuts_by_display_width_and_never_splits_an_escape():
+    assert clip("プロフィール", 7) == "プロフ…"
+    assert clip("プロフィール", 12) == "プロフィール"
+    assert clip("プロフィール", 15, "ascii") == "\\u30d7\\u30ed..."
+
+
+def test_rendered_rows_escape_control_characters_and_right_align_numbers():
+    items = [{"id": {"S": "a"}, "memo": {"S": "line\nnext"}, "priority": {"N": "3"}},
+             {"id": {"S": "b"}, "priority": {"N": "10"}, "extra": {"L": [{"S": "x"}]}}]
+    assert render_table(items, ["id"], "utf-8").splitlines() == [
+        "id  memo        priority  extra",
+        "--  ----------  --------  -----",
+        "a   line\\nnext         3",
+        "b                     10  [\"x\"]",
+    ]
+
+
+def test_the_seed_renders_with_its_todo_fields_in_order():
+    header = render_table(SEED_ITEMS, ["id"], "utf-8").splitlines()[0]
+    assert header.split() == ["id", "title", "memo", "priority", "completed"]
