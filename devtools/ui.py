@@ -1,0 +1,331 @@
+"""Build the browser UI (Python compiled to JavaScript by Transcrypt) and serve it locally.
+
+    python -m devtools.ui build --stage prod --api-url https://abc123.execute-api.ap-northeast-1.amazonaws.com/api/
+    python -m devtools.ui serve --host 127.0.0.1 --port 8002 --api-url http://127.0.0.1:8000/
+
+``frontend/build/`` is the whole site: ``index.html``, ``js/`` (compiled),
+``css/`` (the app's and Bootstrap's), ``config.js``/``config.json`` (the API's
+base URL). Nothing is loaded from anywhere else.
+"""
+import functools
+import hashlib
+import http.server
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent
+FRONTEND = ROOT / "frontend"
+SOURCE_DIR = FRONTEND / "src"
+MAIN_MODULE = "main.py"
+STATIC_DIR = FRONTEND / "static"
+CONFIG_DIR = FRONTEND / "config"
+BUILD_DIR = FRONTEND / "build"
+BOOTSTRAP_CSS = ROOT / "node_modules" / "bootstrap" / "dist" / "css" / "bootstrap.min.css"
+STAGES = ("dev", "prod")
+PLACEHOLDER = "REPLACE-WITH"
+# -b: compile every module, so a stale one can never survive; -n: no
+# minifying (that needs Java); -k: keyword arguments behave as in Python
+# instead of being dropped silently.
+TRANSCRYPT_FLAGS = ("-b", "-n", "-k")
+FINGERPRINT_FILE = ".fingerprint"
+CONFIG_GLOBAL = "hobopyConfig"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".map": "application/json",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+
+
+class UIError(Exception):
+    """The UI cannot be built or served as asked."""
+
+
+def normalize_api_url(url):
+    """The API's base URL, checked (absolute http/https, no query) and ending in ``/``."""
+    url = (url or "").strip()
+    if PLACEHOLDER in url:
+        raise UIError(f"the API URL {url!r} is still the placeholder: put the deployed API's URL into "
+                      "frontend/config/prod.json or pass --api-url.")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise UIError(f"the API URL {url!r} must be an absolute http(s) URL without query, "
+                      "e.g. http://127.0.0.1:8000/")
+    return url if url.endswith("/") else url + "/"
+
+
+def stage_api_url(stage):
+    """The API URL that ``frontend/config/<stage>.json`` names."""
+    if stage not in STAGES:
+        raise UIError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}.")
+    path = CONFIG_DIR / f"{stage}.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UIError(f"{path}: cannot read the stage's configuration ({exc}).") from None
+    if not isinstance(config, dict) or not isinstance(config.get("apiUrl"), str):
+        raise UIError(f"{path}: needs a string field apiUrl.")
+    return config["apiUrl"]
+
+
+def api_url_for(stage="dev", api_url=None):
+    """``api_url`` when given, else the stage's; normalized."""
+    return normalize_api_url(api_url if api_url else stage_api_url(stage))
+
+
+def origin_of(url):
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(api_url):
+    """The page's policy: its own scripts and styles only, and requests only to the API."""
+    return "; ".join([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # Bootstrap draws checkboxes and the select's arrow with data: SVGs.
+        "img-src 'self' data:",
+        "font-src 'self'",
+        f"connect-src {origin_of(api_url)}",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def config_files(api_url, stage):
+    """``{name: bytes}`` of the files that carry the configuration into the page."""
+    config = {"apiUrl": api_url, "stage": stage}
+    text = json.dumps(config, ensure_ascii=True, indent=2)
+    return {
+        "config.json": (text + "\n").encode("ascii"),
+        # A classic script: it runs before the deferred module that reads it.
+        "config.js": f"window.{CONFIG_GLOBAL} = Object.freeze({text});\n".encode("ascii"),
+    }
+
+
+def _write_if_changed(path, data):
+    """Write ``data`` atomically unless the file already holds it; True when written."""
+    path = Path(path)
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def source_fingerprint():
+    """A hash of every UI source file and the compiler's settings: equal hashes compile alike."""
+    digest = hashlib.sha256()
+    digest.update(" ".join(TRANSCRYPT_FLAGS).encode())
+    digest.update(_transcrypt_version().encode())
+    for path in sorted(SOURCE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(SOURCE_DIR).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _transcrypt_version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("transcrypt")
+    except PackageNotFoundError:
+        raise UIError("Transcrypt is not installed: run `make install`.") from None
+
+
+def compile_sources(js_dir):
+    """Compile ``frontend/src/main.py`` and what it imports into ``js_dir``; False when it was up to date."""
+    js_dir = Path(js_dir)
+    fingerprint = source_fingerprint()
+    stamp = js_dir / FINGERPRINT_FILE
+    if (js_dir / "main.js").exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return False
+    js_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Compile aside, then move file by file: a server reading js_dir meanwhile
+    # never sees a half-written module.
+    with tempfile.TemporaryDirectory(dir=js_dir.parent, prefix=".transcrypt-") as scratch:
+        args = [sys.executable, "-m", "transcrypt", *TRANSCRYPT_FLAGS, "-od", scratch, MAIN_MODULE]
+        result = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True,
+                                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        if result.returncode != 0 or not (Path(scratch) / "main.js").exists():
+            raise UIError("Transcrypt could not compile the UI:\n" + (result.stdout + result.stderr).strip())
+        for built in sorted(Path(scratch).iterdir()):
+            # main.project is the compiler's own bookkeeping, with this machine's paths.
+            if built.is_file() and built.suffix != ".project":
+                _write_if_changed(js_dir / built.name, built.read_bytes())
+    _write_if_changed(stamp, fingerprint.encode())
+    return True
+
+
+def build(api_url=None, stage="dev", out_dir=BUILD_DIR):
+    """Build the site into ``out_dir``: compile (only when a source changed), copy static files, write config.
+
+    Returns ``out_dir`` as a Path. Safe to run again: unchanged files are not rewritten.
+    """
+    api_url = api_url_for(stage, api_url)
+    out_dir = Path(out_dir)
+    if not BOOTSTRAP_CSS.exists():
+        raise UIError(f"{BOOTSTRAP_CSS.relative_to(ROOT)} is missing: run `make install` (it runs npm ci).")
+    compile_sources(out_dir / "js")
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file():
+            _write_if_changed(out_dir / path.relative_to(STATIC_DIR), path.read_bytes())
+    _write_if_changed(out_dir / "css" / BOOTSTRAP_CSS.name, BOOTSTRAP_CSS.read_bytes())
+    for name, data in config_files(api_url, stage).items():
+        _write_if_changed(out_dir / name, data)
+    return out_dir
+
+
+class StaticHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site read-only, with the page's security headers and its configuration."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}
+    server_version = "hobopy-ui"
+    sys_version = ""
+
+    def __init__(self, *args, policy, config, **kwargs):
+        self.policy = policy
+        self.config = config
+        super().__init__(*args, **kwargs)
+
+    def send_head(self):
+        # The configuration comes from this server's --api-url, not the file on
+        # disk, so servers for different APIs can share one build folder.
+        name = urllib.parse.urlsplit(self.path).path.lstrip("/")
+        if name in self.config:
+            body = self.config[name]
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(name))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+        return super().send_head()
+
+    def list_directory(self, path):
+        self.send_error(404, "Not found")
+        return None
+
+    def end_headers(self):
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", self.policy)
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("X-Frame-Options", "DENY")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format, *args):
+        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+def make_server(host, port, api_url, stage="dev", out_dir=BUILD_DIR):
+    """A threaded HTTP server for the built site in ``out_dir`` (not started)."""
+    handler = functools.partial(
+        StaticHandler,
+        directory=str(out_dir),
+        policy=content_security_policy(api_url),
+        config=config_files(api_url, stage),
+    )
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """Build and serve the browser UI (Python compiled to JavaScript by Transcrypt)."""
+
+
+_stage_option = click.option("--stage", type=click.Choice(STAGES), default="dev", show_default=True,
+                             help="Which frontend/config/<stage>.json names the API.")
+_api_url_option = click.option("--api-url", default=None, metavar="URL",
+                               help="The API's base URL; overrides the stage's configuration.")
+_out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
+                           show_default=True, help="Where the site is built.")
+
+
+@cli.command("build")
+@_stage_option
+@_api_url_option
+@_out_option
+def build_command(stage, api_url, out_dir):
+    """Build the site into frontend/build/ (compiles only what changed).
+
+    Example: python -m devtools.ui build --stage prod --api-url https://abc123.execute-api.ap-northeast-1.amazonaws.com/api/
+    """
+    try:
+        out = build(api_url=api_url, stage=stage, out_dir=out_dir)
+    except UIError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"built {out} for the API at {api_url_for(stage, api_url)}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8002, envvar="HOBOPY_UI_PORT", show_default=True,
+              help="Port to listen on (env HOBOPY_UI_PORT).")
+@_stage_option
+@_api_url_option
+@_out_option
+def serve_command(host, port, stage, api_url, out_dir):
+    """Build if needed, then serve the site until SIGINT/SIGTERM.
+
+    Example: python -m devtools.ui serve --host 127.0.0.1 --port 8002 --api-url http://127.0.0.1:8000/
+    """
+    try:
+        api_url = api_url_for(stage, api_url)
+        build(api_url=api_url, stage=stage, out_dir=out_dir)
+        server = make_server(host, port, api_url, stage, out_dir)
+    except UIError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _raise_stop)
+    click.echo(f"UI at http://{host}:{server.server_address[1]}/ using the API at {api_url}", err=True)
+    try:
+        server.serve_forever()
+    except _Stop:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        server.server_close()
+    click.echo("UI server stopped.", err=True)
+
+
+if __name__ == "__main__":
+    cli(prog_name="python -m devtools.ui")

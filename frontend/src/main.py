@@ -1,0 +1,477 @@
+"""The page: DOM, fetch and events. What to show and what to send is decided in todoui.model and todoui.remote.
+
+Only this module touches browser globals, and only when it runs, so nothing
+here is imported by the tests: the browser tests drive it instead.
+"""
+from todoui import model, remote
+
+REQUEST_TIMEOUT_MS = 10000
+# Without ``limit`` the API answers up to 1000 items a page; this bounds a
+# misbehaving server's endless ``Link`` chain.
+MAX_PAGES = 100
+
+
+def by_id(name):
+    return document.getElementById(name)
+
+
+def make(tag, class_name, text):
+    node = document.createElement(tag)
+    if class_name:
+        node.className = class_name
+    if text is not None:
+        node.textContent = text
+    return node
+
+
+def as_dict(value):
+    """A JSON object as a dict (the logic modules call ``.get``), or None for anything else."""
+    if value == None or Object.prototype.toString.call(value) != "[object Object]":  # noqa: E711 (also undefined)
+        return None
+    return dict(value)
+
+
+class Reply:
+    """An HTTP answer: its status, its headers and its parsed JSON body (None when it has none)."""
+
+    def __init__(self, status, headers, data):
+        self.status = status
+        self.headers = headers
+        self.data = data
+
+    def header(self, name):
+        # Transcrypt turns .get into its dict method; js_get reaches the browser's Headers.get.
+        value = self.headers.js_get(name)
+        return None if value == None else value  # noqa: E711
+
+    def succeeded(self):
+        return self.status == 200 or self.status == 201
+
+
+async def send(method, url, body, version_tag):
+    """One request with a timeout; a Reply, or None when nothing answered (offline, refused, timed out)."""
+    # Plain JS objects: a Transcrypt dict is iterable, and fetch would take it for a list of pairs.
+    headers = __new__(Headers())
+    headers.set("Accept", "application/json")
+    options = Object()
+    options.method = method
+    options.headers = headers
+    options.cache = "no-store"
+    if body is not None:
+        headers.set("Content-Type", "application/json")
+        options.body = JSON.stringify(body)
+    if version_tag is not None:
+        headers.set("If-Match", version_tag)
+    controller = __new__(AbortController())
+    options.signal = controller.signal
+    timer = setTimeout(lambda: controller.abort(), REQUEST_TIMEOUT_MS)
+    try:
+        response = await fetch(url, options)
+        text = await response.text()
+    except:  # noqa: E722 (fetch rejects with JavaScript errors, which no Python class matches)
+        return None
+    finally:
+        clearTimeout(timer)
+    data = None
+    if len(text) > 0:
+        try:
+            data = JSON.parse(text)
+        except:  # noqa: E722
+            data = None
+    return Reply(response.status, response.headers, data)
+
+
+def failure_of(reply):
+    if reply is None:
+        return remote.describe_failure(None, None, None)
+    return remote.describe_failure(reply.status, as_dict(reply.data), reply.header("Retry-After"))
+
+
+class App:
+    """The todo list page."""
+
+    def __init__(self, api_url):
+        self.api_url = api_url
+        self.todos = []
+        self.editing = None      # the todo the dialog edits; None while it creates one
+        self.opener = None       # what had focus before the dialog opened
+        self.focus_after = None  # the id of the element to focus when the dialog closes
+        self.saving = False
+        self.last_deleted = None
+        self.table = by_id("todo-table")
+        self.rows = by_id("todo-list")
+        self.status = by_id("list-status")
+        self.reload_button = by_id("reload-button")
+        self.dialog = by_id("input-form")
+        self.form = by_id("todo-form")
+        self.title_input = by_id("modal-todo-title")
+        self.memo_input = by_id("modal-todo-memo")
+        self.priority_input = by_id("modal-todo-priority")
+        self.register_button = by_id("register-button")
+        self.form_error = by_id("form-error")
+        self.banner = by_id("error-banner")
+        self.notice = by_id("notice")
+        self.notice_action = by_id("notice-action")
+
+    def start(self):
+        for pair in model.priority_options():
+            option = make("option", None, pair[1])
+            option.value = pair[0]
+            self.priority_input.appendChild(option)
+        by_id("new-todo").addEventListener("click", self.open_new)
+        self.rows.addEventListener("click", self.on_rows_click)
+        self.rows.addEventListener("change", self.on_rows_change)
+        self.form.addEventListener("submit", self.on_submit)
+        self.form.addEventListener("input", self.show_hints)
+        self.memo_input.addEventListener("keydown", self.on_memo_key)
+        by_id("cancel-button").addEventListener("click", self.close_dialog)
+        self.dialog.addEventListener("close", self.on_dialog_closed)
+        by_id("error-dismiss").addEventListener("click", self.hide_banner)
+        by_id("form-error-dismiss").addEventListener("click", self.hide_form_error)
+        by_id("notice-dismiss").addEventListener("click", self.hide_notice)
+        self.notice_action.addEventListener("click", self.undo_delete)
+        self.reload_button.addEventListener("click", self.load)
+        self.load()
+
+    # The list
+
+    async def load(self, event=None):
+        self.reload_button.hidden = True
+        self.rows.setAttribute("aria-busy", "true")
+        self.status.textContent = model.LOADING_TEXT
+        self.status.classList.add("is-loading")
+        url = remote.collection_url(self.api_url)
+        items = []
+        pages = 0
+        while url is not None:
+            pages += 1
+            reply = await send("GET", url, None, None)
+            if reply is None or reply.status != 200 or not Array.isArray(reply.data) or pages > MAX_PAGES:
+                self.rows.setAttribute("aria-busy", "false")
+                self.status.classList.remove("is-loading")
+                self.status.textContent = "一覧を読み込めませんでした。"
+                self.reload_button.hidden = False
+                self.show_banner(failure_of(reply)["text"])
+                return
+            for item in reply.data:
+                todo = as_dict(item)
+                if todo is not None:
+                    items.append(todo)
+            link = remote.next_link(reply.header("Link"))
+            url = remote.resolve(url, link) if link is not None else None
+        self.todos = items
+        self.render(None)
+
+    def render(self, focus_id):
+        while self.rows.firstChild:
+            self.rows.removeChild(self.rows.firstChild)
+        for todo in model.sort_todos(self.todos):
+            self.rows.appendChild(self.make_row(model.row_view(todo)))
+        self.rows.setAttribute("aria-busy", "false")
+        self.table.hidden = len(self.todos) == 0
+        self.status.classList.remove("is-loading")
+        self.status.classList.toggle("is-empty", len(self.todos) == 0)
+        self.status.textContent = model.summary_text(self.todos)
+        if focus_id is not None:
+            self.focus_row(focus_id)
+
+    def make_row(self, view):
+        todo_id = view["id"]
+        row = make("tr", "todo-row is-completed" if view["completed"] else "todo-row", None)
+        row.dataset.todoId = todo_id
+
+        check = make("input", "form-check-input", None)
+        check.js_type = "checkbox"  # plain .type would become Transcrypt's py_metatype
+        check.id = "check-" + todo_id
+        check.checked = view["completed"]
+        check.dataset.todoId = todo_id
+        check.setAttribute("aria-label", view["checkLabel"])
+        cell = make("td", "todo-check", None)
+        cell.appendChild(check)
+        row.appendChild(cell)
+
+        row.appendChild(make("td", "todo-title", view["title"]))
+        row.appendChild(make("td", "todo-memo", view["memo"]))
+
+        cell = make("td", "todo-priority", None)
+        cell.appendChild(make("span", "priority priority-" + str(view["level"]), view["priority"]))
+        row.appendChild(cell)
+
+        row.appendChild(self.make_action_cell("update", todo_id, "変更", view["updateLabel"],
+                                              "btn btn-sm btn-outline-primary"))
+        row.appendChild(self.make_action_cell("delete", todo_id, "削除", view["deleteLabel"],
+                                              "btn btn-sm btn-outline-danger"))
+        return row
+
+    def make_action_cell(self, action, todo_id, text, label, class_name):
+        button = make("button", class_name, text)
+        button.js_type = "button"
+        button.id = action + "-" + todo_id
+        button.dataset.action = action
+        button.dataset.todoId = todo_id
+        button.setAttribute("aria-label", label)
+        cell = make("td", "todo-action", None)
+        cell.appendChild(button)
+        return cell
+
+    def focus_row(self, todo_id):
+        return self.focus_element("check-" + todo_id)
+
+    def focus_element(self, element_id):
+        node = by_id(element_id)
+        if node == None:  # noqa: E711
+            return False
+        node.focus()
+        return True
+
+    def on_rows_click(self, event):
+        button = event.target.closest("button[data-action]")
+        if button == None:  # noqa: E711
+            return
+        if button.dataset.action == "update":
+            self.open_edit(button.dataset.todoId, button)
+        elif button.dataset.action == "delete":
+            self.delete(button.dataset.todoId, button)
+
+    def on_rows_change(self, event):
+        target = event.target
+        if target.js_type == "checkbox" and target.dataset.todoId != None:  # noqa: E711
+            self.toggle(target.dataset.todoId, target)
+
+    async def toggle(self, todo_id, check):
+        todo = model.find(self.todos, todo_id)
+        if todo is None:
+            return
+        wanted = check.checked
+        check.disabled = True
+        reply = await send("PUT", remote.item_url(self.api_url, todo_id), {"completed": wanted},
+                           remote.version_tag(todo))
+        changed = as_dict(reply.data) if reply is not None and reply.status == 200 else None
+        if changed is not None:
+            self.todos = model.upsert(self.todos, changed)
+            self.render(todo_id)
+            return
+        check.checked = not wanted
+        check.disabled = False
+        await self.recover(todo_id, failure_of(reply))
+
+    async def delete(self, todo_id, button):
+        todo = model.find(self.todos, todo_id)
+        if todo is None:
+            return
+        button.disabled = True
+        reply = await send("DELETE", remote.item_url(self.api_url, todo_id), None, remote.version_tag(todo))
+        if reply is None or reply.status != 200:
+            button.disabled = False
+            await self.recover(todo_id, failure_of(reply))
+            return
+        focus_id = model.neighbour_id(self.todos, todo_id)
+        self.todos = model.without(self.todos, todo_id)
+        self.last_deleted = todo
+        self.render(focus_id)
+        if focus_id is None:
+            by_id("new-todo").focus()
+        self.show_notice("「" + model.text_of(todo.get("title")) + "」を削除しました。", True)
+
+    async def undo_delete(self, event=None):
+        todo = self.last_deleted
+        if todo is None:
+            return
+        self.notice_action.disabled = True
+        reply = await send("POST", remote.collection_url(self.api_url), model.restore_body(todo), None)
+        self.notice_action.disabled = False
+        created = as_dict(reply.data) if reply is not None and reply.status == 201 else None
+        if created is None:
+            self.show_banner(failure_of(reply)["text"])
+            return
+        self.last_deleted = None
+        self.todos = model.upsert(self.todos, created)
+        self.render(created.get("id"))
+        self.show_notice("「" + model.text_of(created.get("title")) + "」を元に戻しました。", False)
+
+    async def refresh(self, todo_id):
+        """Reload one todo after the API said the page's copy is stale; the fresh todo, or None."""
+        reply = await send("GET", remote.item_url(self.api_url, todo_id), None, None)
+        if reply is not None and reply.status == 404:
+            self.todos = model.without(self.todos, todo_id)
+            self.render(None)
+            return None
+        latest = as_dict(reply.data) if reply is not None and reply.status == 200 else None
+        if latest is not None:
+            self.todos = model.upsert(self.todos, latest)
+            self.render(None)
+        return latest
+
+    async def recover(self, todo_id, failure):
+        """Show a failed row action and bring the row up to date when the API says it changed or went."""
+        if failure["kind"] == remote.MISSING:
+            self.todos = model.without(self.todos, todo_id)
+            self.render(None)
+        elif failure["kind"] == remote.STALE:
+            await self.refresh(todo_id)
+            self.focus_row(todo_id)
+        self.show_banner(failure["text"])
+
+    # The dialog
+
+    def open_new(self, event=None):
+        self.open_dialog(None, by_id("new-todo"))
+
+    def open_edit(self, todo_id, opener):
+        todo = model.find(self.todos, todo_id)
+        if todo is not None:
+            self.open_dialog(todo, opener)
+
+    def open_dialog(self, todo, opener):
+        self.editing = todo
+        self.opener = opener
+        self.focus_after = None
+        self.set_dialog_title()
+        values = model.form_values(todo)
+        self.title_input.value = values["title"]
+        self.memo_input.value = values["memo"]
+        self.priority_input.value = values["priority"]
+        self.hide_form_error()
+        self.show_counters(values)
+        by_id("title-hint").textContent = ""
+        by_id("memo-hint").textContent = ""
+        self.dialog.showModal()
+        self.title_input.focus()
+
+    def set_dialog_title(self):
+        by_id("modal-title").textContent = "新規登録" if self.editing is None else "変更"
+
+    def close_dialog(self, event=None):
+        self.dialog.close()
+
+    def on_dialog_closed(self, event=None):
+        self.editing = None
+        if self.focus_after is not None and self.focus_element(self.focus_after):
+            pass
+        elif self.opener is not None and self.opener.isConnected:
+            self.opener.focus()
+        else:
+            by_id("new-todo").focus()
+        self.focus_after = None
+        self.opener = None
+
+    def read_form(self):
+        return {"title": self.title_input.value, "memo": self.memo_input.value,
+                "priority": self.priority_input.value}
+
+    def show_counters(self, values):
+        by_id("title-count").textContent = model.counter_text(values["title"], model.TITLE_MAX)
+        by_id("memo-count").textContent = model.counter_text(values["memo"], model.MEMO_MAX)
+
+    def show_hints(self, event=None):
+        values = self.read_form()
+        hints = model.field_hints(values)
+        by_id("title-hint").textContent = hints["title"]
+        by_id("memo-hint").textContent = hints["memo"]
+        self.show_counters(values)
+
+    def on_memo_key(self, event):
+        # Enter makes a new line in the memo; Ctrl+Enter (Cmd+Enter) sends the form.
+        if event.key == "Enter" and (event.ctrlKey or event.metaKey):
+            event.preventDefault()
+            self.form.requestSubmit()
+
+    def set_saving(self, saving):
+        self.saving = saving
+        self.register_button.disabled = saving
+        self.form.setAttribute("aria-busy", "true" if saving else "false")
+
+    async def on_submit(self, event):
+        event.preventDefault()
+        if self.saving:
+            return
+        values = self.read_form()
+        editing = self.editing
+        if editing is None:
+            method = "POST"
+            url = remote.collection_url(self.api_url)
+            body = model.new_todo_body(values)
+            tag = None
+        else:
+            body = model.changed_fields(editing, values)
+            if len(body) == 0:
+                self.focus_after = "update-" + editing.get("id")
+                self.dialog.close()
+                return
+            method = "PUT"
+            url = remote.item_url(self.api_url, editing.get("id"))
+            tag = remote.version_tag(editing)
+        self.hide_form_error()
+        self.set_saving(True)
+        reply = await send(method, url, body, tag)
+        self.set_saving(False)
+        saved = as_dict(reply.data) if reply is not None and reply.succeeded() else None
+        if saved is not None:
+            self.todos = model.upsert(self.todos, saved)
+            # Back to where the user was: the row's 変更 button, or the new row.
+            self.focus_after = ("check-" if editing is None else "update-") + saved.get("id")
+            self.render(None)
+            self.dialog.close()
+            done = "を登録しました。" if editing is None else "を変更しました。"
+            self.show_notice("「" + model.text_of(saved.get("title")) + "」" + done, False)
+            return
+        failure = failure_of(reply)
+        if failure["kind"] == remote.STALE and editing is not None:
+            latest = await self.refresh(editing.get("id"))
+            if latest is not None:
+                self.editing = latest
+                self.show_form_error(failure["text"] + "入力した内容はそのままです。「登録」を押すと上書きします。")
+                return
+            failure = remote.describe_failure(404, None, None)
+        if failure["kind"] == remote.MISSING and editing is not None:
+            self.todos = model.without(self.todos, editing.get("id"))
+            self.render(None)
+            self.editing = None
+            self.set_dialog_title()
+            self.show_form_error(failure["text"] + "「登録」を押すと新しい ToDo として登録します。")
+            return
+        self.show_form_error(failure["text"])
+
+    # Messages
+
+    def show_form_error(self, text):
+        by_id("form-error-text").textContent = text
+        self.form_error.hidden = False
+
+    def hide_form_error(self, event=None):
+        self.form_error.hidden = True
+        by_id("form-error-text").textContent = ""
+
+    def show_banner(self, text):
+        # While the dialog is open the page behind it is inert, so the message goes into the dialog.
+        if self.dialog.open:
+            self.show_form_error(text)
+            return
+        by_id("error-text").textContent = text
+        self.banner.hidden = False
+
+    def hide_banner(self, event=None):
+        self.banner.hidden = True
+        by_id("error-text").textContent = ""
+
+    def show_notice(self, text, can_undo):
+        by_id("notice-text").textContent = text
+        self.notice_action.hidden = not can_undo
+        self.notice.hidden = False
+
+    def hide_notice(self, event=None):
+        self.notice.hidden = True
+        self.last_deleted = None
+        by_id("notice-text").textContent = ""
+
+
+def main():
+    config = window.hobopyConfig
+    if config == None or not config.apiUrl:  # noqa: E711
+        by_id("error-text").textContent = "設定 (config.js) を読み込めませんでした。"
+        by_id("error-banner").hidden = False
+        return
+    App(config.apiUrl).start()
+
+
+main()

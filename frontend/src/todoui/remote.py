@@ -1,0 +1,220 @@
+"""Talking to the API: URLs, ``Link`` and ``If-Match`` headers, and API errors turned into messages."""
+
+HEX = "0123456789ABCDEF"
+UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+
+# What the page does with a failure.
+INVALID = "invalid"          # the form's data: shown next to the form, the dialog stays open
+MISSING = "missing"          # the todo is gone
+STALE = "stale"              # someone else changed the todo: reload it
+UNAVAILABLE = "unavailable"  # network down, or 503: a banner; nothing typed is lost
+UNEXPECTED = "unexpected"
+
+NETWORK_TEXT = "サーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
+
+
+def collection_url(api_url):
+    """``.../todos`` under the API's base URL, with or without its trailing slash."""
+    base = api_url if api_url.endswith("/") else api_url + "/"
+    return base + "todos"
+
+
+def item_url(api_url, todo_id):
+    """The URL of one todo; the id is percent-encoded as one path segment."""
+    return collection_url(api_url) + "/" + quote_segment(todo_id)
+
+
+def _code_points(text):
+    """The code points of ``text``, joining the UTF-16 surrogate pairs a browser string holds."""
+    points = []
+    index = 0
+    while index < len(text):
+        point = ord(text[index])
+        if 0xD800 <= point <= 0xDBFF and index + 1 < len(text):
+            low = ord(text[index + 1])
+            if 0xDC00 <= low <= 0xDFFF:
+                point = 0x10000 + (point - 0xD800) * 0x400 + (low - 0xDC00)
+                index += 1
+        points.append(point)
+        index += 1
+    return points
+
+
+def _utf8(point):
+    if point < 0x80:
+        return [point]
+    if point < 0x800:
+        return [0xC0 + point // 64, 0x80 + point % 64]
+    if point < 0x10000:
+        return [0xE0 + point // 4096, 0x80 + (point // 64) % 64, 0x80 + point % 64]
+    return [0xF0 + point // 262144, 0x80 + (point // 4096) % 64, 0x80 + (point // 64) % 64, 0x80 + point % 64]
+
+
+def quote_segment(text):
+    """Percent-encode ``text`` as UTF-8 for one URL path segment (like ``encodeURIComponent``)."""
+    parts = []
+    for point in _code_points(text):
+        if point < 128 and UNRESERVED.find(chr(point)) >= 0:
+            parts.append(chr(point))
+        else:
+            for byte in _utf8(point):
+                parts.append("%" + HEX[byte // 16] + HEX[byte % 16])
+    return "".join(parts)
+
+
+def _split_outside(text, separator):
+    """Split on ``separator`` where it is not inside ``<...>`` or a quoted string."""
+    parts = []
+    current = ""
+    in_uri = False
+    in_quotes = False
+    escaped = False
+    for index in range(len(text)):
+        char = text[index]
+        if escaped:
+            escaped = False
+        elif in_quotes:
+            if char == "\\":
+                escaped = True
+            elif char == '"':
+                in_quotes = False
+        elif in_uri:
+            if char == ">":
+                in_uri = False
+        elif char == "<":
+            in_uri = True
+        elif char == '"':
+            in_quotes = True
+        elif char == separator:
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    parts.append(current)
+    return parts
+
+
+def _unquote(value):
+    value = value.strip()
+    if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+        inner = value[1:len(value) - 1]
+        result = ""
+        index = 0
+        while index < len(inner):
+            if inner[index] == "\\" and index + 1 < len(inner):
+                index += 1
+            result += inner[index]
+            index += 1
+        return result
+    return value
+
+
+def link_targets(header, relation):
+    """The URI references in an RFC 8288 ``Link`` header whose ``rel`` includes ``relation``."""
+    targets = []
+    if header is None or not isinstance(header, str):
+        return targets
+    for link_value in _split_outside(header, ","):
+        pieces = _split_outside(link_value, ";")
+        target = pieces[0].strip()
+        if not (target.startswith("<") and target.endswith(">")):
+            continue
+        for parameter in pieces[1:]:
+            name_value = parameter.split("=")
+            if len(name_value) < 2 or name_value[0].strip().lower() != "rel":
+                continue
+            relations = _unquote("=".join(name_value[1:])).lower().split(" ")
+            if relation.lower() in relations:
+                targets.append(target[1:len(target) - 1].strip())
+                break
+    return targets
+
+
+def next_link(header):
+    """The ``rel="next"`` URI reference of a ``Link`` header, or None when there is no next page."""
+    targets = link_targets(header, "next")
+    return targets[0] if len(targets) > 0 else None
+
+
+def _origin_and_path(url):
+    """``("http://host:port", "/path?query")`` of an absolute URL."""
+    scheme_end = url.find("://")
+    path_start = url.find("/", scheme_end + 3)
+    if path_start < 0:
+        return url, "/"
+    return url[:path_start], url[path_start:]
+
+
+def resolve(base, reference):
+    """``reference`` made absolute against the absolute URL ``base`` (what a ``Link`` target means)."""
+    reference = reference.strip()
+    scheme = reference.find("://")
+    if scheme > 0 and reference[:scheme].find("/") < 0 and reference[:scheme].find("?") < 0:
+        return reference
+    origin, path = _origin_and_path(base)
+    if reference.startswith("//"):
+        return origin[:origin.find("//")] + reference
+    if reference.startswith("/"):
+        return origin + reference
+    for mark in ["#", "?"]:
+        cut = path.find(mark)
+        if cut >= 0:
+            path = path[:cut]
+    if reference.startswith("?"):
+        return origin + path + reference
+    return origin + path[:path.rfind("/") + 1] + reference
+
+
+def version_tag(todo):
+    """The ``If-Match`` value that names the version of ``todo`` the page has (seeded items are version 0)."""
+    version = todo.get("version")
+    if version is True or version is False or not isinstance(version, int):
+        version = 0
+    return '"' + str(version) + '"'
+
+
+def api_message(body):
+    """The API's ``Message`` without its ``"Code: "`` prefix, or "" when the body has none."""
+    if body is None or isinstance(body, str) or isinstance(body, list):
+        return ""
+    message = body.get("Message")
+    if not isinstance(message, str):
+        return ""
+    code = body.get("Code")
+    if isinstance(code, str) and message.startswith(code + ": "):
+        return message[len(code) + 2:]
+    return message
+
+
+def retry_seconds(value):
+    """Seconds from a ``Retry-After`` header given in seconds, else None."""
+    if value is None or not isinstance(value, str):
+        return None
+    value = value.strip()
+    if len(value) == 0 or len(value) > 6:
+        return None
+    for index in range(len(value)):
+        if "0123456789".find(value[index]) < 0:
+            return None
+    return int(value)
+
+
+def describe_failure(status, body, retry_after=None):
+    """``{"kind", "text"}`` for an API answer that is not a success; status None means nothing answered."""
+    if status is None:
+        return {"kind": UNAVAILABLE, "text": NETWORK_TEXT}
+    message = api_message(body)
+    if status == 400 or status == 413 or status == 415:
+        detail = message if len(message) > 0 else "HTTP " + str(status)
+        return {"kind": INVALID, "text": "入力内容を確認してください: " + detail}
+    if status == 404:
+        return {"kind": MISSING, "text": "この ToDo は見つかりません。ほかの画面で削除されたようです。"}
+    if status == 412:
+        return {"kind": STALE,
+                "text": "この ToDo はほかの画面で変更されていました。最新の内容を読み込みました。"}
+    if status == 503:
+        seconds = retry_seconds(retry_after)
+        wait = str(seconds) + " 秒ほど" if seconds is not None else "少し"
+        return {"kind": UNAVAILABLE,
+                "text": "サーバーが一時的に応答できません。" + wait + "待ってから、もう一度お試しください。"}
+    return {"kind": UNEXPECTED, "text": "予期しないエラーが発生しました (HTTP " + str(status) + ")。"}

@@ -1,0 +1,227 @@
+"""The UI in headless Chromium against the running stack (dynalite, chalice local, the UI server)."""
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+SEED = {"L5": ("プロフィールページ作成", "分かりやすく端的に、且つ、魅力的に", "中"),
+        "L6": ("サイドメニューのカスタマイズ", "プロフィール、検索メニューが必要", "低"),
+        "L7": ("リスト(Li)カスタマイズ", "できるかな?", "中")}
+XSS_TITLE = "<img src=x onerror=window.__xss=1>"
+
+
+def unique(text):
+    return f"{text} {uuid.uuid4().hex[:6]}"
+
+
+def row(page, todo_id):
+    return page.locator(f"#todo-list tr[data-todo-id='{todo_id}']")
+
+
+def open_new_dialog(page):
+    page.click("#new-todo")
+    expect(page.locator(".modal-title")).to_be_visible()
+    expect(page.locator(".modal-title")).to_have_text("新規登録")
+
+
+def fill_form(page, title=None, memo=None, priority=None):
+    if title is not None:
+        page.fill("#modal-todo-title", title)
+    if memo is not None:
+        page.fill("#modal-todo-memo", memo)
+    if priority is not None:
+        page.select_option("#modal-todo-priority", str(priority))
+
+
+def find_by_title(todo_api, title):
+    matches = [todo for todo in todo_api.list() if todo["title"] == title]
+    assert len(matches) == 1, matches
+    return matches[0]
+
+
+def test_the_seed_todos_render_in_japanese_with_labels_and_in_sort_order(ui, tmp_path):
+    for todo_id, (title, memo, label) in SEED.items():
+        cells = row(ui, todo_id).locator("td")
+        expect(cells.nth(1)).to_have_text(title)
+        expect(cells.nth(2)).to_have_text(memo)
+        expect(cells.nth(3)).to_have_text(label)
+        expect(ui.locator(f"#check-{todo_id}")).not_to_be_checked()
+        expect(ui.locator(f"#update-{todo_id}")).to_have_text("変更")
+        expect(ui.locator(f"#delete-{todo_id}")).to_have_text("削除")
+    ids = ui.locator("#todo-list tr").evaluate_all("rows => rows.map(r => r.dataset.todoId)")
+    seed_order = [todo_id for todo_id in ids if todo_id in SEED]
+    # Same priority (中) and no createdAt: by id; 低 comes after.
+    assert seed_order == ["L5", "L7", "L6"]
+    assert ui.evaluate("document.documentElement.lang") == "ja"
+    expect(ui.locator("#new-todo")).to_have_text("新規登録")
+    ui.screenshot(path=tmp_path / "seed.png")
+    if os.environ.get("HOBOPY_UPDATE_SCREENSHOT") == "1":
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        ui.screenshot(path=SCREENSHOT)
+
+
+def test_creating_a_todo_in_the_dialog_reaches_the_api_and_the_list(ui, todo_api):
+    title = unique("CATCH the GLORY")
+    open_new_dialog(ui)
+    expect(ui.locator("#modal-todo-priority")).to_have_value("3")
+    fill_form(ui, title=title, memo="新時代、熱狂しろ！\n二行目", priority=5)
+    ui.click("#register-button")
+
+    expect(ui.locator("#input-form")).to_be_hidden()
+    created = find_by_title(todo_api, title)
+    assert (created["memo"], created["priority"], created["completed"]) == ("新時代、熱狂しろ！\n二行目", 5, False)
+    cells = row(ui, created["id"]).locator("td")
+    expect(cells.nth(1)).to_have_text(title)
+    expect(cells.nth(3)).to_have_text("最高")
+    # Focus comes back to the list, on the new row.
+    expect(ui.locator(f"#check-{created['id']}")).to_be_focused()
+    expect(ui.locator("#notice")).to_contain_text(title)
+
+
+def test_enter_submits_the_form_and_escape_closes_it_without_saving(ui, todo_api):
+    before = todo_api.titles()
+    ui.focus("#new-todo")
+    ui.keyboard.press("Enter")
+    expect(ui.locator("#modal-todo-title")).to_be_focused()
+    ui.keyboard.type("閉じるだけ")
+    ui.keyboard.press("Escape")
+    expect(ui.locator("#input-form")).to_be_hidden()
+    expect(ui.locator("#new-todo")).to_be_focused()
+    assert todo_api.titles() == before
+
+    title = unique("キーボードで登録")
+    ui.keyboard.press("Enter")
+    expect(ui.locator("#modal-todo-title")).to_have_value("")
+    ui.keyboard.type(title)
+    ui.keyboard.press("Enter")
+    expect(ui.locator("#input-form")).to_be_hidden()
+    created = find_by_title(todo_api, title)
+    expect(ui.locator(f"#check-{created['id']}")).to_be_focused()
+
+
+def test_editing_a_todo_changes_it_in_the_api_and_the_list(ui, todo_api):
+    todo = todo_api.create(title=unique("変更前"), memo="メモ", priority=2)
+    ui.reload()
+    ui.click(f"#update-{todo['id']}")
+    expect(ui.locator(".modal-title")).to_have_text("変更")
+    expect(ui.locator("#modal-todo-title")).to_have_value(todo["title"])
+    expect(ui.locator("#modal-todo-memo")).to_have_value("メモ")
+    expect(ui.locator("#modal-todo-priority")).to_have_value("2")
+
+    new_title = unique("変更後")
+    fill_form(ui, title=new_title, priority=4)
+    ui.click("#register-button")
+
+    expect(ui.locator("#input-form")).to_be_hidden()
+    expect(row(ui, todo["id"]).locator("td").nth(1)).to_have_text(new_title)
+    expect(row(ui, todo["id"]).locator("td").nth(3)).to_have_text("高")
+    stored = todo_api.get(todo["id"]).json()
+    assert (stored["title"], stored["memo"], stored["priority"]) == (new_title, "メモ", 4)
+    assert stored["version"] == todo["version"] + 1
+    expect(ui.locator(f"#update-{todo['id']}")).to_be_focused()
+
+
+def test_the_checkbox_completes_and_reopens_a_todo_and_the_row_moves(ui, todo_api):
+    todo = todo_api.create(title=unique("チェック"), priority=5)
+    ui.reload()
+    check = ui.locator(f"#check-{todo['id']}")
+    check.check()
+    expect(row(ui, todo["id"])).to_have_class(re.compile(r"\bis-completed\b"))
+    assert todo_api.get(todo["id"]).json()["completed"] is True
+    ids = ui.locator("#todo-list tr").evaluate_all("rows => rows.map(r => r.dataset.todoId)")
+    # Completed rows come after every open one.
+    assert ids.index(todo["id"]) > ids.index("L6")
+    expect(ui.locator(f"#check-{todo['id']}")).to_be_focused()
+
+    ui.locator(f"#check-{todo['id']}").uncheck()
+    expect(row(ui, todo["id"])).not_to_have_class(re.compile(r"\bis-completed\b"))
+    assert todo_api.get(todo["id"]).json()["completed"] is False
+
+
+def test_delete_removes_the_todo_from_the_api_and_the_list_and_undo_brings_it_back(ui, todo_api):
+    title = unique("削除する")
+    todo = todo_api.create(title=title, memo="消える", priority=1)
+    ui.reload()
+    ui.click(f"#delete-{todo['id']}")
+    expect(row(ui, todo["id"])).to_have_count(0)
+    assert todo_api.get(todo["id"]).status_code == 404
+    expect(ui.locator("#notice")).to_contain_text(title)
+
+    ui.click("#notice-action")
+    restored = find_by_title(todo_api, title)
+    assert (restored["memo"], restored["priority"]) == ("消える", 1)
+    expect(row(ui, restored["id"]).locator("td").nth(1)).to_have_text(title)
+
+
+def test_markup_in_a_stored_title_is_shown_as_text_and_runs_nothing(ui, todo_api):
+    todo = todo_api.create(title=XSS_TITLE, memo="<b>太字?</b><script>window.__xss=2</script>")
+    ui.reload()
+    cells = row(ui, todo["id"]).locator("td")
+    expect(cells.nth(1)).to_have_text(XSS_TITLE)
+    expect(cells.nth(2)).to_have_text("<b>太字?</b><script>window.__xss=2</script>")
+    assert ui.locator("#todo-list img, #todo-list b, #todo-list script").count() == 0
+    assert ui.evaluate("window.__xss") is None
+
+
+def test_markup_typed_into_the_form_is_saved_and_shown_as_text(ui, todo_api):
+    title = XSS_TITLE + uuid.uuid4().hex[:6]
+    open_new_dialog(ui)
+    fill_form(ui, title=title)
+    ui.click("#register-button")
+    expect(ui.locator("#input-form")).to_be_hidden()
+    created = find_by_title(todo_api, title)
+    expect(row(ui, created["id"]).locator("td").nth(1)).to_have_text(title)
+    assert ui.locator("#todo-list img").count() == 0
+    assert ui.evaluate("window.__xss") is None
+
+
+def test_an_empty_title_shows_the_apis_message_in_the_dialog_and_creates_nothing(ui, todo_api):
+    ui.log.allowed_statuses = (400,)
+    before = todo_api.list()
+    open_new_dialog(ui)
+    fill_form(ui, title="   ", memo="残っているはず")
+    ui.click("#register-button")
+
+    alert = ui.locator("#input-form [role=alert]")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("title must contain at least one non-whitespace character.")
+    expect(ui.locator("#input-form")).to_be_visible()
+    expect(ui.locator("#modal-todo-memo")).to_have_value("残っているはず")
+    assert todo_api.list() == before
+
+
+def test_an_edit_of_a_todo_changed_elsewhere_is_refused_then_reloaded_and_can_overwrite(ui, todo_api):
+    ui.log.allowed_statuses = (412,)
+    todo = todo_api.create(title=unique("同時編集"), memo="元のメモ")
+    ui.reload()
+    ui.click(f"#update-{todo['id']}")
+    elsewhere = todo_api.update(todo["id"], title=unique("ほかの画面で変更"))
+
+    fill_form(ui, memo="この画面のメモ")
+    ui.click("#register-button")
+    expect(ui.locator("#input-form [role=alert]")).to_contain_text("ほかの画面で変更されていました")
+    expect(ui.locator("#modal-todo-memo")).to_have_value("この画面のメモ")
+    expect(row(ui, todo["id"]).locator("td").nth(1)).to_have_text(elsewhere["title"])
+    assert todo_api.get(todo["id"]).json()["memo"] == "元のメモ"
+
+    ui.click("#register-button")
+    expect(ui.locator("#input-form")).to_be_hidden()
+    stored = todo_api.get(todo["id"]).json()
+    assert stored["memo"] == "この画面のメモ"
+    expect(row(ui, todo["id"]).locator("td").nth(2)).to_have_text("この画面のメモ")
+
+
+def test_a_todo_deleted_elsewhere_disappears_with_a_message_when_toggled(ui, todo_api):
+    ui.log.allowed_statuses = (404,)
+    todo = todo_api.create(title=unique("消される"))
+    ui.reload()
+    todo_api.http.delete(f"{todo_api.base}/todos/{todo['id']}", timeout=10).raise_for_status()
+    ui.locator(f"#check-{todo['id']}").check()
+    expect(ui.locator("#error-banner")).to_contain_text("見つかりません")
+    expect(row(ui, todo["id"])).to_have_count(0)
+    ui.click("#error-dismiss")
+    expect(ui.locator("#error-banner")).to_be_hidden()
