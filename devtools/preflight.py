@@ -21,6 +21,7 @@ KEY_TYPES = ("HASH", "RANGE")
 SCALAR_TYPES = ("S", "N", "B")
 ENDPOINT_VARIABLES = ("DB_ENDPOINT", "HOBOPY_DB_ENDPOINT")
 
+ROOT = Path(__file__).resolve().parent.parent
 CONFIG = "backend/.chalice/config.json"
 SCHEMA = "db/schema.json"
 SEED = "db/initial-data.json"
@@ -439,14 +440,14 @@ def _valid_key_value(kind, value):
 
 @click.command()
 @click.option("--stage", default="prod", show_default=True, help="The Chalice stage to check for deployment.")
-@click.option("--project-dir", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
-              help="The project's root folder (the one with backend/ and db/).")
+@click.option("--project-dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="The project's root folder, with backend/ and db/ (default: this checkout).")
 def preflight(stage, project_dir):
     """Check the project before packaging or deploying, and say how to fix each problem.
 
     Example: hobopy preflight --stage prod
     """
-    problems = check(project_dir, stage)
+    problems = check(project_dir or ROOT, stage)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
