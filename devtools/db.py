@@ -9,6 +9,7 @@ table half loaded.
 import base64
 import binascii
 import difflib
+import functools
 import json
 import os
 import random
@@ -18,7 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.exceptions import ParamValidationError
+from botocore.validate import validate_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "db" / "schema.json"
@@ -134,7 +138,22 @@ def load_schema(path=SCHEMA_PATH, table_name=None):
         )
     if table_name:
         schema = {**schema, "TableName": table_name}
+    try:
+        validate_parameters(schema, _create_table_input())
+    except ParamValidationError as exc:
+        problems = "; ".join(line.strip() for line in exc.kwargs["report"].splitlines() if line.strip())
+        raise DataFileError(f"{display_path(path)}: not accepted by CreateTable: {problems}") from None
+    defined = {d["AttributeName"] for d in schema.get("AttributeDefinitions", [])}
+    for key in schema["KeySchema"]:
+        if key["AttributeName"] not in defined:
+            raise DataFileError(f"{display_path(path)}: the key attribute {key['AttributeName']!r} "
+                                "needs an entry in AttributeDefinitions.")
     return schema
+
+
+@functools.cache
+def _create_table_input():
+    return botocore.session.get_session().get_service_model("dynamodb").operation_model("CreateTable").input_shape
 
 
 # ---- batch-write-item files ------------------------------------------------

@@ -81,6 +81,10 @@ def _explain(exc, target):
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "Error"), error.get("Message", "")
+        if code.isdigit():
+            # botocore uses the HTTP status as the code when the answer has no DynamoDB error type.
+            return (f"error: something answered HTTP {code} {target.describe()}, but not as DynamoDB does; "
+                    "is --endpoint-url the engine's address (the engine is on :8001, the API on :8000)?")
         return f"error: {exc.operation_name} {target.describe()} failed: {code}: {message}"
     return f"error: {exc}"
 
@@ -168,10 +172,7 @@ def create_table(target, schema, table):
       hobopy db create-table --table Todos-try --endpoint-url http://127.0.0.1:8101
     """
     spec = db.load_schema(schema, table_name=table)
-    try:
-        created = db.ensure_table(target.client, spec)
-    except ParamValidationError as exc:
-        raise Failure(f"{db.display_path(schema)}: not accepted by CreateTable: {exc}") from None
+    created = db.ensure_table(target.client, spec)
     name = spec["TableName"]
     if created:
         click.echo(f"Created table {name} {target.describe()} from {db.display_path(schema)}.")
@@ -429,16 +430,13 @@ def reset(target, table, schema, seed, yes):
     """
     spec = db.load_schema(schema, table_name=table)
     requests_by_table = _requests_for(seed, table)
-    db.check_keys(requests_by_table[table][1], table, spec["KeySchema"], spec.get("AttributeDefinitions", []),
+    db.check_keys(requests_by_table[table][1], table, spec["KeySchema"], spec["AttributeDefinitions"],
                   path=seed, at=requests_by_table[table][0])
     if not yes:
         click.confirm(f"Delete table {table} {target.describe()} with everything in it, "
                       f"and load {db.display_path(seed)} into a new one?", abort=True, err=True)
     deleted = db.delete_table(target.client, table)
-    try:
-        db.ensure_table(target.client, spec)
-    except ParamValidationError as exc:
-        raise Failure(f"{db.display_path(schema)}: not accepted by CreateTable: {exc}") from None
+    db.ensure_table(target.client, spec)
     click.echo(f"{'Deleted and recreated' if deleted else 'Created'} table {table} {target.describe()} "
                f"from {db.display_path(schema)}.")
     _write(target, seed, requests_by_table)

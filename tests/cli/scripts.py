@@ -18,9 +18,10 @@ UTF8_LOCALE = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
 
 
 def environment(extra=None):
+    # No AWS settings from outside: nothing may find real credentials or reach beyond 127.0.0.1.
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HOBOPY_", "LC_", "PYTHON")) and k != "LANG"}
-    env.update(UTF8_LOCALE)
+           if not k.startswith(("HOBOPY_", "LC_", "PYTHON", "AWS_")) and k != "LANG"}
+    env.update(UTF8_LOCALE, AWS_EC2_METADATA_DISABLED="true")
     env.update(extra or {})
     return env
 

@@ -149,3 +149,18 @@ def test_rendered_rows_escape_control_characters_and_right_align_numbers():
 def test_the_seed_renders_with_its_todo_fields_in_order():
     header = render_table(SEED_ITEMS, ["id"], "utf-8").splitlines()[0]
     assert header.split() == ["id", "title", "memo", "priority", "completed"]
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"Bogus": 1}, 'not accepted by CreateTable: Unknown parameter in input: "Bogus"'),
+    ({"ProvisionedThroughput": {"ReadCapacityUnits": 1}},
+     'Missing required parameter in ProvisionedThroughput: "WriteCapacityUnits"'),
+    ({"AttributeDefinitions": []}, "the key attribute 'id' needs an entry in AttributeDefinitions."),
+])
+def test_a_schema_that_create_table_would_refuse_is_refused_before_anything_is_sent(tmp_path, change, expected):
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps({**db.read_json(db.SCHEMA_PATH), **change}), encoding="utf-8")
+    with pytest.raises(db.DataFileError) as error:
+        db.load_schema(path)
+    assert expected in str(error.value)
+    assert "\n" not in str(error.value)

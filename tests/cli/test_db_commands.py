@@ -1,6 +1,8 @@
 """`hobopy db ...` through the installed console script, against a real dynalite engine."""
+import http.server
 import json
 import re
+import threading
 import unicodedata
 
 import pytest
@@ -8,7 +10,6 @@ import pytest
 from devtools import db, engine
 from tests.cli.scripts import (
     C_LOCALE,
-    SEED,
     SEED_ITEMS,
     assert_one_line_failure,
     hobopy,
@@ -217,6 +218,33 @@ def test_every_command_says_in_one_line_when_the_engine_is_not_running(command):
     args = ["--yes"] if command == "reset" else []
     assert_one_line_failure(hobopy("db", command, *args, "--endpoint-url", endpoint),
                             f"cannot reach a DynamoDB engine at {endpoint}", "hobopy run")
+
+
+def test_an_endpoint_that_is_not_dynamodb_is_one_line_naming_the_engines_port():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        assert_one_line_failure(hobopy("db", "scan", "--endpoint-url", endpoint),
+                                f"something answered HTTP 501 at {endpoint}, but not as DynamoDB does", ":8001")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_aws_without_credentials_is_one_line_saying_how_to_configure_them(tmp_path):
+    # No credentials anywhere, so nothing is ever sent: botocore stops before signing.
+    nowhere = {"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": str(tmp_path / "none"),
+               "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    assert_one_line_failure(hobopy("db", "scan", "--aws", "--region", "us-east-1", env=nowhere),
+                            "no AWS credentials found", "aws configure")
+
+
+def test_aws_and_an_endpoint_together_are_refused_as_a_usage_error():
+    result = hobopy("db", "scan", "--aws", "--endpoint-url", "http://127.0.0.1:1")
+    assert result.returncode == 2
+    assert "--aws and --endpoint-url name different databases" in result.stderr.decode()
 
 
 @pytest.mark.parametrize("command", ["load", "scan", "export"])
