@@ -6,7 +6,7 @@ import os
 
 from chalice import Chalice, Response
 
-from chalicelib import storage, todos
+from chalicelib import openapi, storage, todos
 
 app = Chalice(app_name="hobopy")
 app.log.setLevel(logging.INFO)
@@ -128,6 +128,13 @@ def delete_todo(todo_id):
     return _todo_response(_repository().delete(todo_id, if_match=_if_match()))
 
 
+@app.route("/openapi.json", methods=["GET"], content_types=ANY_TYPE)
+def openapi_document():
+    """GET /openapi.json: this API's OpenAPI 3 document, its server set to where it was fetched."""
+    base_path = _request_path()[: -len("/openapi.json")]
+    return json_response(openapi.document(base_path or "/"))
+
+
 def _allowed_origins():
     # HOBOPY_CORS_ALLOW_ORIGINS is set by the local stack when the UI runs on
     # another port than the dev stage names; deployed stages never set it.
@@ -174,4 +181,8 @@ def common_headers(event, get_response):
         headers["Access-Control-Allow-Origin"] = origin
         headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     headers["Vary"] = "Origin"
+    if not isinstance(response.body, (str, bytes)):
+        # Chalice's own errors (405, 415) are dicts it serialises to JSON
+        # without saying so; API Gateway would fall back to its default type.
+        headers.setdefault("Content-Type", "application/json")
     return response

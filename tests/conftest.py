@@ -20,6 +20,9 @@ for _name in ("HOBOPY_DB_ENDPOINT", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACC
 
 from devtools import db, engine  # noqa: E402
 
+# Audits every error answer any suite receives (see tests/reliability/plugin.py).
+pytest_plugins = ["tests.reliability.plugin"]
+
 
 @pytest.fixture(scope="session")
 def dynalite_endpoint(tmp_path_factory):

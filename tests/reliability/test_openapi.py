@@ -1,0 +1,200 @@
+"""The OpenAPI document matches the app: same routes and methods, and every status it lists is real."""
+import json
+import re
+
+import pytest
+from chalice.test import Client
+from openapi_spec_validator import validate
+
+import app as app_module
+from app import app
+from chalicelib import openapi
+from tests.conftest import chalice_project
+from tests.reliability import openapi_doc
+from tests.reliability.openapi_doc import DOCUMENT
+
+JSON = {"Content-Type": "application/json"}
+ALLOWED_ORIGIN = "http://127.0.0.1:8002"  # the allow-list chalice_project() writes
+NEW = {"title": "Write the OpenAPI document", "memo": "", "priority": 2}
+# Errors the app answers outside the domain's error table: Chalice's own 415
+# for a body that is not JSON, and the CORS preflight's refusal.
+FRAMEWORK_ERRORS = {(415, "UnsupportedMediaType"), (403, "ForbiddenError")}
+
+
+def _documented_codes():
+    """{(status, Code)} over every error answer the document lists."""
+    codes = set()
+    for path, method, _ in openapi_doc.operations():
+        for status, (answer, _) in openapi_doc.answers(path, method).items():
+            if status < 400:
+                continue
+            schema = answer["content"]["application/json"]["schema"]
+            for part in schema["allOf"]:
+                for code in part.get("properties", {}).get("Code", {}).get("enum", []):
+                    codes.add((status, code))
+    return codes
+
+
+def test_document_is_valid_openapi_3():
+    validate(DOCUMENT)
+    assert DOCUMENT["openapi"].startswith("3.")
+
+
+def test_every_route_and_method_of_the_app_is_documented_and_nothing_else():
+    in_app = {(path, method) for path, methods in app.routes.items() for method in methods}
+    in_document = {(path, method) for path, method, _ in openapi_doc.operations()}
+    assert in_app - in_document == set(), "routes the document does not describe"
+    assert in_document - in_app == set(), "operations the app does not serve"
+
+
+def test_every_error_of_the_error_table_is_documented_with_its_code():
+    table = {(status, code) for status, code in app_module._ERRORS.values()}
+    assert table - _documented_codes() == set()
+
+
+def test_every_documented_error_code_comes_from_the_error_table_or_the_framework():
+    table = {(status, code) for status, code in app_module._ERRORS.values()}
+    assert _documented_codes() - table - FRAMEWORK_ERRORS == set()
+
+
+def test_415_is_documented_exactly_where_the_route_accepts_only_json():
+    for path, method, _ in openapi_doc.operations():
+        only_json = "*/*" not in app.routes[path][method].content_types
+        assert (415 in openapi_doc.answers(path, method)) == only_json, f"{method} {path}"
+
+
+def test_every_operation_that_reads_the_database_documents_503_with_retry_after():
+    for path, method, operation in openapi_doc.operations():
+        if method == "OPTIONS" or path == "/openapi.json":
+            continue
+        answer, _ = openapi_doc.answers(path, method)[503]
+        assert "Retry-After" in answer["headers"], f"{method} {path}"
+
+
+def test_links_name_operations_that_exist_with_parameters_they_have():
+    ids = {operation["operationId"]: (path, method) for path, method, operation in openapi_doc.operations()}
+    assert len(ids) == len(list(openapi_doc.operations())), "operationIds are unique"
+    checked = 0
+    for path, method, _ in openapi_doc.operations():
+        for answer, _ in openapi_doc.answers(path, method).values():
+            for link in answer.get("links", {}).values():
+                target_path, target_method = ids[link["operationId"]]
+                target = openapi_doc.operation(target_path, target_method)
+                params = [openapi_doc.resolve(p, "")[0] for p in
+                          DOCUMENT["paths"][target_path].get("parameters", []) + target.get("parameters", [])]
+                names = {f"{p['in']}.{p['name']}" for p in params} | {p["name"] for p in params}
+                assert set(link["parameters"]) <= names, link
+                checked += 1
+    assert checked >= 10
+
+
+def test_if_match_and_write_answers_are_linked_through_the_etag():
+    link = openapi_doc.answers("/todos", "POST")[201][0]["links"]["UpdateTodo"]
+    assert link["parameters"] == {"todo_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"}
+
+
+def test_served_document_is_the_file_with_its_server_where_it_was_fetched(api):
+    response = api.get("/openapi.json")
+    served = json.loads(response.body)
+    assert response.status_code == 200
+    assert served["servers"] == [{"url": "/"}]
+    assert {k: v for k, v in served.items() if k != "servers"} == {k: v for k, v in DOCUMENT.items() if k != "servers"}
+    assert openapi.document("/api")["servers"] == [{"url": "/api"}]
+
+
+@pytest.fixture
+def down_api(dynalite_endpoint, tmp_path):
+    """A client whose table does not exist: every database call is refused at once."""
+    project = chalice_project(tmp_path / "down", dynalite_endpoint, "NoSuchTable")
+    with Client(app, stage_name="test", project_dir=project) as client:
+        yield client.http
+
+
+def _create(api):
+    response = api.post("/todos", headers=JSON, body=json.dumps(NEW))
+    assert response.status_code == 201
+    return json.loads(response.body)["id"]
+
+
+def _tags(count):
+    return ", ".join(f'"{n}"' for n in range(100, 100 + count))
+
+
+BIG = json.dumps({**NEW, "memo": "x" * 70000})
+EVIL = "https://evil.example"
+# One real request per documented (operation, status): (method, path or
+# "{id}" for a todo that exists, headers, body, which client).
+PROVOKERS = {
+    ("listTodos", 200): ("GET", "/todos", {}, None, "api"),
+    ("listTodos", 400): ("GET", "/todos?limit=0", {}, None, "api"),
+    ("listTodos", 503): ("GET", "/todos", {}, None, "down"),
+    ("createTodo", 201): ("POST", "/todos", JSON, json.dumps(NEW), "api"),
+    ("createTodo", 400): ("POST", "/todos", JSON, "{}", "api"),
+    ("createTodo", 413): ("POST", "/todos", JSON, BIG, "api"),
+    ("createTodo", 415): ("POST", "/todos", {"Content-Type": "text/plain"}, "hello", "api"),
+    ("createTodo", 503): ("POST", "/todos", JSON, json.dumps(NEW), "down"),
+    ("preflightTodos", 204): ("OPTIONS", "/todos", {"Origin": ALLOWED_ORIGIN}, None, "api"),
+    ("preflightTodos", 403): ("OPTIONS", "/todos", {"Origin": EVIL}, None, "api"),
+    ("getTodo", 200): ("GET", "{id}", {}, None, "api"),
+    ("getTodo", 404): ("GET", "/todos/missing", {}, None, "api"),
+    ("getTodo", 503): ("GET", "/todos/x", {}, None, "down"),
+    ("deleteTodo", 200): ("DELETE", "{id}", {"If-Match": '"1"'}, None, "api"),
+    ("deleteTodo", 400): ("DELETE", "{id}", {"If-Match": _tags(21)}, None, "api"),
+    ("deleteTodo", 404): ("DELETE", "/todos/missing", {}, None, "api"),
+    ("deleteTodo", 412): ("DELETE", "{id}", {"If-Match": '"7"'}, None, "api"),
+    ("deleteTodo", 503): ("DELETE", "/todos/x", {}, None, "down"),
+    ("preflightTodo", 204): ("OPTIONS", "/todos/x", {"Origin": ALLOWED_ORIGIN}, None, "api"),
+    ("preflightTodo", 403): ("OPTIONS", "/todos/x", {}, None, "api"),
+    ("getOpenApiDocument", 200): ("GET", "/openapi.json", {}, None, "api"),
+}
+for _update in ("updateTodo", "patchTodo"):
+    PROVOKERS.update({
+        (_update, 200): ("{method}", "{id}", {**JSON, "If-Match": '"1"'}, '{"completed": true}', "api"),
+        (_update, 400): ("{method}", "{id}", JSON, '{"priority": 9}', "api"),
+        (_update, 404): ("{method}", "/todos/missing", JSON, '{"completed": true}', "api"),
+        (_update, 412): ("{method}", "{id}", {**JSON, "If-Match": '"2"'}, '{"completed": true}', "api"),
+        (_update, 413): ("{method}", "{id}", JSON, BIG, "api"),
+        (_update, 415): ("{method}", "{id}", {"Content-Type": "text/plain"}, "x", "api"),
+        (_update, 503): ("{method}", "/todos/x", JSON, '{"completed": true}', "down"),
+    })
+
+DOCUMENTED = sorted(
+    (operation["operationId"], status, path, method)
+    for path, method, operation in openapi_doc.operations()
+    for status in openapi_doc.answers(path, method)
+)
+
+
+def test_every_provoked_answer_is_one_the_document_lists():
+    documented = {(op, status) for op, status, _, _ in DOCUMENTED}
+    assert set(PROVOKERS) - documented == set()
+
+
+@pytest.mark.parametrize("operation_id, status, path, method", DOCUMENTED,
+                         ids=[f"{op}-{status}" for op, status, _, _ in DOCUMENTED])
+def test_every_documented_answer_is_real_and_conforms_to_the_document(api, down_api, operation_id, status, path,
+                                                                       method):
+    assert (operation_id, status) in PROVOKERS, f"no request known that makes {method} {path} answer {status}"
+    verb, target, headers, body, which = PROVOKERS[(operation_id, status)]
+    if target == "{id}":
+        target = f"/todos/{_create(api)}"
+    client = {"api": api, "down": down_api}[which]
+    response = client.request(verb.format(method=method), target, headers=headers, body=body or b"")
+    assert response.status_code == status, response.body
+    text = response.body.decode("utf-8") if response.body else ""
+    assert openapi_doc.answer_problems(path, method, status, response.headers, text) == []
+
+
+def test_answer_validation_catches_what_the_document_does_not_allow():
+    good = json.dumps({"id": "a", "title": "t", "memo": "", "priority": 1, "completed": False})
+    headers = {"ETag": '"1"', "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Vary": "Origin"}
+    assert openapi_doc.answer_problems("/todos/{todo_id}", "GET", 200, headers, good) == []
+    extra = json.dumps({**json.loads(good), "secret": 1})
+    assert openapi_doc.answer_problems("/todos/{todo_id}", "GET", 200, headers, extra)
+    assert openapi_doc.answer_problems("/todos/{todo_id}", "GET", 200, {**headers, "ETag": "W/1"}, good)
+    assert openapi_doc.answer_problems("/todos/{todo_id}", "GET", 500, headers, good)
+    no_sniff = {k: v for k, v in headers.items() if k != "X-Content-Type-Options"}
+    assert openapi_doc.answer_problems("/todos/{todo_id}", "GET", 200, no_sniff, good)
+    wrong_code = json.dumps({"Code": "BadRequestError", "Message": "BadRequestError: x"})
+    assert re.search("NotFoundError", " ".join(
+        openapi_doc.answer_problems("/todos/{todo_id}", "GET", 404, headers, wrong_code)))
