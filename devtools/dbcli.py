@@ -39,6 +39,7 @@ class Failure(click.ClickException):
 
 
 def default_endpoint():
+    """The local engine's URL: $HOBOPY_DB_ENDPOINT, else 127.0.0.1 on $HOBOPY_DB_PORT (8001)."""
     return os.environ.get("HOBOPY_DB_ENDPOINT") or f"http://127.0.0.1:{os.environ.get('HOBOPY_DB_PORT') or 8001}"
 
 
