@@ -114,8 +114,8 @@ class Stack:
         schema = db.load_schema()
         if db.ensure_table(client, schema):
             # Only a table created just now gets the seed, so edits survive restarts.
-            for requests in db.read_json(db.SEED_PATH).values():
-                db.write_batches(client, schema["TableName"], requests)
+            for requests in db.read_requests(db.SEED_PATH).values():
+                db.write_batches(client, schema["TableName"], db.to_boto(requests))
             self.seeded = True
 
     def _wait_for_http(self, name, process, url, timeout=60.0):
