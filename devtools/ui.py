@@ -166,6 +166,7 @@ def compile_sources(js_dir):
     stamp = js_dir / FINGERPRINT_FILE
     if (js_dir / "main.js").exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return False
+    _check_syntax()
     js_dir.parent.mkdir(parents=True, exist_ok=True)
     # Compile aside, then move file by file: a server reading js_dir meanwhile
     # never sees a half-written module.
@@ -173,14 +174,36 @@ def compile_sources(js_dir):
         args = [sys.executable, "-m", "transcrypt", *TRANSCRYPT_FLAGS, "-od", scratch, MAIN_MODULE]
         result = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True,
                                 env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-        if result.returncode != 0 or not (Path(scratch) / "main.js").exists():
-            raise UIError("Transcrypt could not compile the UI:\n" + (result.stdout + result.stderr).strip())
+        missing = [name for name in _module_files() if not (Path(scratch) / name).exists()]
+        if result.returncode != 0 or missing:
+            raise UIError("Transcrypt could not compile the UI (missing: " + (", ".join(missing) or "nothing")
+                          + "):\n" + (result.stdout + result.stderr).strip())
         for built in sorted(Path(scratch).iterdir()):
             # main.project is the compiler's own bookkeeping, with this machine's paths.
             if built.is_file() and built.suffix != ".project":
                 _write_if_changed(js_dir / built.name, built.read_bytes())
     _write_if_changed(stamp, fingerprint.encode())
     return True
+
+
+def _check_syntax():
+    # Transcrypt takes a module it cannot parse for a name inside its package
+    # and carries on, so syntax errors are caught here, with file and line.
+    for path in sorted(SOURCE_DIR.rglob("*.py")):
+        try:
+            compile(path.read_bytes(), str(path), "exec")
+        except SyntaxError as exc:
+            raise UIError(f"Transcrypt could not compile the UI: {path}:{exc.lineno}: {exc.msg}") from None
+
+
+def _module_files():
+    """The JavaScript files a complete compile produces: one per Python module."""
+    names = []
+    for path in sorted(SOURCE_DIR.rglob("*.py")):
+        parts = path.relative_to(SOURCE_DIR).with_suffix("").parts
+        if parts[-1] != "__init__":
+            names.append(".".join(parts) + ".js")
+    return names
 
 
 def build(api_url=None, stage="dev", out_dir=BUILD_DIR):

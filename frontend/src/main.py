@@ -332,6 +332,7 @@ class App:
         self.memo_input.value = values["memo"]
         self.priority_input.value = values["priority"]
         self.hide_form_error()
+        self.mark_invalid(None)
         self.show_counters(values)
         by_id("title-hint").textContent = ""
         by_id("memo-hint").textContent = ""
@@ -402,6 +403,7 @@ class App:
             url = remote.item_url(self.api_url, editing.get("id"))
             tag = remote.version_tag(editing)
         self.hide_form_error()
+        self.mark_invalid(None)
         self.set_saving(True)
         reply = await send(method, url, body, tag)
         self.set_saving(False)
@@ -431,6 +433,22 @@ class App:
             self.show_form_error(failure["text"] + "「登録」を押すと新しい ToDo として登録します。")
             return
         self.show_form_error(failure["text"])
+        self.mark_invalid(failure["field"])
+
+    def mark_invalid(self, field):
+        """Flag the field the API refused (aria-invalid) and put the cursor there; None clears every flag."""
+        inputs = {"title": self.title_input, "memo": self.memo_input, "priority": self.priority_input}
+        for name in ["title", "memo", "priority"]:
+            node = inputs[name]
+            node.classList.toggle("is-invalid", name == field)
+            if name == field:
+                node.setAttribute("aria-invalid", "true")
+                node.setAttribute("aria-errormessage", "form-error-text")
+            else:
+                node.removeAttribute("aria-invalid")
+                node.removeAttribute("aria-errormessage")
+        if field is not None:
+            inputs[field].focus()
 
     # Messages
 

@@ -91,7 +91,7 @@ class PageLog:
     def __init__(self, page):
         self.requests = []
         self.errors = []
-        self.allowed_statuses = ()
+        self.allowed = []
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
@@ -100,29 +100,50 @@ class PageLog:
         if message.type in ("error", "warning"):
             self.errors.append(f"console {message.type}: {message.text}")
 
+    def allow(self, *marks):
+        """Console errors containing one of ``marks`` are expected: Chromium logs every failed request."""
+        self.allowed.extend(marks)
+
+    def allow_status(self, *statuses):
+        self.allow(*(f"status of {status} " for status in statuses))
+
     def outside_requests(self):
         return [url for url in self.requests if urllib.parse.urlsplit(url).hostname != LOOPBACK]
 
     def unexpected_errors(self):
-        # Chromium logs every 4xx answer as "Failed to load resource"; a test
-        # names in allowed_statuses the ones it provokes on purpose.
-        allowed = [f"status of {status} " for status in self.allowed_statuses]
-        return [error for error in self.errors if not any(mark in error for mark in allowed)]
+        return [error for error in self.errors if not any(mark in error for mark in self.allowed)]
 
 
 @pytest.fixture
-def ui(browser, ui_stack):
-    """A fresh page on the running UI, loaded; afterwards, no request left 127.0.0.1 and nothing went wrong."""
-    context = browser.new_context(locale="ja-JP", viewport={"width": 1100, "height": 700})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    log = PageLog(page)
-    page.goto(f"{ui_stack.ui_url}/index.html")
-    page.wait_for_selector("#todo-list[aria-busy=false]", state="attached")
-    page.log = log
-    try:
-        yield page
-    finally:
+def open_page(browser):
+    """Opens a page at a URL and waits until the list has loaded (or failed to); checks each page afterwards.
+
+    Afterwards no request may have left 127.0.0.1, and the page may have had no
+    console error or uncaught exception beyond those the test allowed.
+    """
+    contexts = []
+
+    def open_at(url):
+        context = browser.new_context(locale="ja-JP", viewport={"width": 1100, "height": 700})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.log = PageLog(page)
+        page.goto(url)
+        page.wait_for_selector("#todo-list[aria-busy=false]", state="attached")
+        return page
+
+    yield open_at
+    logs = []
+    for context in contexts:
+        logs.extend(page.log for page in context.pages)
         context.close()
-    assert log.outside_requests() == []
-    assert log.unexpected_errors() == []
+    for log in logs:
+        assert log.outside_requests() == []
+        assert log.unexpected_errors() == []
+
+
+@pytest.fixture
+def ui(open_page, ui_stack):
+    """A page on the session's stack, loaded."""
+    return open_page(f"{ui_stack.ui_url}/index.html")

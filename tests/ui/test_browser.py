@@ -58,6 +58,7 @@ def test_the_seed_todos_render_in_japanese_with_labels_and_in_sort_order(ui, tmp
     assert seed_order == ["L5", "L7", "L6"]
     assert ui.evaluate("document.documentElement.lang") == "ja"
     expect(ui.locator("#new-todo")).to_have_text("新規登録")
+    ui.set_viewport_size({"width": 1000, "height": 330})
     ui.screenshot(path=tmp_path / "seed.png")
     if os.environ.get("HOBOPY_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(exist_ok=True)
@@ -152,6 +153,7 @@ def test_delete_removes_the_todo_from_the_api_and_the_list_and_undo_brings_it_ba
     expect(ui.locator("#notice")).to_contain_text(title)
 
     ui.click("#notice-action")
+    expect(ui.locator("#notice")).to_contain_text("元に戻しました")
     restored = find_by_title(todo_api, title)
     assert (restored["memo"], restored["priority"]) == ("消える", 1)
     expect(row(ui, restored["id"]).locator("td").nth(1)).to_have_text(title)
@@ -180,7 +182,7 @@ def test_markup_typed_into_the_form_is_saved_and_shown_as_text(ui, todo_api):
 
 
 def test_an_empty_title_shows_the_apis_message_in_the_dialog_and_creates_nothing(ui, todo_api):
-    ui.log.allowed_statuses = (400,)
+    ui.log.allow_status(400)
     before = todo_api.list()
     open_new_dialog(ui)
     fill_form(ui, title="   ", memo="残っているはず")
@@ -191,11 +193,14 @@ def test_an_empty_title_shows_the_apis_message_in_the_dialog_and_creates_nothing
     expect(alert).to_contain_text("title must contain at least one non-whitespace character.")
     expect(ui.locator("#input-form")).to_be_visible()
     expect(ui.locator("#modal-todo-memo")).to_have_value("残っているはず")
+    # The refused field is flagged for screen readers and gets the cursor.
+    expect(ui.locator("#modal-todo-title")).to_have_attribute("aria-invalid", "true")
+    expect(ui.locator("#modal-todo-title")).to_be_focused()
     assert todo_api.list() == before
 
 
 def test_an_edit_of_a_todo_changed_elsewhere_is_refused_then_reloaded_and_can_overwrite(ui, todo_api):
-    ui.log.allowed_statuses = (412,)
+    ui.log.allow_status(412)
     todo = todo_api.create(title=unique("同時編集"), memo="元のメモ")
     ui.reload()
     ui.click(f"#update-{todo['id']}")
@@ -216,7 +221,7 @@ def test_an_edit_of_a_todo_changed_elsewhere_is_refused_then_reloaded_and_can_ov
 
 
 def test_a_todo_deleted_elsewhere_disappears_with_a_message_when_toggled(ui, todo_api):
-    ui.log.allowed_statuses = (404,)
+    ui.log.allow_status(404)
     todo = todo_api.create(title=unique("消される"))
     ui.reload()
     todo_api.http.delete(f"{todo_api.base}/todos/{todo['id']}", timeout=10).raise_for_status()

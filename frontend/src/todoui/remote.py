@@ -186,6 +186,14 @@ def api_message(body):
     return message
 
 
+def field_named(message):
+    """The form field an API message is about ("title", "memo" or "priority"), or None."""
+    for name in ["title", "memo", "priority"]:
+        if message.startswith(name + " "):
+            return name
+    return None
+
+
 def retry_seconds(value):
     """Seconds from a ``Retry-After`` header given in seconds, else None."""
     if value is None or not isinstance(value, str):
@@ -199,22 +207,27 @@ def retry_seconds(value):
     return int(value)
 
 
+def _failure(kind, text, field=None):
+    return {"kind": kind, "text": text, "field": field}
+
+
 def describe_failure(status, body, retry_after=None):
-    """``{"kind", "text"}`` for an API answer that is not a success; status None means nothing answered."""
+    """``{"kind", "text", "field"}`` for an answer that is not a success; status None means nothing answered.
+
+    ``field`` names the form field a 400 is about, when the API's message says.
+    """
     if status is None:
-        return {"kind": UNAVAILABLE, "text": NETWORK_TEXT}
+        return _failure(UNAVAILABLE, NETWORK_TEXT)
     message = api_message(body)
     if status == 400 or status == 413 or status == 415:
         detail = message if len(message) > 0 else "HTTP " + str(status)
-        return {"kind": INVALID, "text": "入力内容を確認してください: " + detail}
+        return _failure(INVALID, "入力内容を確認してください: " + detail, field_named(message))
     if status == 404:
-        return {"kind": MISSING, "text": "この ToDo は見つかりません。ほかの画面で削除されたようです。"}
+        return _failure(MISSING, "この ToDo は見つかりません。ほかの画面で削除されたようです。")
     if status == 412:
-        return {"kind": STALE,
-                "text": "この ToDo はほかの画面で変更されていました。最新の内容を読み込みました。"}
+        return _failure(STALE, "この ToDo はほかの画面で変更されていました。最新の内容を読み込みました。")
     if status == 503:
         seconds = retry_seconds(retry_after)
         wait = str(seconds) + " 秒ほど" if seconds is not None else "少し"
-        return {"kind": UNAVAILABLE,
-                "text": "サーバーが一時的に応答できません。" + wait + "待ってから、もう一度お試しください。"}
-    return {"kind": UNEXPECTED, "text": "予期しないエラーが発生しました (HTTP " + str(status) + ")。"}
+        return _failure(UNAVAILABLE, "サーバーが一時的に応答できません。" + wait + "待ってから、もう一度お試しください。")
+    return _failure(UNEXPECTED, "予期しないエラーが発生しました (HTTP " + str(status) + ")。")

@@ -1,0 +1,146 @@
+"""The UI when things go wrong for real: the database stops (503), the API is not there, the list is long."""
+import subprocess
+import sys
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from devtools import db, engine
+from devtools.ui import ROOT
+from todoui import remote
+
+pytestmark = pytest.mark.slow
+
+UNAVAILABLE_TEXT = "サーバーが一時的に応答できません。1 秒ほど待ってから"
+
+
+class Engine:
+    """A dynalite this module starts and stops itself, keeping its data on disk across restarts."""
+
+    def __init__(self, data_dir):
+        self.port = engine.free_port()
+        self.data_dir = data_dir
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self):
+        self.process = engine.start_dynalite(self.port, self.data_dir)
+        engine.wait_until_serving(self.endpoint, self.process)
+
+    def stop(self):
+        engine.stop(self.process)
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    own = Engine(tmp_path_factory.mktemp("dynalite"))
+    own.start()
+    try:
+        yield own
+    finally:
+        own.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(database, tmp_path_factory):
+    """The stack on the module's own engine, which the stack finds running and uses as it is."""
+    from devtools.stack import Stack
+
+    with Stack(db_port=database.port, api_port=engine.free_port(), ui_port=engine.free_port(),
+               data_dir=tmp_path_factory.mktemp("stack"), with_ui=True, quiet=True) as running:
+        assert running.engine_kind == "existing"
+        yield running
+
+
+@pytest.fixture
+def database_down(database):
+    """Stops the engine for the test's second half; starts it again afterwards, data intact."""
+    yield database.stop
+    if database.process.poll() is not None:
+        database.start()
+
+
+def test_a_list_longer_than_one_api_page_loads_completely_by_following_link_next(stack, database, open_page):
+    client = db.client(database.endpoint)
+    requests_ = [{"PutRequest": {"Item": {"id": {"S": f"bulk-{n:04d}"}, "title": {"S": f"まとめて {n}"},
+                                          "memo": {"S": ""}, "priority": {"N": "1"}, "completed": {"BOOL": True}}}}
+                 for n in range(1010)]
+    db.write_batches(client, "Todos", requests_)
+    page = open_page(f"{stack.ui_url}/index.html")
+    expect(page.locator("#todo-list tr")).to_have_count(1013, timeout=30_000)
+    expect(page.locator("#list-status")).to_have_text("全 1013 件 (未完了 3 件)")
+    api_pages = [url for url in page.log.requests if url.startswith(stack.api_url + "/todos")]
+    assert len(api_pages) == 2 and "cursor=" in api_pages[1]
+    db.write_batches(client, "Todos", [{"DeleteRequest": {"Key": {"id": {"S": f"bulk-{n:04d}"}}}}
+                                       for n in range(1010)])
+
+
+def test_when_the_database_is_down_saving_says_so_in_the_dialog_and_keeps_what_was_typed(
+        stack, open_page, database_down):
+    page = open_page(f"{stack.ui_url}/index.html")
+    page.log.allow_status(503)
+    page.click("#new-todo")
+    page.fill("#modal-todo-title", "あとで保存")
+    page.fill("#modal-todo-memo", "消えないで")
+    database_down()
+    page.click("#register-button")
+
+    alert = page.locator("#input-form [role=alert]")
+    expect(alert).to_contain_text(UNAVAILABLE_TEXT)
+    expect(page.locator("#modal-todo-title")).to_have_value("あとで保存")
+    expect(page.locator("#modal-todo-memo")).to_have_value("消えないで")
+    page.click("#form-error-dismiss")
+    expect(alert).to_be_hidden()
+    expect(page.locator("#input-form")).to_be_visible()
+
+
+def test_when_the_database_is_down_a_toggle_shows_a_dismissible_banner_and_the_checkbox_goes_back(
+        stack, open_page, database_down):
+    page = open_page(f"{stack.ui_url}/index.html")
+    page.log.allow_status(503)
+    database_down()
+    page.locator("#check-L5").check()
+    banner = page.locator("#error-banner")
+    expect(banner).to_contain_text(UNAVAILABLE_TEXT)
+    expect(page.locator("#check-L5")).not_to_be_checked()
+    expect(page.locator("#check-L5")).to_be_enabled()
+    page.click("#error-dismiss")
+    expect(banner).to_be_hidden()
+
+
+@pytest.fixture
+def ui_without_api(tmp_path):
+    """A UI server whose API URL points at a port where nothing listens."""
+    port = engine.free_port()
+    dead_api = f"http://127.0.0.1:{engine.free_port()}/"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtools.ui", "serve", "--port", str(port), "--api-url", dead_api],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not engine.port_is_open("127.0.0.1", port):
+            assert process.poll() is None and time.monotonic() < deadline, "the UI server did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_when_the_api_cannot_be_reached_the_page_says_so_and_the_form_keeps_its_text(ui_without_api, open_page):
+    page = open_page(f"{ui_without_api}/index.html")
+    page.log.allow("net::ERR_CONNECTION_REFUSED")
+    expect(page.locator("#error-banner")).to_contain_text(remote.NETWORK_TEXT)
+    expect(page.locator("#list-status")).to_have_text("一覧を読み込めませんでした。")
+    expect(page.locator("#reload-button")).to_be_visible()
+
+    page.click("#new-todo")
+    page.fill("#modal-todo-title", "オフラインで書いた")
+    page.click("#register-button")
+    expect(page.locator("#input-form [role=alert]")).to_contain_text(remote.NETWORK_TEXT)
+    expect(page.locator("#modal-todo-title")).to_have_value("オフラインで書いた")
+
+    page.keyboard.press("Escape")
+    page.click("#reload-button")
+    expect(page.locator("#list-status")).to_have_text("一覧を読み込めませんでした。")

@@ -1,0 +1,182 @@
+"""Building the UI: Transcrypt compiles it, the output is complete, and the compiled logic behaves like CPython's."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from devtools import ui
+from todoui import model, remote
+
+API = "http://127.0.0.1:8123/"
+EXPECTED_FILES = [
+    "config.js", "config.json", "css/app.css", "css/bootstrap.min.css", "favicon.svg", "index.html",
+    "js/main.js", "js/org.transcrypt.__runtime__.js", "js/todoui.model.js", "js/todoui.remote.js",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return ui.build(api_url=API, out_dir=tmp_path_factory.mktemp("site"))
+
+
+def test_the_build_compiles_the_ui_and_holds_every_file_the_page_loads(site):
+    built = sorted(path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file())
+    assert [name for name in EXPECTED_FILES if name not in built] == []
+    page = (site / "index.html").read_text(encoding="utf-8")
+    for reference in ("css/bootstrap.min.css", "css/app.css", "config.js", "js/main.js", "favicon.svg"):
+        assert f'"{reference}"' in page
+    # Nothing the page names comes from another host.
+    assert "//" not in page.replace("<!doctype", "")
+
+
+def test_the_built_config_carries_the_api_url(site):
+    assert json.loads((site / "config.json").read_text()) == {"apiUrl": API, "stage": "dev"}
+    assert (site / "config.js").read_text().startswith("window.hobopyConfig = Object.freeze({")
+
+
+def test_a_second_build_with_nothing_changed_rewrites_nothing(site):
+    before = {path: path.stat().st_mtime_ns for path in site.rglob("*") if path.is_file()}
+    assert ui.compile_sources(site / "js") is False
+    ui.build(api_url=API, out_dir=site)
+    after = {path: path.stat().st_mtime_ns for path in site.rglob("*") if path.is_file()}
+    assert after == before
+
+
+def test_a_compile_error_is_reported_with_transcrypts_words(tmp_path, monkeypatch):
+    source = tmp_path / "src"
+    shutil.copytree(ui.SOURCE_DIR, source)
+    (source / "todoui" / "model.py").write_text("def broken(:\n    pass\n", encoding="utf-8")
+    monkeypatch.setattr(ui, "SOURCE_DIR", source)
+    with pytest.raises(ui.UIError, match="Transcrypt could not compile the UI"):
+        ui.compile_sources(tmp_path / "js")
+
+
+def test_the_prod_placeholder_is_refused_until_the_deployer_fills_it():
+    with pytest.raises(ui.UIError, match="placeholder"):
+        ui.api_url_for("prod")
+    assert ui.api_url_for("prod", "https://abc.execute-api.ap-northeast-1.amazonaws.com/api") == (
+        "https://abc.execute-api.ap-northeast-1.amazonaws.com/api/")
+
+
+@pytest.mark.parametrize("url", ["", "127.0.0.1:8000", "ftp://h/", "http:///x", "http://h/?a=1", "/api/"])
+def test_an_api_url_that_is_not_an_absolute_http_url_is_refused(url):
+    with pytest.raises(ui.UIError):
+        ui.normalize_api_url(url)
+
+
+def test_the_policy_allows_only_the_pages_own_files_and_requests_to_the_api():
+    policy = ui.content_security_policy("https://abc.example:8443/api/")
+    assert "connect-src https://abc.example:8443;" in policy
+    assert "script-src 'self';" in policy
+    assert "unsafe" not in policy
+
+
+# Calls whose results the browser must agree on: the places where JavaScript
+# and Python differ (truth of empty lists, UTF-16 strings, bool vs int, sort).
+SEED_LIKE = [
+    {"id": "L6", "title": "サイド", "memo": "", "priority": 2, "completed": False},
+    {"id": "new", "title": "新", "memo": "m", "priority": 5, "completed": False,
+     "createdAt": "2025-02-01T00:00:00.000Z", "version": 2},
+    {"id": "L5", "title": "プロフ", "memo": "", "priority": 3, "completed": False},
+    {"id": "done", "title": "済", "memo": "", "priority": 5, "completed": True,
+     "createdAt": "2025-03-01T00:00:00.000Z"},
+    {"id": "old", "title": "古", "memo": "", "priority": 5, "completed": False,
+     "createdAt": "2024-02-01T00:00:00.000Z"},
+    {"id": "L7", "title": "リスト", "memo": "", "priority": 3, "completed": False},
+]
+PARITY_CASES = [
+    ("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6, True, False, "3", None, 2.5)
+] + [
+    ("model", "priority_options", []),
+    ("model", "sort_todos", [SEED_LIKE]),
+    ("model", "sort_todos", [[]]),
+    ("model", "row_view", [SEED_LIKE[1]]),
+    ("model", "row_view", [{"id": "x"}]),
+    ("model", "summary_text", [[]]),
+    ("model", "summary_text", [SEED_LIKE]),
+    ("model", "count_chars", ["𩸽を食べる🍣"]),
+    ("model", "counter_text", ["", 200]),
+    ("model", "field_hints", [{"title": "", "memo": "", "priority": "3"}]),
+    ("model", "field_hints", [{"title": " \t", "memo": "め" * 2001, "priority": "3"}]),
+    ("model", "field_hints", [{"title": "𩸽" * 200, "memo": "", "priority": "3"}]),
+    ("model", "field_hints", [{"title": "あ" * 201, "memo": "", "priority": "3"}]),
+    ("model", "form_values", [None]),
+    ("model", "form_values", [SEED_LIKE[1]]),
+    ("model", "form_values", [{"id": "x", "priority": True}]),
+    ("model", "new_todo_body", [{"title": " 空白 ", "memo": "<b>", "priority": "4"}]),
+    ("model", "new_todo_body", [{"title": "t", "memo": "", "priority": "high"}]),
+    ("model", "changed_fields", [SEED_LIKE[1], {"title": "新", "memo": "m", "priority": "5"}]),
+    ("model", "changed_fields", [SEED_LIKE[1], {"title": "新2", "memo": "m", "priority": "1"}]),
+    ("model", "restore_body", [SEED_LIKE[3]]),
+    ("model", "upsert", [SEED_LIKE[:2], {"id": "L6", "title": "changed"}]),
+    ("model", "upsert", [[], {"id": "a"}]),
+    ("model", "without", [SEED_LIKE, "L5"]),
+    ("model", "find", [SEED_LIKE, "nope"]),
+    ("model", "neighbour_id", [SEED_LIKE, "L6"]),
+    ("model", "neighbour_id", [SEED_LIKE, "new"]),
+    ("model", "neighbour_id", [[{"id": "only"}], "only"]),
+    ("remote", "collection_url", ["http://127.0.0.1:8000"]),
+    ("remote", "item_url", ["http://h/api/", "a/b?c#d 𩸽é"]),
+    ("remote", "next_link", [None]),
+    ("remote", "next_link", ['</a>; rel="prev", </todos?limit=2&cursor=eyJ>; rel="next"']),
+    ("remote", "next_link", ['</a?x=1,2>; title="a, b; c"; rel="prev next"']),
+    ("remote", "next_link", ['</a>; rel="nextpage"']),
+    ("remote", "resolve", ["https://h.example/api/todos?cursor=a", "/api/todos?cursor=b"]),
+    ("remote", "resolve", ["https://h.example/api/todos", "todos?cursor=b"]),
+    ("remote", "resolve", ["https://h.example/api/todos", "//o.example/p"]),
+    ("remote", "version_tag", [{"version": 7}]),
+    ("remote", "version_tag", [{}]),
+    ("remote", "version_tag", [{"version": True}]),
+    ("remote", "api_message", [{"Code": "BadRequestError", "Message": "BadRequestError: memo must be a string."}]),
+    ("remote", "api_message", [None]),
+    ("remote", "field_named", ["priority must be an integer from 1 to 5."]),
+    ("remote", "field_named", ["nothing to update"]),
+    ("remote", "retry_seconds", ["3"]),
+    ("remote", "retry_seconds", ["Wed, 21 Oct 2015 07:28:00 GMT"]),
+    ("remote", "describe_failure", [400, {"Code": "X", "Message": "X: bad"}, None]),
+    ("remote", "describe_failure", [503, None, "2"]),
+    ("remote", "describe_failure", [None, None, None]),
+    ("remote", "describe_failure", [418, None, None]),
+]
+HARNESS = """
+import {readFileSync} from 'node:fs';
+import {dict} from './org.transcrypt.__runtime__.js';
+import * as model from './todoui.model.js';
+import * as remote from './todoui.remote.js';
+
+const modules = {model, remote};
+// JSON gives plain objects; the compiled logic calls dict methods on them, as the page does after dict().
+const py = (value) => Array.isArray(value) ? value.map(py)
+  : value !== null && typeof value === 'object'
+    ? dict(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, py(v)])))
+    : value;
+const cases = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const results = cases.map(([module, name, args]) => {
+  try {
+    return {value: modules[module][name](...args.map(py))};
+  } catch (error) {
+    return {error: String(error)};
+  }
+});
+process.stdout.write(JSON.stringify(results));
+"""
+
+
+def test_the_compiled_logic_gives_the_same_answers_as_cpython(site, tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    js = site / "js"
+    (js / "package.json").write_text('{"type": "module"}')
+    (js / "parity.mjs").write_text(HARNESS)
+    cases_file = tmp_path / "cases.json"
+    cases_file.write_text(json.dumps(PARITY_CASES))
+    result = subprocess.run([node, str(js / "parity.mjs"), str(cases_file)], capture_output=True, text=True,
+                            timeout=60, check=True)
+    in_browser = json.loads(result.stdout)
+    modules = {"model": model, "remote": remote}
+    in_python = [{"value": json.loads(json.dumps(getattr(modules[module], name)(*args)))}
+                 for module, name, args in PARITY_CASES]
+    differences = [(case, py, js_) for case, py, js_ in zip(PARITY_CASES, in_python, in_browser) if py != js_]
+    assert differences == []
