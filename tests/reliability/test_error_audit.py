@@ -1,0 +1,82 @@
+"""The audit that every error answer of every suite passes: it must catch leaks, and it must be listening."""
+import json
+
+import pytest
+
+from devtools.fuzz import error_body_problems
+from tests.reliability.plugin import AUDIT, echoes
+
+JSON = "application/json"
+
+
+def body(code, message):
+    return json.dumps({"Code": code, "Message": f"{code}: {message}"})
+
+
+@pytest.mark.parametrize("status, message", [
+    (400, "title must be a string."),
+    (400, "the request body is not valid JSON (Expecting value at line 1 column 1)."),
+    (404, "no todo with id 'abc'."),
+    (412, "todo 'abc' has changed since the version If-Match names; fetch it again."),
+    (413, "the request body is larger than 65536 bytes."),
+    (503, "the database cannot be reached; try again shortly."),
+])
+def test_the_api_s_own_messages_pass(status, message):
+    assert error_body_problems(status, JSON, body("SomeError", message)) == []
+
+
+@pytest.mark.parametrize("message, what", [
+    ('Traceback (most recent call last):\n  File "/srv/app.py", line 9, in get', "traceback"),
+    ('File "app.py", line 12, in create_todo', "traceback frame"),
+    ("failed in storage.py", "Python file name"),
+    ("cannot open /var/task/chalicelib/openapi.json", "file path"),
+    ("An error occurred (ValidationException) when calling the PutItem operation", "exception class"),
+    ("ConditionalCheckFailedException", "exception class"),
+    ("KeyError: 'title'", "Python exception class"),
+    ("ValueError('bad')", "Python exception class"),
+    ("botocore could not connect", "library name"),
+    ("Could not connect to the endpoint URL: [Errno 111] Connection refused", "OS error"),
+    ("<chalicelib.storage.DynamoTodoRepository object at 0x7f3a2c1d9e50>", "object address"),
+])
+def test_internals_in_a_message_are_caught(message, what):
+    problems = error_body_problems(500 if "Traceback" in message else 400, JSON, body("BadRequestError", message))
+    assert any(what in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("status, content_type, raw", [
+    (500, JSON, body("InternalServerError", "an internal server error occurred.")),
+    (502, JSON, body("BadGateway", "no.")),
+    (400, "text/html", body("BadRequestError", "x")),
+    (403, JSON, '{"message": "Missing Authentication Token"}'),
+    (400, JSON, '{"Code": "BadRequestError", "Message": "x", "Trace": "..."}'),
+    (400, JSON, '{"Code": 400, "Message": "x"}'),
+    (400, JSON, "not json"),
+    (400, JSON, b"\xff\xfe"),
+])
+def test_wrong_shapes_and_server_errors_are_caught(status, content_type, raw):
+    assert error_body_problems(status, content_type, raw) != []
+
+
+def test_client_input_quoted_back_is_not_mistaken_for_a_leak():
+    todo_id = "Traceback.py"
+    message = f"no todo with id {todo_id!r}."
+    assert error_body_problems(404, JSON, body("NotFoundError", message), echoed=[todo_id]) == []
+    assert error_body_problems(404, JSON, body("NotFoundError", message)) != []
+
+
+def test_long_ids_quoted_back_in_part_are_recognised_as_input():
+    todo_id = "/srv/app.py/" + "x" * 100
+    message = f"no todo with id {todo_id[:64] + '...'!r}."
+    assert error_body_problems(404, JSON, body("NotFoundError", message), echoed=[todo_id]) == []
+
+
+def test_echoes_are_the_path_query_headers_and_body_field_names():
+    found = echoes("/todos/a%2Fb?limit=x", {"Content-Type": "text/csv"}, b'{"Traceback": 1}')
+    assert {"todos", "a/b", "limit", "x", "text/csv", "Traceback"} <= set(found)
+
+
+def test_every_answer_through_the_test_client_is_audited(api):
+    answers, errors = AUDIT.answers, AUDIT.errors
+    api.get("/todos")
+    api.get("/todos/nope")
+    assert (AUDIT.answers - answers, AUDIT.errors - errors) == (2, 1)
