@@ -19,6 +19,9 @@ def _register():
 
     main.add_command(preflight.preflight)
     main.add_command(package.package_command)
+    from devtools import ui
+
+    main.add_command(ui.cli, name="ui")
 
 
 _register()

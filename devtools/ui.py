@@ -9,6 +9,7 @@ base URL). Nothing is loaded from anywhere else.
 """
 import functools
 import hashlib
+import html
 import http.server
 import io
 import json
@@ -38,6 +39,8 @@ PLACEHOLDER = "REPLACE-WITH"
 TRANSCRYPT_FLAGS = ("-b", "-n", "-k")
 FINGERPRINT_FILE = ".fingerprint"
 CONFIG_GLOBAL = "hobopyConfig"
+PAGE = "index.html"
+POLICY_MARK = "{{content-security-policy}}"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -91,9 +94,13 @@ def origin_of(url):
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(api_url):
-    """The page's policy: its own scripts and styles only, and requests only to the API."""
-    return "; ".join([
+def content_security_policy(api_url, in_page=False):
+    """The page's policy: its own scripts and styles only, and requests only to the API.
+
+    ``in_page``: the copy for the page's own ``<meta>`` tag, which static hosts
+    serve too; browsers ignore (and complain about) frame-ancestors there.
+    """
+    directives = [
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
@@ -103,18 +110,27 @@ def content_security_policy(api_url):
         f"connect-src {origin_of(api_url)}",
         "base-uri 'none'",
         "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    ]
+    if not in_page:
+        directives.append("frame-ancestors 'none'")
+    return "; ".join(directives)
 
 
-def config_files(api_url, stage):
-    """``{name: bytes}`` of the files that carry the configuration into the page."""
+def api_files(api_url, stage):
+    """``{name: bytes}`` of the files that depend on the API's URL: the configuration and the page."""
     config = {"apiUrl": api_url, "stage": stage}
     text = json.dumps(config, ensure_ascii=True, indent=2)
+    page = (STATIC_DIR / PAGE).read_text(encoding="utf-8")
+    if POLICY_MARK not in page:
+        raise UIError(f"{STATIC_DIR / PAGE} lacks the {POLICY_MARK} placeholder of its policy <meta> tag.")
+    # The attribute is in double quotes; the policy's single quotes stay readable.
+    policy = html.escape(content_security_policy(api_url, in_page=True), quote=False).replace('"', "&quot;")
+    page = page.replace(POLICY_MARK, policy)
     return {
         "config.json": (text + "\n").encode("ascii"),
         # A classic script: it runs before the deferred module that reads it.
         "config.js": f"window.{CONFIG_GLOBAL} = Object.freeze({text});\n".encode("ascii"),
+        PAGE: page.encode("utf-8"),
     }
 
 
@@ -217,10 +233,10 @@ def build(api_url=None, stage="dev", out_dir=BUILD_DIR):
         raise UIError(f"{BOOTSTRAP_CSS.relative_to(ROOT)} is missing: run `make install` (it runs npm ci).")
     compile_sources(out_dir / "js")
     for path in sorted(STATIC_DIR.rglob("*")):
-        if path.is_file():
+        if path.is_file() and path != STATIC_DIR / PAGE:
             _write_if_changed(out_dir / path.relative_to(STATIC_DIR), path.read_bytes())
     _write_if_changed(out_dir / "css" / BOOTSTRAP_CSS.name, BOOTSTRAP_CSS.read_bytes())
-    for name, data in config_files(api_url, stage).items():
+    for name, data in api_files(api_url, stage).items():
         _write_if_changed(out_dir / name, data)
     return out_dir
 
@@ -232,17 +248,17 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
     server_version = "hobopy-ui"
     sys_version = ""
 
-    def __init__(self, *args, policy, config, **kwargs):
+    def __init__(self, *args, policy, api_files, **kwargs):
         self.policy = policy
-        self.config = config
+        self.api_files = api_files
         super().__init__(*args, **kwargs)
 
     def send_head(self):
-        # The configuration comes from this server's --api-url, not the file on
-        # disk, so servers for different APIs can share one build folder.
-        name = urllib.parse.urlsplit(self.path).path.lstrip("/")
-        if name in self.config:
-            body = self.config[name]
+        # The files that name the API come from this server's --api-url, not
+        # from disk, so servers for different APIs can share one build folder.
+        name = urllib.parse.urlsplit(self.path).path.lstrip("/") or PAGE
+        if name in self.api_files:
+            body = self.api_files[name]
             self.send_response(200)
             self.send_header("Content-Type", self.guess_type(name))
             self.send_header("Content-Length", str(len(body)))
@@ -272,7 +288,7 @@ def make_server(host, port, api_url, stage="dev", out_dir=BUILD_DIR):
         StaticHandler,
         directory=str(out_dir),
         policy=content_security_policy(api_url),
-        config=config_files(api_url, stage),
+        api_files=api_files(api_url, stage),
     )
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True

@@ -75,8 +75,10 @@ def browser():
     """Debian's Chromium, headless, driven by Playwright."""
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Two cores shared with other test runs: give assertions room before they fail.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -127,7 +129,7 @@ def open_page(browser):
         context = browser.new_context(locale="ja-JP", viewport={"width": 1100, "height": 700})
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(15_000)
         page.log = PageLog(page)
         page.goto(url)
         page.wait_for_selector("#todo-list[aria-busy=false]", state="attached")

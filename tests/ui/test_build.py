@@ -1,5 +1,6 @@
 """Building the UI: Transcrypt compiles it, the output is complete, and the compiled logic behaves like CPython's."""
 import json
+import re
 import shutil
 import subprocess
 
@@ -24,10 +25,16 @@ def test_the_build_compiles_the_ui_and_holds_every_file_the_page_loads(site):
     built = sorted(path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file())
     assert [name for name in EXPECTED_FILES if name not in built] == []
     page = (site / "index.html").read_text(encoding="utf-8")
-    for reference in ("css/bootstrap.min.css", "css/app.css", "config.js", "js/main.js", "favicon.svg"):
-        assert f'"{reference}"' in page
-    # Nothing the page names comes from another host.
-    assert "//" not in page.replace("<!doctype", "")
+    references = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert sorted(references) == ["config.js", "css/app.css", "css/bootstrap.min.css", "favicon.svg", "js/main.js"]
+
+
+def test_the_page_carries_its_policy_for_static_hosts_that_send_no_headers(site):
+    page = (site / "index.html").read_text(encoding="utf-8")
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page).group(1)
+    assert policy == ui.content_security_policy(API, in_page=True)
+    assert "connect-src http://127.0.0.1:8123;" in policy
+    assert "frame-ancestors" not in policy
 
 
 def test_the_built_config_carries_the_api_url(site):

@@ -68,9 +68,11 @@ def test_the_policy_forbids_inline_script_and_allows_requests_only_to_the_api(se
     assert directives["default-src"] == "'none'"
 
 
-def test_the_configuration_served_is_the_servers_api_url(server):
+def test_the_configuration_and_the_pages_policy_served_name_the_servers_api_url(server):
     assert requests.get(server + "/config.json", timeout=5).json() == {"apiUrl": API, "stage": "dev"}
     assert API in requests.get(server + "/config.js", timeout=5).text
+    for path in ("/", "/index.html", "/index.html?x=1"):
+        assert "connect-src http://127.0.0.1:8999;" in requests.get(server + path, timeout=5).text
 
 
 @pytest.mark.parametrize("path", ["/js/", "/css", "/missing.html", "/../pyproject.toml", "/%2e%2e/pyproject.toml"])
