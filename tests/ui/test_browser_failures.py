@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from devtools import db, engine
 from devtools.ui import ROOT
-from todoui import remote
+from todoui import model, remote
 
 pytestmark = pytest.mark.slow
 
@@ -144,3 +144,25 @@ def test_when_the_api_cannot_be_reached_the_page_says_so_and_the_form_keeps_its_
     page.keyboard.press("Escape")
     page.click("#reload-button")
     expect(page.locator("#list-status")).to_have_text("一覧を読み込めませんでした。")
+
+
+def test_an_empty_list_says_so_and_the_first_todo_replaces_the_message(stack, database, open_page):
+    client = db.client(database.endpoint)
+    items = client.scan(TableName="Todos", ProjectionExpression="id")["Items"]
+    db.write_batches(client, "Todos", [{"DeleteRequest": {"Key": item}} for item in items])
+    try:
+        page = open_page(f"{stack.ui_url}/index.html")
+        expect(page.locator("#list-status")).to_have_text(model.EMPTY_TEXT)
+        expect(page.locator("#todo-table")).to_be_hidden()
+
+        page.click("#new-todo")
+        page.fill("#modal-todo-title", "最初のひとつ")
+        page.keyboard.press("Enter")
+        expect(page.locator("#todo-list tr")).to_have_count(1)
+        expect(page.locator("#todo-table")).to_be_visible()
+        expect(page.locator("#list-status")).to_have_text("全 1 件 (未完了 1 件)")
+    finally:
+        items = client.scan(TableName="Todos", ProjectionExpression="id")["Items"]
+        db.write_batches(client, "Todos", [{"DeleteRequest": {"Key": item}} for item in items])
+        for requests_ in db.read_json(db.SEED_PATH).values():
+            db.write_batches(client, "Todos", requests_)
