@@ -160,6 +160,7 @@ class App:
             link = remote.next_link(reply.header("Link"))
             url = remote.resolve(url, link) if link is not None else None
         self.todos = items
+        self.hide_banner()
         self.render(None)
 
     def render(self, focus_id):

@@ -109,6 +109,21 @@ def test_when_the_database_is_down_a_toggle_shows_a_dismissible_banner_and_the_c
     expect(banner).to_be_hidden()
 
 
+def test_a_list_that_could_not_load_loads_with_the_reload_button_once_the_database_is_back(
+        stack, database, open_page, database_down):
+    database_down()
+    page = open_page(f"{stack.ui_url}/index.html")
+    page.log.allow_status(503)
+    expect(page.locator("#error-banner")).to_contain_text(UNAVAILABLE_TEXT)
+    expect(page.locator("#list-status")).to_have_text("一覧を読み込めませんでした。")
+
+    database.start()
+    page.click("#reload-button")
+    expect(page.locator("#check-L5")).to_be_visible()
+    expect(page.locator("#error-banner")).to_be_hidden()
+    expect(page.locator("#reload-button")).to_be_hidden()
+
+
 @pytest.fixture
 def ui_without_api(tmp_path):
     """A UI server whose API URL points at a port where nothing listens."""
