@@ -172,13 +172,23 @@ class DynamoTodoRepository:
     def create(self, fields):
         stamp = todos.now()
         todo = {"id": todos.new_id(), **fields, "createdAt": stamp, "updatedAt": stamp, "version": 1}
-        self._call(
-            "put_item",
-            Item={name: _to_attribute(value) for name, value in todo.items()},
-            # A uuid4 collision is as good as impossible, but an overwrite must be.
-            ConditionExpression="attribute_not_exists(id)",
-        )
-        return {name: todo[name] for name in todos.FIELDS if name in todo}
+        created = {name: todo[name] for name in todos.FIELDS if name in todo}
+        try:
+            self._call(
+                "put_item",
+                Item={name: _to_attribute(value) for name, value in todo.items()},
+                # A uuid4 collision is as good as impossible, but an overwrite must be.
+                ConditionExpression="attribute_not_exists(id)",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            # Only a retry finds this fresh id taken: an earlier attempt was
+            # written but its answer came too late. One read tells it is ours.
+            stored = self._call("get_item", Key={"id": {"S": todo["id"]}}, ConsistentRead=True).get("Item")
+            if stored is None or item_to_todo(stored) != created:
+                raise todos.Unavailable("the database answered inconsistently; try again shortly.") from None
+        return created
 
     def update(self, todo_id, fields, if_match=None):
         if not todos.is_storable_id(todo_id):
