@@ -1,4 +1,4 @@
-"""A small HTTP proxy in front of the engine that injects DynamoDB's faults: throttling and late answers."""
+"""A small HTTP proxy that injects faults: DynamoDB's throttling, late answers, request headers lost on the way."""
 import http.client
 import json
 import threading
@@ -14,16 +14,18 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection
 
 
 class FaultProxy:
-    """Forwards DynamoDB requests to ``upstream``, except for the faults it is told to inject.
+    """Forwards requests to ``upstream``, except for the faults it is told to inject.
 
     ``throttle(n)``: the next ``n`` requests get DynamoDB's throttling error
     and never reach the engine. ``answer_late(n, seconds)``: the next ``n``
     requests reach the engine, but their answers are held back.
+    ``drop_headers``: request headers removed on the way.
     """
 
-    def __init__(self, upstream):
+    def __init__(self, upstream, drop_headers=()):
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname, parts.port)
+        self.dropped = HOP_BY_HOP | {name.lower() for name in drop_headers}
         self.seen = []  # (operation, what happened)
         self._throttle = 0
         self._late = 0
@@ -83,7 +85,7 @@ class FaultProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self):
+            def _relay(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
                 action, delay = proxy._decide(operation)
@@ -91,7 +93,8 @@ class FaultProxy:
                     status, headers, body = 400, [("Content-Type", "application/x-amz-json-1.0")], THROTTLED
                 else:
                     status, headers, body = proxy._forward(
-                        "POST", self.path, {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}, body)
+                        self.command, self.path,
+                        {k: v for k, v in self.headers.items() if k.lower() not in proxy.dropped}, body)
                     if action == "late":
                         time.sleep(delay)
                 try:
@@ -104,6 +107,8 @@ class FaultProxy:
                     self.wfile.write(body)
                 except OSError:
                     pass  # the client gave up waiting, as it should
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _relay
 
             def log_message(self, *args):
                 pass

@@ -1,0 +1,141 @@
+"""Hostile input and browser-facing headers: size and depth limits, nosniff/no-store everywhere, CORS allow-lists."""
+import json
+import time
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from tests.conftest import BACKEND
+
+JSON = {"Content-Type": "application/json"}
+LIMIT = 64 * 1024
+NEW = {"title": "t", "memo": "", "priority": 1}
+DEV_ORIGINS = ["http://127.0.0.1:8002", "http://localhost:8002"]
+FOREIGN_ORIGINS = ["https://evil.example", "null", "http://127.0.0.1:8002.evil.example", "http://127.0.0.1:80021",
+                   "http://127.0.0.1", "https://127.0.0.1:8002", "*"]
+
+
+def padded(size, **fields):
+    """A valid todo body of exactly ``size`` bytes (the padding is an ignored field)."""
+    body = json.dumps({**NEW, **fields, "pad": ""})
+    return body[:-2] + "x" * (size - len(body)) + '"}'
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_a_body_over_64_kib_is_413_even_when_it_is_not_json(api, method):
+    started = time.monotonic()
+    response = api.request(method, "/todos" if method == "POST" else "/todos/x", headers=JSON,
+                           body="{" * (LIMIT + 1))
+    assert response.status_code == 413, response.body
+    assert json.loads(response.body)["Code"] == "RequestEntityTooLargeError"
+    assert time.monotonic() - started < 1
+
+
+def test_a_body_of_exactly_64_kib_is_accepted_and_one_byte_more_is_not(api):
+    assert len(padded(LIMIT)) == LIMIT
+    assert api.post("/todos", headers=JSON, body=padded(LIMIT)).status_code == 201
+    assert api.post("/todos", headers=JSON, body=padded(LIMIT + 1)).status_code == 413
+    assert len(json.loads(api.get("/todos").body)) == 1
+
+
+def nested(depth):
+    return "[" * depth + "]" * depth
+
+
+def test_json_nested_32_deep_is_read_and_33_deep_is_400(api):
+    ok = json.dumps(NEW)[:-1] + ', "extra": ' + nested(31) + "}"
+    assert api.post("/todos", headers=JSON, body=ok).status_code == 201
+    too_deep = json.dumps(NEW)[:-1] + ', "extra": ' + nested(32) + "}"
+    response = api.post("/todos", headers=JSON, body=too_deep)
+    assert response.status_code == 400 and "nested deeper than 32" in json.loads(response.body)["Message"]
+
+
+@pytest.mark.parametrize("body", [nested(30000), "{" + '"a":{' * 10000 + "}" * 10001,
+                                  '["' + "]" * 60000 + '", ' + nested(40) + "]"])
+def test_pathologically_nested_json_is_a_quick_400(api, body):
+    started = time.monotonic()
+    response = api.post("/todos", headers=JSON, body=body)
+    assert response.status_code == 400
+    assert time.monotonic() - started < 1
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(api):
+    body = json.dumps({**NEW, "memo": "[" * 1000 + "{" * 900})
+    response = api.post("/todos", headers=JSON, body=body)
+    assert response.status_code == 201 and json.loads(response.body)["memo"].startswith("[[[")
+
+
+@pytest.mark.parametrize("method, path, headers, body", [
+    ("DELETE", "/todos", {}, None),
+    ("PUT", "/todos", JSON, "{}"),
+    ("POST", "/todos/x", JSON, "{}"),
+    ("POST", "/todos", {"Content-Type": "text/html"}, "<b>x</b>"),
+    ("PUT", "/todos/x", {"Content-Type": "application/x-www-form-urlencoded"}, "title=x"),
+], ids=["405 DELETE collection", "405 PUT collection", "405 POST item", "415 html", "415 form"])
+def test_the_framework_s_own_errors_carry_the_security_headers_and_the_contract_shape(api, method, path, headers,
+                                                                                    body):
+    response = api.request(method, path, headers=headers, body=body or b"")
+    assert response.status_code in (405, 415)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Type"].startswith("application/json")
+    error = json.loads(response.body)
+    assert set(error) == {"Code", "Message"}
+
+
+@pytest.fixture(params=["dev", "prod"])
+def stage_client(request):
+    """The app configured by a real stage of backend/.chalice/config.json (only routes that need no database)."""
+    with Client(app, stage_name=request.param, project_dir=str(BACKEND)) as client:
+        yield request.param, client.http
+
+
+def allowed_for(stage):
+    return DEV_ORIGINS if stage == "dev" else []
+
+
+@pytest.mark.parametrize("origin", DEV_ORIGINS + FOREIGN_ORIGINS)
+def test_only_origins_on_the_stage_s_allow_list_get_cors_headers(stage_client, origin):
+    stage, http = stage_client
+    response = http.get("/openapi.json", headers={"Origin": origin})
+    assert response.status_code == 200
+    assert response.headers["Vary"] == "Origin"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    if origin in allowed_for(stage):
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+        assert {"ETag", "Location", "Link", "Retry-After"} <= exposed
+    else:
+        assert "Access-Control-Allow-Origin" not in response.headers
+        assert "Access-Control-Expose-Headers" not in response.headers
+
+
+@pytest.mark.parametrize("path, methods", [("/todos", {"GET", "POST"}), ("/todos/x", {"GET", "PUT", "PATCH", "DELETE"})])
+@pytest.mark.parametrize("origin", DEV_ORIGINS + FOREIGN_ORIGINS[:3] + [None])
+def test_preflight_answers_allowed_origins_and_refuses_the_rest(stage_client, path, methods, origin):
+    stage, http = stage_client
+    headers = {"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type, if-match"}
+    if origin:
+        headers["Origin"] = origin
+    response = http.options(path, headers=headers)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    if origin in allowed_for(stage):
+        assert response.status_code == 204
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        assert methods <= {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")}
+        assert {"content-type", "if-match"} <= {h.strip().lower() for h in
+                                                 response.headers["Access-Control-Allow-Headers"].split(",")}
+    else:
+        assert response.status_code == 403
+        assert json.loads(response.body)["Code"] == "ForbiddenError"
+        assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_deployed_stage_allows_no_loopback_origin():
+    config = json.loads((BACKEND / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    for name, stage in config["stages"].items():
+        if "DB_ENDPOINT" in stage.get("environment_variables", {}):
+            continue  # a local stage
+        origins = stage["environment_variables"].get("CORS_ALLOW_ORIGINS", "")
+        assert "127.0.0.1" not in origins and "localhost" not in origins and "*" not in origins, name
