@@ -7,12 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bench install clean help package deploy destroy
+.PHONY: run test bench install clean help package deploy destroy fuzz loadtest
 
 help:
 	@echo "make run     start the local engine (:8001), the API (:8000) and the UI (:8002)"
 	@echo "make test    run the whole test suite"
 	@echo "make bench   measure the handler against bare boto3"
+	@echo "make fuzz    long schemathesis run against a throwaway stack, long stateful model test"
+	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
 	@echo "make package write dist/STAGE/sam.json and deployment.zip, offline (STAGE=prod)"
 	@echo "make deploy  package, upload and deploy the stack (needs AWS credentials and BUCKET=...)"
 	@echo "make destroy delete the stack (the table is kept)"
@@ -41,6 +43,14 @@ test: install
 
 bench: install
 	$(BIN)/python -m devtools.bench
+
+# The long versions of what `make test` runs briefly (tests/reliability).
+fuzz: install
+	$(BIN)/python -m devtools.fuzz --max-examples 200
+	HOBOPY_STATEFUL_EXAMPLES=150 $(BIN)/python -m pytest -q tests/reliability/test_state_machine.py
+
+loadtest: install
+	$(BIN)/python -m devtools.loadtest --clients 8 --seconds 30
 
 clean:
 	rm -rf $(VENV) node_modules dist frontend/build .pytest_cache

@@ -22,6 +22,10 @@ def _register():
     from devtools import ui
 
     main.add_command(ui.cli, name="ui")
+    from devtools import fuzz, loadtest
+
+    main.add_command(fuzz.fuzz_command)
+    main.add_command(loadtest.loadtest_command)
 
 
 _register()
