@@ -100,7 +100,7 @@ def test_when_the_database_is_down_a_toggle_shows_a_dismissible_banner_and_the_c
     page = open_page(f"{stack.ui_url}/index.html")
     page.log.allow_status(503)
     database_down()
-    page.locator("#check-L5").check()
+    page.locator("#check-L5").click()
     banner = page.locator("#error-banner")
     expect(banner).to_contain_text(UNAVAILABLE_TEXT)
     expect(page.locator("#check-L5")).not_to_be_checked()
