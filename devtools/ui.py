@@ -192,8 +192,8 @@ def compile_sources(js_dir):
                                 env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
         missing = [name for name in _module_files() if not (Path(scratch) / name).exists()]
         if result.returncode != 0 or missing:
-            raise UIError("Transcrypt could not compile the UI (missing: " + (", ".join(missing) or "nothing")
-                          + "):\n" + (result.stdout + result.stderr).strip())
+            lacking = f" (it wrote no {', '.join(missing)})" if missing else ""
+            raise UIError(f"Transcrypt could not compile the UI{lacking}:\n" + (result.stdout + result.stderr).strip())
         for built in sorted(Path(scratch).iterdir()):
             # main.project is the compiler's own bookkeeping, with this machine's paths.
             if built.is_file() and built.suffix != ".project":
