@@ -190,9 +190,10 @@ def run_schemathesis(url, origins, max_examples=20, workers=1, seed=None, report
     if phases:
         args += ["--phases", ",".join(phases)]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "devtools.fuzz_checks",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), str(ROOT / "backend"), os.environ.get("PYTHONPATH")]))}
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     completed = subprocess.run(args, env=env, cwd=report_dir, capture_output=quiet, text=True)
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    report["report_dir"] = str(report_dir)
     if quiet and completed.returncode != 0:
         report["output"] = completed.stdout + completed.stderr
     return completed.returncode, report
@@ -228,6 +229,7 @@ def fuzz_command(url, origins, max_examples, max_time, workers, seed, report_dir
             code, report = run_schemathesis(stack.api_url, stack_origins(stack), max_examples, workers, seed,
                                             report_dir, max_time)
     click.echo(f"fuzz: {summary(report)}")
+    click.echo(f"report and configuration: {report['report_dir']}")
     sys.exit(code)
 
 
