@@ -191,8 +191,6 @@ class DynamoTodoRepository:
         return created
 
     def update(self, todo_id, fields, if_match=None):
-        if not todos.is_storable_id(todo_id):
-            raise todos.not_found(todo_id)
         names, values, sets = {}, {}, []
         changes = {**fields, "updatedAt": todos.now()}
         # Placeholders for every name, so no field can collide with a reserved word.
@@ -202,40 +200,31 @@ class DynamoTodoRepository:
             sets.append(f"#f{index} = :v{index}")
         names["#version"] = "version"
         values[":one"] = {"N": "1"}
-        condition = self._condition(if_match, names, values)
-        try:
-            response = self._call(
-                "update_item",
-                Key={"id": {"S": todo_id}},
-                UpdateExpression="SET " + ", ".join(sets) + " ADD #version :one",
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            self._explain_failed_condition(exc, todo_id, if_match)
-        return item_to_todo(response["Attributes"])
+        return self._write(
+            "update_item", todo_id, if_match, names, values,
+            UpdateExpression="SET " + ", ".join(sets) + " ADD #version :one",
+            ReturnValues="ALL_NEW",
+        )
 
     def delete(self, todo_id, if_match=None):
+        return self._write("delete_item", todo_id, if_match, {}, {}, ReturnValues="ALL_OLD")
+
+    def _write(self, operation, todo_id, if_match, names, values, **kwargs):
+        """One conditional write of an existing todo; answers the todo the write returned."""
         if not todos.is_storable_id(todo_id):
             raise todos.not_found(todo_id)
-        names, values = {}, {}
         condition = self._condition(if_match, names, values)
-        extra = {}
         if names:
-            extra["ExpressionAttributeNames"] = names
+            kwargs["ExpressionAttributeNames"] = names
         if values:
-            extra["ExpressionAttributeValues"] = values
+            kwargs["ExpressionAttributeValues"] = values
         try:
             response = self._call(
-                "delete_item",
+                operation,
                 Key={"id": {"S": todo_id}},
                 ConditionExpression=condition,
-                ReturnValues="ALL_OLD",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                **extra,
+                **kwargs,
             )
         except ClientError as exc:
             self._explain_failed_condition(exc, todo_id, if_match)

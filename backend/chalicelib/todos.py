@@ -85,10 +85,8 @@ def parse_body(raw):
     if raw is None:
         raw = b""
     if isinstance(raw, str):
-        try:
-            raw = raw.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValidationError("the request body is not valid UTF-8.") from None
+        # A lone surrogate survives this step and then fails the strict decode below.
+        raw = raw.encode("utf-8", "surrogatepass")
     if len(raw) > BODY_MAX_BYTES:
         raise PayloadTooLarge(f"the request body is larger than {BODY_MAX_BYTES} bytes.")
     if not raw.strip():

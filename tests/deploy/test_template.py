@@ -14,12 +14,12 @@ TABLE_ARN = {"Fn::GetAtt": ["TodosTable", "Arn"]}
 
 
 def dynamodb_actions_used_by_the_code():
-    """IAM action names of every DynamoDB operation storage.py calls (``_call("get_item")``, ``client.scan()``)."""
+    """IAM action names of every DynamoDB operation storage.py calls (``_call("get_item")``, ``_write("update_item", ...)``, ``client.scan()``)."""
     operations = set()
     for node in ast.walk(ast.parse(STORAGE.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
-        if node.func.attr == "_call" and node.args and isinstance(node.args[0], ast.Constant):
+        if node.func.attr in ("_call", "_write") and node.args and isinstance(node.args[0], ast.Constant):
             operations.add(node.args[0].value)
         elif isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "client":
             operations.add(node.func.attr)
