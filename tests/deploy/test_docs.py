@@ -9,9 +9,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def deploy_section():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("<!-- SECTION:deploy -->")
-    end = text.index("<!-- SECTION:", start + 1)
-    return text[start:end]
+    # From its heading to the next top-level heading.
+    start = text.index("\n## Deploy to AWS")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else len(text)]
 
 
 def test_every_make_target_the_deploy_section_names_exists():
