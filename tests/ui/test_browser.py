@@ -224,6 +224,8 @@ def test_a_todo_deleted_elsewhere_disappears_with_a_message_when_toggled(ui, tod
     ui.log.allow_status(404)
     todo = todo_api.create(title=unique("消される"))
     ui.reload()
+    # The list must show the todo before it goes, or the reload's GET may already miss it.
+    expect(ui.locator(f"#check-{todo['id']}")).to_be_visible()
     todo_api.http.delete(f"{todo_api.base}/todos/{todo['id']}", timeout=10).raise_for_status()
     # click, not check(): the page unticks the box again when the API refuses, maybe before check() looks.
     ui.locator(f"#check-{todo['id']}").click()
