@@ -181,12 +181,12 @@ def common_headers(event, get_response):
         headers["Access-Control-Allow-Origin"] = origin
         headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     headers["Vary"] = "Origin"
-    if not isinstance(response.body, (str, bytes)):
+    body = response.body
+    if not isinstance(body, (str, bytes)):
         # Chalice's own errors (405, 415) are dicts it serialises to JSON
         # without saying so; API Gateway would fall back to its default type.
         headers.setdefault("Content-Type", "application/json")
-    body = response.body
-    if isinstance(body, dict) and set(body) == {"Code", "Message"} and not body["Message"].startswith(body["Code"]):
-        # Chalice's own errors (405, 415) get the same "<Code>: <message>" shape as ours.
-        body["Message"] = f"{body['Code']}: {body['Message']}"
+        if isinstance(body, dict) and set(body) == {"Code", "Message"} and not body["Message"].startswith(body["Code"]):
+            # ...and they get the same "<Code>: <message>" form as ours.
+            body["Message"] = f"{body['Code']}: {body['Message']}"
     return response
