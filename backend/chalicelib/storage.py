@@ -162,6 +162,7 @@ class DynamoTodoRepository:
             time.sleep(delay)
 
     def get(self, todo_id):
+        """The todo with ``todo_id``, read consistently; NotFound when there is none."""
         if not todos.is_storable_id(todo_id):
             raise todos.not_found(todo_id)
         response = self._call("get_item", Key={"id": {"S": todo_id}}, ConsistentRead=True)
@@ -170,6 +171,7 @@ class DynamoTodoRepository:
         return item_to_todo(response["Item"])
 
     def create(self, fields):
+        """Store a new todo with a fresh id, timestamps and version 1; answers it."""
         stamp = todos.now()
         todo = {"id": todos.new_id(), **fields, "createdAt": stamp, "updatedAt": stamp, "version": 1}
         created = {name: todo[name] for name in todos.FIELDS if name in todo}
@@ -191,6 +193,7 @@ class DynamoTodoRepository:
         return created
 
     def update(self, todo_id, fields, if_match=None):
+        """Change ``fields`` of an existing todo (if its version is one ``if_match`` accepts); answers the whole todo."""
         names, values, sets = {}, {}, []
         changes = {**fields, "updatedAt": todos.now()}
         # Placeholders for every name, so no field can collide with a reserved word.
@@ -207,6 +210,7 @@ class DynamoTodoRepository:
         )
 
     def delete(self, todo_id, if_match=None):
+        """Delete an existing todo (if its version is one ``if_match`` accepts); answers it as it was."""
         return self._write("delete_item", todo_id, if_match, {}, {}, ReturnValues="ALL_OLD")
 
     def _write(self, operation, todo_id, if_match, names, values, **kwargs):
