@@ -149,10 +149,16 @@ def _reject_lone_surrogates(value, where="body"):
             _reject_lone_surrogates(item, where)
 
 
+# White space as JSON Schema's "\S" (ECMAScript) and the browser's trim() see it,
+# so the API, its OpenAPI document and the UI agree; Python's str.isspace()
+# would also count the control characters U+001C to U+001F.
+_NOT_WHITESPACE = re.compile("[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+
+
 def _check_title(value):
     if not isinstance(value, str):
         raise ValidationError("title must be a string.")
-    if not value.strip():
+    if not _NOT_WHITESPACE.search(value):
         raise ValidationError("title must contain at least one non-whitespace character.")
     if len(value) > TITLE_MAX:
         raise ValidationError(f"title must be at most {TITLE_MAX} characters long.")

@@ -101,6 +101,17 @@ def test_limits_are_inclusive():
     assert len(fields["title"]) == 200
 
 
+@pytest.mark.parametrize("title", ["\u3000", "\u00a0\ufeff", "\u2028\t", "\u200a"])
+def test_unicode_white_space_alone_is_not_a_title(title):
+    with pytest.raises(todos.ValidationError, match="non-whitespace"):
+        todos.validate_new({**VALID, "title": title})
+
+
+@pytest.mark.parametrize("title", ["\x1f", "\x1c ", "\u200b"])
+def test_what_json_schema_counts_as_non_white_space_is_a_title(title):
+    assert todos.validate_new({**VALID, "title": title})["title"] == title
+
+
 def test_changes_need_at_least_one_writable_field():
     with pytest.raises(todos.ValidationError, match="nothing to update"):
         todos.validate_changes({"id": "x", "version": 3, "unknown": 1})
