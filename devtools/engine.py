@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,30 @@ DYNALITE_CLI = ROOT / "node_modules" / "dynalite" / "cli.js"
 
 class EngineError(Exception):
     """The engine could not be started or did not answer."""
+
+
+class Stopped(Exception):
+    """A stop signal (SIGINT, SIGTERM or SIGHUP) arrived."""
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _raise_stopped(signum, frame):
+    raise Stopped(signal.Signals(signum).name)
+
+
+@contextmanager
+def stop_signals_raise():
+    """Inside the block a stop signal raises ``Stopped``; after it they are ignored,
+    so that the cleanup which follows is not cut short by a second Ctrl-C."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _raise_stopped)
+    try:
+        yield
+    finally:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def speaks_dynamodb(endpoint, timeout=1.0):

@@ -1,7 +1,6 @@
 """``hobopy run``: the whole local stack (engine, table, API, UI) in one command."""
 import importlib.util
 import os
-import signal
 import sys
 import time
 import urllib.error
@@ -33,12 +32,14 @@ class StackError(Exception):
 class Stack:
     """The local engine, the Todos table, ``chalice local`` and the UI server, started and stopped together.
 
-    Usable as a context manager by tests: ``with Stack(db_port=..., api_port=..., ...) as stack: ...``.
+    Usable as a context manager by tests: ``with Stack(data_dir=tmp) as stack: ...`` runs on free ports.
     """
 
-    def __init__(self, db_port=8001, api_port=8000, ui_port=8002, data_dir=None, with_ui=True,
+    def __init__(self, db_port=None, api_port=None, ui_port=None, data_dir=None, with_ui=True,
                  autoreload=False, log_dir=None, quiet=True):
-        self.db_port, self.api_port, self.ui_port = db_port, api_port, ui_port
+        # A port left out is any free one: what tests and throwaway stacks want.
+        self.db_port, self.api_port, self.ui_port = (
+            port or engine.free_port(HOST) for port in (db_port, api_port, ui_port))
         self.data_dir = Path(data_dir) if data_dir else ROOT / ".data"
         self.with_ui = with_ui and importlib.util.find_spec("devtools.ui") is not None
         self.autoreload = autoreload
@@ -172,14 +173,6 @@ class Stack:
             engine.stop(process)
 
 
-class _Stop(Exception):
-    pass
-
-
-def _raise_stop(signum, frame):
-    raise _Stop(signal.Signals(signum).name)
-
-
 @click.command()
 @click.option("--no-ui", is_flag=True, help="Do not build and serve the UI.")
 def run(no_ui):
@@ -199,26 +192,21 @@ def run(no_ui):
         autoreload=True,
         quiet=False,
     )
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _raise_stop)
     try:
-        click.echo("Starting the local stack...")
-        stack.start()
-        _print_banner(stack)
-        while True:
-            exited = stack.poll()
-            if exited:
-                raise StackError(f"the {exited} stopped unexpectedly; see {stack._log(exited)}")
-            time.sleep(0.5)
-    except _Stop:
+        with engine.stop_signals_raise():
+            click.echo("Starting the local stack...")
+            stack.start()
+            _print_banner(stack)
+            while True:
+                exited = stack.poll()
+                if exited:
+                    raise StackError(f"the {exited} stopped unexpectedly; see {stack._log(exited)}")
+                time.sleep(0.5)
+    except engine.Stopped:
         click.echo("\nStopping...")
     except (StackError, db.DataFileError) as exc:
-        stack.stop()
         raise click.ClickException(str(exc)) from None
     finally:
-        # Signals during shutdown must not cut it short.
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_IGN)
         stack.stop()
     click.echo("Stopped: nothing started by hobopy is running.")
 

@@ -14,7 +14,6 @@ import http.server
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ import urllib.parse
 from pathlib import Path
 
 import click
+
+from devtools import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
@@ -295,14 +296,6 @@ def make_server(host, port, api_url, stage="dev", out_dir=BUILD_DIR):
     return server
 
 
-class _Stop(Exception):
-    pass
-
-
-def _raise_stop(signum, frame):
-    raise _Stop()
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli():
     """Build and serve the browser UI (Python compiled to JavaScript by Transcrypt)."""
@@ -352,16 +345,13 @@ def serve_command(host, port, stage, api_url, out_dir):
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _raise_stop)
     click.echo(f"UI at http://{host}:{server.server_address[1]}/ using the API at {api_url}", err=True)
     try:
-        server.serve_forever()
-    except _Stop:
+        with engine.stop_signals_raise():
+            server.serve_forever()
+    except engine.Stopped:
         pass
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         server.server_close()
     click.echo("UI server stopped.", err=True)
 
