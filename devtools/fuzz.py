@@ -244,12 +244,10 @@ def throwaway_stack(db_port=None):
 
     With ``db_port``, an engine already serving there is used as it is.
     """
-    from devtools import engine
     from devtools.stack import Stack
 
     with tempfile.TemporaryDirectory(prefix="hobopy-stack-") as data_dir:
-        with Stack(db_port=db_port or engine.free_port(), api_port=engine.free_port(),
-                   ui_port=engine.free_port(), data_dir=data_dir, with_ui=False) as stack:
+        with Stack(db_port=db_port, data_dir=data_dir, with_ui=False) as stack:
             yield stack
 
 

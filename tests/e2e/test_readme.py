@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from devtools import engine
 from devtools.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,8 +44,7 @@ def test_every_make_target_the_readme_names_exists():
 def test_the_walkthrough_runs_against_the_local_stack(tmp_path):
     commands = walkthrough_commands()
     assert len(commands) >= 6
-    ports = dict(db_port=engine.free_port(), api_port=engine.free_port(), ui_port=engine.free_port())
-    with Stack(data_dir=tmp_path / "data", with_ui=False, **ports) as stack:
+    with Stack(data_dir=tmp_path / "data", with_ui=False) as stack:
         for command, expected in commands:
             command = command.replace("http://127.0.0.1:8000", stack.api_url)
             result = subprocess.run(command, shell=True, capture_output=True, text=True, encoding="utf-8",

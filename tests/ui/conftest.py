@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools import engine
 
 FRONTEND_SOURCE = Path(__file__).resolve().parents[2] / "frontend" / "src"
 if str(FRONTEND_SOURCE) not in sys.path:
@@ -24,8 +23,7 @@ def ui_stack(tmp_path_factory):
     from devtools.stack import Stack
 
     data_dir = tmp_path_factory.mktemp("stack")
-    stack = Stack(db_port=engine.free_port(), api_port=engine.free_port(), ui_port=engine.free_port(),
-                  data_dir=data_dir, with_ui=True, quiet=True)
+    stack = Stack(data_dir=data_dir, with_ui=True, quiet=True)
     with stack:
         yield stack
 

@@ -47,8 +47,8 @@ def stack(database, tmp_path_factory):
     """The stack on the module's own engine, which the stack finds running and uses as it is."""
     from devtools.stack import Stack
 
-    with Stack(db_port=database.port, api_port=engine.free_port(), ui_port=engine.free_port(),
-               data_dir=tmp_path_factory.mktemp("stack"), with_ui=True, quiet=True) as running:
+    with Stack(db_port=database.port, data_dir=tmp_path_factory.mktemp("stack"), with_ui=True,
+               quiet=True) as running:
         assert running.engine_kind == "existing"
         yield running
 
