@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from devtools import apigw
 from tests.conftest import create_fresh_table
 
 RUNNER = Path(__file__).with_name("lambda_runner.py")
@@ -101,24 +102,8 @@ class Handler:
 
     def __call__(self, method, path, payload=None, headers=None):
         """(status, parsed body, headers) of one request."""
-        parts = path.strip("/").split("/")
-        resource = "/todos" if len(parts) == 1 else "/todos/{todo_id}"
-        headers = {"content-type": "application/json", **(headers or {})}
-        event = {
-            "resource": resource,
-            "path": path,
-            "httpMethod": method,
-            "headers": headers,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()},
-            "queryStringParameters": None,
-            "multiValueQueryStringParameters": None,
-            "pathParameters": {"todo_id": parts[1]} if len(parts) > 1 else None,
-            "stageVariables": None,
-            "requestContext": {"resourcePath": resource, "httpMethod": method, "path": "/api" + path,
-                               "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
-            "body": json.dumps(payload) if payload is not None else None,
-            "isBase64Encoded": False,
-        }
+        event = apigw.proxy_event(method, path, body=payload, headers={"content-type": "application/json",
+                                                                       **(headers or {})})
         self.process.stdin.write(json.dumps(event) + "\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline()
