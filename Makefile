@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bench install clean help package deploy destroy fuzz loadtest
+.PHONY: run test lint bench install clean help package deploy destroy fuzz loadtest
 
 help:
 	@echo "make run     start the local engine (:8001), the API (:8000) and the UI (:8002)"
-	@echo "make test    run the whole test suite"
+	@echo "make test    run the linters, then the whole test suite"
+	@echo "make lint    ruff (lint and format check) and mypy (strict on the Lambda code)"
 	@echo "make bench   measure the handler against bare boto3"
 	@echo "make fuzz    long schemathesis run against a throwaway stack, long stateful model test"
 	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
@@ -38,8 +39,13 @@ $(NODE_STAMP): package.json package-lock.json
 run: install
 	$(BIN)/hobopy run
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m devtools.bench
