@@ -6,6 +6,7 @@ import os
 
 from chalice import Chalice, Response
 
+from chalicelib import deployguard  # noqa: F401  (stops `chalice deploy`, before any AWS call)
 from chalicelib import openapi, storage, todos
 
 app = Chalice(app_name="hobopy")

@@ -1,0 +1,124 @@
+"""`chalice deploy`, typed in backend/ as the book types it, stops before any AWS call and names `make deploy`.
+
+AWS is moto's server here (``AWS_ENDPOINT_URL``), so whatever the command
+would have created is visible afterwards.
+"""
+
+import logging
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+
+ROOT = Path(__file__).resolve().parents[2]
+CHALICE = Path(sys.executable).with_name("chalice")
+REGION = "us-east-1"
+
+
+@pytest.fixture()
+def aws() -> Iterator[str]:
+    """The endpoint of a fresh moto server on a free port."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    # moto's state is per process, not per server: start empty.
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    try:
+        yield endpoint
+    finally:
+        server.stop()
+
+
+@pytest.fixture()
+def backend(tmp_path: Path) -> Path:
+    """A copy of backend/, so that whatever Chalice writes stays out of the working tree."""
+    copy = tmp_path / "backend"
+    shutil.copytree(ROOT / "backend", copy, ignore=shutil.ignore_patterns("__pycache__", "deployed", "deployments"))
+    return copy
+
+
+def aws_environment(endpoint: str) -> dict[str, str]:
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(Path.home()),
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }
+
+
+def what_aws_holds(endpoint: str) -> dict[str, list[str]]:
+    def client(service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    return {
+        "roles": [r["RoleName"] for r in client("iam").list_roles()["Roles"]],
+        "functions": [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]],
+        "rest apis": [a["name"] for a in client("apigateway").get_rest_apis()["items"]],
+        "http apis": [a["Name"] for a in client("apigatewayv2").get_apis()["Items"]],
+        "tables": client("dynamodb").list_tables()["TableNames"],
+    }
+
+
+def chalice(arguments: list[str], cwd: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CHALICE), *arguments],
+        cwd=cwd,
+        env=aws_environment(endpoint),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_what_aws_holds_and_the_request_log_see_what_is_done(aws: str, caplog: pytest.LogCaptureFixture) -> None:
+    # Without this, an empty answer could mean the checks look in the wrong place.
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        boto3.client(
+            "iam", endpoint_url=aws, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+        ).create_role(RoleName="probe", AssumeRolePolicyDocument="{}")
+    assert len([r for r in caplog.records if r.name == "werkzeug"]) == 1
+    assert what_aws_holds(aws)["roles"] == ["probe"]
+
+
+@pytest.mark.parametrize("arguments", [["deploy", "--stage", "prod"], ["deploy"]])
+def test_chalice_deploy_stops_before_any_aws_call_with_one_line_naming_make_deploy(
+    aws: str, backend: Path, arguments: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        result = chalice(arguments, backend, aws)
+    # The server logs every request it answers (it runs in this process).
+    assert [r.getMessage() for r in caplog.records if r.name == "werkzeug"] == []
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "make deploy" in lines[0]
+    assert "chalice deploy cannot create the DynamoDB table and the Cognito user pool" in lines[0]
+    assert what_aws_holds(aws) == {"roles": [], "functions": [], "rest apis": [], "http apis": [], "tables": []}
+    assert not (backend / ".chalice" / "deployed").exists()
+    assert not (backend / ".chalice" / "deployments").exists()
+
+
+def test_chalice_package_is_not_stopped(aws: str, backend: Path, tmp_path: Path) -> None:
+    result = chalice(["package", "--stage", "prod", str(tmp_path / "out")], backend, aws)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "out" / "sam.json").is_file()
