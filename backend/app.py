@@ -1,57 +1,58 @@
 """The hobopy Todo API: routes only; rules live in chalicelib.todos, storage in chalicelib.storage."""
+
+from chalicelib import deployguard  # noqa: F401, I001  (first: stops `chalice deploy` before any AWS call)
+
 import functools
-import json
 import logging
-import os
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, CognitoUserPoolAuthorizer, Request, Response
 
-from chalicelib import deployguard  # noqa: F401  (stops `chalice deploy`, before any AWS call)
-from chalicelib import openapi, storage, todos
+from chalicelib import auth, openapi, settings, storage, todos
 
 app = Chalice(app_name="hobopy")
 app.log.setLevel(logging.INFO)
 
-JSON_ONLY = ["application/json"]
-# Reads carry no body, so any Content-Type they may send is fine.
+# API Gateway verifies the callers' ID tokens against this user pool before a
+# todo route runs. The deploy template puts the stack's own pool in place of
+# this placeholder; local stages verify tokens in chalicelib.auth instead.
+users = CognitoUserPoolAuthorizer(
+    "TodoUsers", provider_arns=["arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder"]
+)
+
+# Media types are checked by todos.check_media_type, more strictly than Chalice would.
 ANY_TYPE = ["*/*"]
 EXPOSED_HEADERS = "ETag, Link, Location, Retry-After"
-ALLOWED_METHODS = {"/todos": "GET, POST, OPTIONS", "/todos/{todo_id}": "GET, PUT, PATCH, DELETE, OPTIONS"}
+ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-Match"
 
-_ERRORS = {
-    todos.ValidationError: (400, "BadRequestError"),
-    todos.NotFound: (404, "NotFoundError"),
-    todos.PreconditionFailed: (412, "PreconditionFailed"),
-    todos.PayloadTooLarge: (413, "RequestEntityTooLargeError"),
-    todos.Unavailable: (503, "ServiceUnavailable"),
-}
+# Where the routes get their repository; tests put a factory of their own here.
+repository_factory: Callable[[], todos.TodoRepository] = storage.repository_from_environment
 
 
-def json_response(body, status=200, headers=None):
-    """A JSON answer with text as UTF-8 rather than \\u escapes, so it reads as it was written."""
+def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer in the API's encoding."""
     return Response(
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=todos.to_json(body),
         status_code=status,
         headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
     )
 
 
-def error_response(status, code, message, headers=None):
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     """An error in the contract's shape: ``{"Code": ..., "Message": "<Code>: <message>"}``."""
     return json_response({"Code": code, "Message": f"{code}: {message}"}, status, headers)
 
 
-def translating_errors(view):
+def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]:
     """Answer domain errors with their status; any other exception is a bug, answered without detail."""
 
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
         try:
             return view(*args, **kwargs)
         except todos.TodoError as exc:
-            status, code = _ERRORS[type(exc)]
-            headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, todos.Unavailable) else None
-            return error_response(status, code, str(exc), headers)
+            return error_response(exc.STATUS, exc.CODE, str(exc), exc.headers())
         except Exception:
             app.log.exception("unexpected error in %s", view.__name__)
             return error_response(500, "InternalServerError", "an internal server error occurred.")
@@ -59,135 +60,157 @@ def translating_errors(view):
     return wrapper
 
 
-def _repository():
-    return storage.repository_from_environment()
-
-
-def _request_path():
-    # The path as the client sent it, stage prefix (e.g. /api) included.
+def _request() -> Request:
     request = app.current_request
-    return (request.context or {}).get("path") or request.path
+    assert request is not None, "a route runs only while a request is served"
+    return request
 
 
-def _todo_response(todo, status=200, headers=None):
+def _owner() -> str:
+    request = _request()
+    return auth.caller(request.headers, request.context)
+
+
+def _repository() -> todos.TodoRepository:
+    return repository_factory()
+
+
+def _request_path() -> str:
+    # The path as the client sent it, stage prefix (e.g. /api) included.
+    request = _request()
+    path: str = (request.context or {}).get("path") or request.path
+    return path
+
+
+def _todo_response(todo: todos.Todo, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return json_response(todo, status, {"ETag": todos.etag(todo), **(headers or {})})
 
 
-def _if_match():
-    return todos.parse_if_match(app.current_request.headers.get("if-match"))
+def _if_match() -> todos.IfMatch:
+    return todos.parse_if_match(_request().headers.get("if-match"))
 
 
-def _json_body():
-    return todos.parse_body(app.current_request.raw_body)
+def _json_body() -> dict[str, Any]:
+    request = _request()
+    todos.check_media_type(request.headers.get("content-type"))
+    return todos.parse_body(request.raw_body)
 
 
-@app.route("/todos", methods=["GET"], content_types=ANY_TYPE)
+@app.route("/todos", methods=["GET", "HEAD"], content_types=ANY_TYPE, authorizer=users)
 @translating_errors
-def list_todos():
-    """GET /todos: all todos, or one page of them (completed=, limit=, cursor=)."""
-    params = app.current_request.query_params or {}
+def list_todos() -> Response:
+    """GET /todos: the caller's todos, a page at a time (completed=, limit=, cursor=)."""
+    owner = _owner()
+    params: Mapping[str, str] = _request().query_params or {}
     completed, limit, cursor = todos.parse_list_query(params)
-    items, next_cursor = _repository().list(completed=completed, limit=limit, cursor=cursor)
+    items, next_cursor = _repository().list(owner, completed=completed, limit=limit, cursor=cursor)
     headers = {}
     if next_cursor is not None:
-        query = {k: v for k, v in (("completed", params.get("completed")), ("limit", params.get("limit"))) if v}
+        query: dict[str, str] = {name: params[name] for name in ("completed", "limit") if name in params}
         query["cursor"] = next_cursor
         link = _request_path() + "?" + "&".join(f"{k}={v}" for k, v in query.items())
         headers["Link"] = f'<{link}>; rel="next"'
     return json_response(items, 200, headers)
 
 
-@app.route("/todos", methods=["POST"], content_types=JSON_ONLY)
+@app.route("/todos", methods=["POST"], content_types=ANY_TYPE, authorizer=users)
 @translating_errors
-def create_todo():
+def create_todo() -> Response:
     """POST /todos: create a todo from title, memo, priority (and completed)."""
-    todo = _repository().create(todos.validate_new(_json_body()))
+    owner = _owner()
+    todo = _repository().create(owner, todos.validate_new(_json_body()))
     location = _request_path().rstrip("/") + "/" + todo["id"]
     return _todo_response(todo, status=201, headers={"Location": location})
 
 
-@app.route("/todos/{todo_id}", methods=["GET"], content_types=ANY_TYPE)
+@app.route("/todos/{todo_id}", methods=["GET", "HEAD"], content_types=ANY_TYPE, authorizer=users)
 @translating_errors
-def get_todo(todo_id):
-    """GET /todos/{id}: one todo."""
-    return _todo_response(_repository().get(todo_id))
+def get_todo(todo_id: str) -> Response:
+    """GET /todos/{id}: one of the caller's todos."""
+    owner = _owner()
+    return _todo_response(_repository().get(owner, todo_id))
 
 
-@app.route("/todos/{todo_id}", methods=["PUT", "PATCH"], content_types=JSON_ONLY)
+@app.route("/todos/{todo_id}", methods=["PUT", "PATCH"], content_types=ANY_TYPE, authorizer=users)
 @translating_errors
-def update_todo(todo_id):
+def update_todo(todo_id: str) -> Response:
     """PUT /todos/{id}: partial update (PATCH is the same)."""
+    owner = _owner()
     if_match = _if_match()
     changes = todos.validate_changes(_json_body())
-    return _todo_response(_repository().update(todo_id, changes, if_match=if_match))
+    return _todo_response(_repository().update(owner, todo_id, changes, if_match=if_match))
 
 
-@app.route("/todos/{todo_id}", methods=["DELETE"], content_types=ANY_TYPE)
+@app.route("/todos/{todo_id}", methods=["DELETE"], content_types=ANY_TYPE, authorizer=users)
 @translating_errors
-def delete_todo(todo_id):
-    """DELETE /todos/{id}: delete a todo and answer it as it was."""
-    return _todo_response(_repository().delete(todo_id, if_match=_if_match()))
+def delete_todo(todo_id: str) -> Response:
+    """DELETE /todos/{id}: delete one of the caller's todos and answer it as it was."""
+    owner = _owner()
+    return _todo_response(_repository().delete(owner, todo_id, if_match=_if_match()))
 
 
-@app.route("/openapi.json", methods=["GET"], content_types=ANY_TYPE)
-def openapi_document():
+@app.route("/openapi.json", methods=["GET", "HEAD"], content_types=ANY_TYPE)
+def openapi_document() -> Response:
     """GET /openapi.json: this API's OpenAPI 3 document, its server set to where it was fetched."""
     base_path = _request_path()[: -len("/openapi.json")]
     return json_response(openapi.document(base_path or "/"))
 
 
-def _allowed_origins():
-    # HOBOPY_CORS_ALLOW_ORIGINS is set by the local stack when the UI runs on
-    # another port than the dev stage names; deployed stages never set it.
-    value = os.environ.get("HOBOPY_CORS_ALLOW_ORIGINS") or os.environ.get("CORS_ALLOW_ORIGINS", "")
-    return {origin.strip() for origin in value.split(",") if origin.strip()}
-
-
-def _preflight(resource):
-    origin = app.current_request.headers.get("origin")
-    if origin not in _allowed_origins():
-        return error_response(403, "ForbiddenError", f"origin {origin!r} is not allowed.")
+def _preflight(resource: str) -> Response:
+    origin = _request().headers.get("origin")
+    if origin is None:
+        return error_response(403, "ForbiddenError", "a CORS preflight needs an Origin header.")
+    if origin not in settings.cors_origins():
+        return error_response(403, "ForbiddenError", f"origin {todos.quoted(origin)} is not allowed.")
     return Response(
         body="",
         status_code=204,
         headers={
-            "Access-Control-Allow-Methods": ALLOWED_METHODS[resource],
-            "Access-Control-Allow-Headers": "Content-Type, If-Match",
+            "Access-Control-Allow-Methods": ", ".join(sorted(app.routes[resource])),
+            "Access-Control-Allow-Headers": ALLOWED_REQUEST_HEADERS,
             "Access-Control-Max-Age": "600",
         },
     )
 
 
 @app.route("/todos", methods=["OPTIONS"], content_types=ANY_TYPE)
-def preflight_todos():
+def preflight_todos() -> Response:
     """OPTIONS /todos: CORS preflight for allowed origins."""
     return _preflight("/todos")
 
 
 @app.route("/todos/{todo_id}", methods=["OPTIONS"], content_types=ANY_TYPE)
-def preflight_todo(todo_id):
+def preflight_todo(todo_id: str) -> Response:
     """OPTIONS /todos/{id}: CORS preflight for allowed origins."""
     return _preflight("/todos/{todo_id}")
 
 
+@app.route("/openapi.json", methods=["OPTIONS"], content_types=ANY_TYPE)
+def preflight_openapi() -> Response:
+    """OPTIONS /openapi.json: CORS preflight for allowed origins."""
+    return _preflight("/openapi.json")
+
+
 @app.middleware("http")
-def common_headers(event, get_response):
-    """Security headers on every answer, and CORS headers for allowed origins."""
+def common_headers(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Security headers on every answer, CORS headers for allowed origins, no body for HEAD."""
     response = get_response(event)
     headers = response.headers
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Cache-Control"] = "no-store"
     origin = event.headers.get("origin")
-    if origin and origin in _allowed_origins():
+    if origin and origin in settings.cors_origins():
         headers["Access-Control-Allow-Origin"] = origin
         headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     headers["Vary"] = "Origin"
     body = response.body
-    if not isinstance(body, (str, bytes)):
-        # Chalice's own errors (405, 415) are dicts it serialises to JSON
-        # without saying so; API Gateway would fall back to its default type.
+    if isinstance(body, dict):
+        # Chalice's own errors (405) are dicts it serialises to JSON without
+        # saying so; API Gateway would fall back to its default type...
         headers.setdefault("Content-Type", "application/json")
-        if isinstance(body, dict) and set(body) == {"Code", "Message"} and not body["Message"].startswith(body["Code"]):
+        if set(body) == {"Code", "Message"} and not str(body["Message"]).startswith(str(body["Code"])):
             # ...and they get the same "<Code>: <message>" form as ours.
             body["Message"] = f"{body['Code']}: {body['Message']}"
+    if event.method == "HEAD":
+        response.body = ""
     return response

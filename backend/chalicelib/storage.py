@@ -1,16 +1,28 @@
 """The DynamoDB repository: the only module that talks to the database."""
+
 import base64
+import binascii
 import json
-import os
 import random
 import threading
 import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import todos
+from chalicelib import settings, todos
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+else:
+    DynamoDBClient = Any
+    AttributeValueTypeDef = Any
+
+Item = dict[str, Any]
 
 # Every answer must come within 5 s even when the engine hangs, so botocore's
 # own retries are off and ``_call`` retries within one overall budget instead.
@@ -26,38 +38,38 @@ RETRYABLE_CODES = {
 }
 # Errors that mean "the database is not usable right now" without retrying.
 UNAVAILABLE_CODES = {"ResourceNotFoundException", "ResourceInUseException"}
+# A filtered page reads at least this many items (and never more than a full
+# page), so the items one request reads are bounded whatever the filter finds.
+FILTERED_READ_MIN = 100
 
-_clients = {}
+_clients: dict[tuple[str, str], DynamoDBClient] = {}
 _clients_lock = threading.Lock()
-_repositories = {}
+_repositories: dict[tuple[str | None, str], "DynamoTodoRepository"] = {}
 
 
-def dynamodb_client(endpoint=None):
-    """The process-wide low-level DynamoDB client for ``endpoint`` (thread-safe)."""
-    key = endpoint or ""
+def dynamodb_client(endpoint: str | None = None, region: str | None = None) -> DynamoDBClient:
+    """The process-wide low-level DynamoDB client for ``endpoint`` and ``region`` (thread-safe)."""
+    key = (endpoint or "", region or settings.region())
     client = _clients.get(key)
     if client is None:
         with _clients_lock:
             client = _clients.get(key)
             if client is None:
-                client = _clients[key] = _new_client(endpoint)
+                client = _clients[key] = _new_client(*key)
     return client
 
 
-def _new_client(endpoint):
+def _new_client(endpoint: str, region: str) -> DynamoDBClient:
     config = Config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         retries={"total_max_attempts": 1},
         max_pool_connections=32,
     )
-    kwargs = {"config": config}
+    kwargs: dict[str, Any] = {"config": config, "region_name": region}
     if endpoint:
         kwargs["endpoint_url"] = endpoint
-        kwargs["region_name"] = (
-            os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        )
-        if not os.environ.get("AWS_ACCESS_KEY_ID"):
+        if not settings.has_credentials():
             # A local engine ignores credentials, and looking them up would
             # probe the EC2 metadata service, which is not there.
             kwargs["aws_access_key_id"] = "local"
@@ -65,87 +77,92 @@ def _new_client(endpoint):
     return boto3.session.Session().client("dynamodb", **kwargs)
 
 
-def repository_from_environment():
-    """The repository named by ``DB_ENDPOINT`` and ``DB_TABLE_NAME`` as they are now.
-
-    ``HOBOPY_DB_ENDPOINT`` wins over ``DB_ENDPOINT``: the local stack sets it
-    when the engine runs on another port than the stage's configuration says.
-    """
-    endpoint = os.environ.get("HOBOPY_DB_ENDPOINT") or os.environ.get("DB_ENDPOINT") or None
-    table = os.environ.get("DB_TABLE_NAME") or "Todos"
+def repository_from_environment() -> "DynamoTodoRepository":
+    """The repository for the table and engine the settings name now (one per pair, kept)."""
+    endpoint, table = settings.db_endpoint(), settings.table_name()
     repository = _repositories.get((endpoint, table))
     if repository is None:
         repository = _repositories[(endpoint, table)] = DynamoTodoRepository(dynamodb_client(endpoint), table)
     return repository
 
 
-def encode_cursor(last_id):
-    """An opaque page token: where the next page starts."""
+_BAD_CURSOR = "cursor is malformed; use the Link header of the previous page."
+
+
+def encode_cursor(last_id: str) -> str:
+    """An opaque page token: where the next page starts within the caller's todos."""
     raw = json.dumps({"after": last_id}, ensure_ascii=True, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode("ascii")).decode("ascii").rstrip("=")
 
 
-def decode_cursor(token):
+def decode_cursor(token: str) -> str:
     """The id a page token continues after, or ValidationError when it is not one of ours."""
+    if len(token) > todos.CURSOR_MAX_CHARS:
+        raise todos.ValidationError(_BAD_CURSOR)
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii"))
-        last_id = data["after"]
-    except (ValueError, TypeError, KeyError, UnicodeError):
-        raise todos.ValidationError("cursor is malformed; use the Link header of the previous page.") from None
-    if not isinstance(data, dict) or len(data) != 1 or not todos.is_storable_id(last_id):
-        raise todos.ValidationError("cursor is malformed; use the Link header of the previous page.")
+    except (ValueError, UnicodeError, binascii.Error, RecursionError):
+        raise todos.ValidationError(_BAD_CURSOR) from None
+    if not isinstance(data, dict) or set(data) != {"after"} or not todos.is_storable_id(data["after"]):
+        raise todos.ValidationError(_BAD_CURSOR)
+    last_id: str = data["after"]
     return last_id
 
 
-def _to_python(attribute):
-    (kind, value), = attribute.items()
-    if kind == "S":
-        return value
-    if kind == "BOOL":
+def to_python(attribute: Mapping[str, Any]) -> Any:
+    """A DynamoDB attribute value as plain Python: numbers as int where they are whole."""
+    ((kind, value),) = attribute.items()
+    if kind in ("S", "BOOL"):
         return value
     if kind == "N":
         return int(value) if value.lstrip("-").isdigit() else float(value)
     if kind == "NULL":
         return None
     if kind == "L":
-        return [_to_python(v) for v in value]
+        return [to_python(v) for v in value]
     if kind == "M":
-        return {k: _to_python(v) for k, v in value.items()}
+        return {k: to_python(v) for k, v in value.items()}
     if kind in ("SS", "NS"):
         return sorted(value)
     return None
 
 
-def _to_attribute(value):
+def to_attribute(value: object) -> "AttributeValueTypeDef":
+    """A todo field's value as a DynamoDB attribute value."""
     # bool before int: True is an int to Python but BOOL to DynamoDB.
     if isinstance(value, bool):
         return {"BOOL": value}
     if isinstance(value, int):
         return {"N": str(value)}
-    return {"S": value}
+    return {"S": str(value)}
 
 
-def item_to_todo(item):
-    """A DynamoDB item as an API todo: known fields only, as stored, numbers as int."""
-    return {name: _to_python(item[name]) for name in todos.FIELDS if name in item}
+def item_to_todo(item: Mapping[str, Any]) -> todos.Todo:
+    """A DynamoDB item as an API todo: known fields only (never the owner), as stored, numbers as int."""
+    return {name: to_python(item[name]) for name in todos.FIELDS if name in item}
+
+
+def _key(owner: str, todo_id: str) -> dict[str, "AttributeValueTypeDef"]:
+    return {"owner": {"S": owner}, "id": {"S": todo_id}}
 
 
 class DynamoTodoRepository:
-    """Todos in one DynamoDB table, one request per single-item operation."""
+    """Todos in one DynamoDB table keyed by (owner, id): one request per operation, list included."""
 
-    def __init__(self, client, table_name):
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self.client = client
         self.table_name = table_name
 
-    def _call(self, operation, **kwargs):
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         """Call ``operation`` with bounded retries; database trouble becomes ``Unavailable``."""
         method = getattr(self.client, operation)
         started = time.monotonic()
         attempt = 0
         while True:
             try:
-                return method(TableName=self.table_name, **kwargs)
+                answer: dict[str, Any] = method(TableName=self.table_name, **kwargs)
+                return answer
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 if code in UNAVAILABLE_CODES:
@@ -156,30 +173,35 @@ class DynamoTodoRepository:
             except BotoCoreError:
                 reason = "the database cannot be reached; try again shortly."
             attempt += 1
-            delay = random.uniform(0, min(1.0, 0.05 * 2 ** attempt))
+            delay = random.uniform(0, min(1.0, 0.05 * 2**attempt))
             if time.monotonic() - started + delay + READ_TIMEOUT + CONNECT_TIMEOUT > BUDGET_SECONDS:
                 raise todos.Unavailable(reason)
             time.sleep(delay)
 
-    def get(self, todo_id):
-        """The todo with ``todo_id``, read consistently; NotFound when there is none."""
+    def _get_item(self, owner: str, todo_id: str) -> Item | None:
+        item: Item | None = self._call("get_item", Key=_key(owner, todo_id), ConsistentRead=True).get("Item")
+        return item
+
+    def get(self, owner: str, todo_id: str) -> todos.Todo:
+        """The owner's todo with ``todo_id``, read consistently; NotFound when there is none."""
         if not todos.is_storable_id(todo_id):
             raise todos.not_found(todo_id)
-        response = self._call("get_item", Key={"id": {"S": todo_id}}, ConsistentRead=True)
-        if "Item" not in response:
+        item = self._get_item(owner, todo_id)
+        if item is None:
             raise todos.not_found(todo_id)
-        return item_to_todo(response["Item"])
+        return item_to_todo(item)
 
-    def create(self, fields):
+    def create(self, owner: str, fields: Mapping[str, Any]) -> todos.Todo:
         """Store a new todo with a fresh id, timestamps and version 1; answers it."""
         stamp = todos.now()
         todo = {"id": todos.new_id(), **fields, "createdAt": stamp, "updatedAt": stamp, "version": 1}
         created = {name: todo[name] for name in todos.FIELDS if name in todo}
+        item = {"owner": {"S": owner}, **{name: to_attribute(value) for name, value in created.items()}}
         try:
             self._call(
                 "put_item",
-                Item={name: _to_attribute(value) for name, value in todo.items()},
-                # A uuid4 collision is as good as impossible, but an overwrite must be.
+                Item=item,
+                # A fresh id is as good as unique, but an overwrite must be impossible.
                 ConditionExpression="attribute_not_exists(id)",
             )
         except ClientError as exc:
@@ -187,33 +209,49 @@ class DynamoTodoRepository:
                 raise
             # Only a retry finds this fresh id taken: an earlier attempt was
             # written but its answer came too late. One read tells it is ours.
-            stored = self._call("get_item", Key={"id": {"S": todo["id"]}}, ConsistentRead=True).get("Item")
+            stored = self._get_item(owner, created["id"])
             if stored is None or item_to_todo(stored) != created:
                 raise todos.Unavailable("the database answered inconsistently; try again shortly.") from None
         return created
 
-    def update(self, todo_id, fields, if_match=None):
-        """Change ``fields`` of an existing todo (if its version is one ``if_match`` accepts); answers the whole todo."""
-        names, values, sets = {}, {}, []
+    def update(self, owner: str, todo_id: str, fields: Mapping[str, Any], if_match: todos.IfMatch = None) -> todos.Todo:
+        """Change ``fields`` of the owner's todo (if ``if_match`` accepts its version); answers the whole todo."""
+        names: dict[str, str] = {}
+        values: dict[str, AttributeValueTypeDef] = {}
+        sets = []
         changes = {**fields, "updatedAt": todos.now()}
         # Placeholders for every name, so no field can collide with a reserved word.
         for index, (name, value) in enumerate(changes.items()):
             names[f"#f{index}"] = name
-            values[f":v{index}"] = _to_attribute(value)
+            values[f":v{index}"] = to_attribute(value)
             sets.append(f"#f{index} = :v{index}")
         names["#version"] = "version"
         values[":one"] = {"N": "1"}
         return self._write(
-            "update_item", todo_id, if_match, names, values,
+            "update_item",
+            owner,
+            todo_id,
+            if_match,
+            names,
+            values,
             UpdateExpression="SET " + ", ".join(sets) + " ADD #version :one",
             ReturnValues="ALL_NEW",
         )
 
-    def delete(self, todo_id, if_match=None):
-        """Delete an existing todo (if its version is one ``if_match`` accepts); answers it as it was."""
-        return self._write("delete_item", todo_id, if_match, {}, {}, ReturnValues="ALL_OLD")
+    def delete(self, owner: str, todo_id: str, if_match: todos.IfMatch = None) -> todos.Todo:
+        """Delete the owner's todo (if ``if_match`` accepts its version); answers it as it was."""
+        return self._write("delete_item", owner, todo_id, if_match, {}, {}, ReturnValues="ALL_OLD")
 
-    def _write(self, operation, todo_id, if_match, names, values, **kwargs):
+    def _write(
+        self,
+        operation: str,
+        owner: str,
+        todo_id: str,
+        if_match: todos.IfMatch,
+        names: dict[str, str],
+        values: dict[str, "AttributeValueTypeDef"],
+        **kwargs: Any,
+    ) -> todos.Todo:
         """One conditional write of an existing todo; answers the todo the write returned."""
         if not todos.is_storable_id(todo_id):
             raise todos.not_found(todo_id)
@@ -225,17 +263,17 @@ class DynamoTodoRepository:
         try:
             response = self._call(
                 operation,
-                Key={"id": {"S": todo_id}},
+                Key=_key(owner, todo_id),
                 ConditionExpression=condition,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **kwargs,
             )
         except ClientError as exc:
-            self._explain_failed_condition(exc, todo_id, if_match)
+            raise self._failed_condition(exc, owner, todo_id, if_match) from None
         return item_to_todo(response["Attributes"])
 
     @staticmethod
-    def _condition(if_match, names, values):
+    def _condition(if_match: todos.IfMatch, names: dict[str, str], values: dict[str, "AttributeValueTypeDef"]) -> str:
         """The write's condition: the item exists, and has a version ``If-Match`` accepts."""
         condition = "attribute_exists(id)"
         if if_match is None or if_match == "*":
@@ -252,48 +290,56 @@ class DynamoTodoRepository:
             matches = f"(attribute_not_exists(#version) OR {matches})"
         return f"{condition} AND {matches}"
 
-    def _explain_failed_condition(self, exc, todo_id, if_match):
-        """Turn a failed condition into NotFound or PreconditionFailed; re-raise anything else."""
+    def _failed_condition(self, exc: ClientError, owner: str, todo_id: str, if_match: todos.IfMatch) -> Exception:
+        """The domain error a failed condition means (NotFound or PreconditionFailed); else ``exc`` itself."""
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise exc
+            return exc
         if if_match is None or if_match == "*":
-            raise todos.not_found(todo_id) from None
-        if "Item" in exc.response:
-            exists = bool(exc.response["Item"])
-        else:
-            # Engines that ignore ReturnValuesOnConditionCheckFailure need one
-            # read, on this failure path only, to tell "gone" from "changed".
-            exists = "Item" in self._call("get_item", Key={"id": {"S": todo_id}}, ConsistentRead=True)
-        if exists:
-            raise todos.PreconditionFailed(
-                f"todo {todo_id!r} has changed since the version If-Match names; fetch it again."
-            ) from None
-        raise todos.not_found(todo_id) from None
+            return todos.not_found(todo_id)
+        # Engines that ignore ReturnValuesOnConditionCheckFailure need one
+        # read, on this failure path only, to tell "gone" from "changed".
+        answered = exc.response.get("Item")
+        exists = bool(answered) if answered is not None else self._get_item(owner, todo_id) is not None
+        return todos.precondition_failed(todo_id) if exists else todos.not_found(todo_id)
 
-    def list(self, completed=None, limit=None, cursor=None):
-        """One page of todos and the cursor of the next page (None at the end)."""
+    def list(
+        self, owner: str, completed: bool | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> tuple[list[todos.Todo], str | None]:
+        """One page of the owner's todos in id order and the next page's cursor (None at the end).
+
+        One Query per page, reading at most a page and one item (at least
+        ``FILTERED_READ_MIN`` with a filter): a filter that matches little
+        gives a shorter page and a cursor, as DynamoDB itself does, rather
+        than reading on. A page is also cut where its answer would grow
+        past what Lambda can return.
+        """
         wanted = limit or todos.LIMIT_MAX
-        kwargs = {"ConsistentRead": True}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "owner"},
+            "ExpressionAttributeValues": {":owner": {"S": owner}},
+            "ConsistentRead": True,
+            # One more than needed tells whether another page exists without
+            # a second, empty round trip.
+            "Limit": wanted + 1,
+        }
         if cursor is not None:
-            kwargs["ExclusiveStartKey"] = {"id": {"S": decode_cursor(cursor)}}
+            kwargs["ExclusiveStartKey"] = _key(owner, decode_cursor(cursor))
         if completed is not None:
+            # With a filter, Limit counts the items read, not those that match.
+            kwargs["Limit"] = min(max(wanted + 1, FILTERED_READ_MIN), todos.LIMIT_MAX + 1)
             kwargs["FilterExpression"] = "#completed = :completed"
-            kwargs["ExpressionAttributeNames"] = {"#completed": "completed"}
-            kwargs["ExpressionAttributeValues"] = {":completed": {"BOOL": completed}}
-        found = []
-        while True:
-            if completed is None:
-                # One more than needed tells whether another page exists
-                # without a second, empty round trip. (With a filter, Limit
-                # counts items read, not items matched, so it would only add
-                # round trips.)
-                kwargs["Limit"] = wanted - len(found) + 1
-            page = self._call("scan", **kwargs)
-            found.extend(page.get("Items", ()))
-            last_key = page.get("LastEvaluatedKey")
-            if len(found) > wanted:
-                found = found[:wanted]
-                return [item_to_todo(i) for i in found], encode_cursor(found[-1]["id"]["S"])
-            if last_key is None:
-                return [item_to_todo(i) for i in found], None
-            kwargs["ExclusiveStartKey"] = last_key
+            kwargs["ExpressionAttributeNames"]["#completed"] = "completed"
+            kwargs["ExpressionAttributeValues"][":completed"] = {"BOOL": completed}
+        page = self._call("query", **kwargs)
+        found = [item_to_todo(item) for item in page.get("Items", ())]
+        last_key = page.get("LastEvaluatedKey")
+        next_after = last_key["id"]["S"] if last_key else None
+        if len(found) > wanted:
+            found = found[:wanted]
+            next_after = found[-1]["id"]
+        fitting = todos.count_fitting(found)
+        if fitting < len(found):
+            found = found[:fitting]
+            next_after = found[-1]["id"]
+        return found, None if next_after is None else encode_cursor(next_after)
