@@ -1,12 +1,16 @@
-"""Schema-driven fuzzing of the running API with schemathesis, and the audit every error answer must pass.
+"""Schema-driven fuzzing of the running API with schemathesis, signed in as a user of the identity provider.
 
 ``hobopy fuzz`` (or ``make fuzz``) starts a throwaway stack unless ``--url``
-names one, then runs schemathesis over the API's own ``/openapi.json``: every
-operation with valid and invalid data, the coverage phase's edge cases, and
-stateful sequences along the document's links. Besides schemathesis's own
-checks, ``devtools.fuzz_checks`` holds the project's: no 5xx but 503, and
-every error in the contract's shape without internals.
+names one, signs up a new user, and runs ``st run --checks all`` over the
+API's own ``/openapi.json`` with that user's ID token: every operation and
+method (TRACE and QUERY included) with valid and invalid data, the coverage
+phase's edge cases, and stateful sequences along the document's links.
+Schemathesis's own checks keep their default statuses; ``JUSTIFIED`` lists
+the few statuses that are right for valid data for a reason, one line each,
+and ``devtools.fuzz_checks`` holds each such answer to its reason and adds the
+project's checks (``devtools.contract_audit``).
 """
+
 import json
 import os
 import re
@@ -15,87 +19,21 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
+import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from devtools import accounts, settings
 
-# What a leaking error body looks like: traceback text, source paths, the
-# names of Python, botocore or DynamoDB exception classes.
-LEAK_PATTERNS = [
-    (re.compile(r"Traceback \(most recent call last\)"), "a traceback"),
-    (re.compile(r"File \"[^\"]*\", line \d+"), "a traceback frame"),
-    (re.compile(r"\bline \d+, in \w"), "a traceback frame"),
-    (re.compile(r"[\w-]+\.py\b"), "a Python file name"),
-    (re.compile(r"(?:^|[\s'\"(=])(?:/[\w.-]+){2,}"), "a file path"),
-    (re.compile(r"[A-Za-z]:\\[\w\\]"), "a file path"),
-    (re.compile(r"site-packages|dist-packages|chalicelib|\.venv\b"), "a source location"),
-    (re.compile(r"\b(?:boto3?|botocore|urllib3|chalice\.)"), "a library name"),
-    (re.compile(r"\b\w*(?:Exception|Error)\(|\b(?:Key|Value|Type|Attribute|Index|Name|Runtime|Recursion|"
-                r"Unicode\w*|JSONDecode|OS|Lookup|Assertion|Client|ParamValidation|EndpointConnection)Error\b"),
-     "a Python exception class"),
-    (re.compile(r"\b\w+Exception\b|\b(?:Validation|Todo)Error\b|\b(?:NotFound|Unavailable|PreconditionFailed)\("),
-     "an exception class"),
-    (re.compile(r"\bErrno\b|\[Errno"), "an OS error"),
-    (re.compile(r"\bat 0x[0-9a-f]{6,}"), "an object address"),
-    (re.compile(r"<(?:module|class|function|bound method)\b"), "a Python object"),
-]
-CONTRACT_KEYS = {"Code", "Message"}
-WARNINGS = ["missing_auth", "missing_test_data", "base_url_mismatch", "validation_mismatch", "missing_deserializer",
-            "unused_openapi_auth", "unsupported_regex", "method_not_allowed", "constants_extraction",
-            "unmatched_filter", "unresolvable_reference", "low_valid_rate", "rate_limited", "dictionary_mismatch",
-            "timeout_units"]
+ROOT = settings.ROOT
 
 
-def _without_echoes(text, echoed):
-    # Messages quote what the client sent (an id, a field name); a client
-    # sending "Traceback" must not count as a leak, so those parts go first.
-    for value in sorted({v for v in echoed if isinstance(v, str) and v}, key=len, reverse=True):
-        for form in (repr(value), repr(value[:64] + "..."), value):
-            text = text.replace(form, "")
-    return text
-
-
-def error_body_problems(status, content_type, body, echoed=()):
-    """What is wrong with an error answer (status >= 400): [] when it is in the contract's shape and leaks nothing.
-
-    ``body`` is bytes or text; ``echoed`` holds strings the client sent, which
-    messages may quote back.
-    """
-    problems = []
-    if isinstance(body, bytes):
-        try:
-            body = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return [f"{status}: the body is not UTF-8"]
-    if status >= 500 and status != 503:
-        problems.append(f"{status}: a server error other than 503")
-    if not (content_type or "").startswith("application/json"):
-        problems.append(f"{status}: Content-Type is {content_type!r}, not JSON")
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict) or set(parsed) != CONTRACT_KEYS or not all(
-        isinstance(parsed[k], str) for k in CONTRACT_KEYS
-    ):
-        problems.append(f"{status}: the body is not {{\"Code\", \"Message\"}} with string values: {body[:200]!r}")
-        text = body
-    else:
-        text = parsed["Message"]
-        if re.search(r"\s", parsed["Code"]) or not parsed["Code"]:
-            problems.append(f"{status}: Code {parsed['Code']!r} is not a single word")
-    text = _without_echoes(text, echoed)
-    for pattern, what in LEAK_PATTERNS:
-        match = pattern.search(text)
-        if match:
-            problems.append(f"{status}: the message shows {what} ({match.group(0)!r}): {text[:200]!r}")
-    return problems
-
-
-def _toml_value(value):
+def _toml_value(value: object) -> str:
     # JSON's strings, numbers and arrays are TOML too; tables become inline tables.
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
@@ -104,52 +42,70 @@ def _toml_value(value):
     return json.dumps(value)
 
 
-def to_toml(config):
+def to_toml(config: dict[str, Any]) -> str:
     """A schemathesis.toml text for a dict of settings (every value written inline)."""
     return "".join(f"{json.dumps(key)} = {_toml_value(value)}\n" for key, value in config.items())
 
 
-def schemathesis_config(origins, cursors, ids):
-    """The run's settings: what counts as a server error, which statuses valid data may get."""
+# Statuses that are right for schema-valid data for a reason no schema can state: (operations, status,
+# the Code such an answer must carry, a word its message must contain, why). fuzz_checks holds every
+# such answer to its reason; everything else is judged by schemathesis's own defaults.
+JUSTIFIED: list[tuple[list[str], int, str, str, str]] = [
+    (["listTodos"], 400, "BadRequestError", "cursor", "a well-formed cursor the API did not issue is refused"),
+    (
+        ["updateTodo", "patchTodo", "deleteTodo"],
+        412,
+        "PreconditionFailed",
+        "If-Match",
+        "a tag made stale by another step",
+    ),
+]
+
+
+def schemathesis_config(
+    origins: list[str], cursors: list[str], ids: list[str], token: str | None = None
+) -> dict[str, Any]:
+    """The run's settings: the signed-in user's token, real values to mix in, and the justified statuses."""
+    from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES as positive_defaults
+
     dictionaries = {"origins": origins, "cursors": cursors, "ids": ids, "tags": ["*", '"0"', '"1"', '"2"']}
-    bindings = {"query.cursor": ("cursors", 0.8), "header.Origin": ("origins", 0.5), "path.todo_id": ("ids", 0.3),
-                "header.If-Match": ("tags", 0.5)}
-    return {
-        # The dev server's TRACE/QUERY answers are excluded on purpose (see the command line).
-        "warnings": {"display": [name for name in WARNINGS if name != "unmatched_filter"]},
-        "checks": {
-            # 503 is the contract's answer when the database is unreachable.
-            "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "503"]},
-            # A valid If-Match can still be stale: 412 is a right answer to valid data.
-            "positive_data_acceptance": {"expected-statuses": ["2xx", "404", "412", "503"]},
-            # An If-Match that is not an entity tag can never match: 412, as RFC 9110 has it.
-            "negative_data_rejection": {"expected-statuses": ["400", "404", "412", "413", "415"]},
-        },
+    bindings = {
+        "query.cursor": ("cursors", 0.8),
+        "header.Origin": ("origins", 0.5),
+        "path.todo_id": ("ids", 0.3),
+        "header.If-Match": ("tags", 0.5),
+    }
+    config: dict[str, Any] = {
         # Random strings are never cursors the API issued, ids that exist, allowed
         # origins or current tags: mix real ones in so the success paths run too.
         "dictionaries": {name: {"values": list(values)} for name, values in dictionaries.items() if values},
-        "parameters": {key: {"dictionary": name, "probability": probability}
-                       for key, (name, probability) in bindings.items() if dictionaries[name]},
+        "parameters": {
+            key: {"dictionary": name, "probability": probability}
+            for key, (name, probability) in bindings.items()
+            if dictionaries[name]
+        },
         "operations": [
-            # A preflight asks about the path and the origin, not the todo: it
-            # answers the same whether the todo exists or not.
-            {"include-operation-id": ["preflightTodos", "preflightTodo"],
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["204", "403"]}},
-             "phases": {"stateful": {"enabled": False}}},
-            # A schema cannot say "a cursor this API issued"; fuzz_checks makes
-            # sure such a 400 is about the cursor and nothing else.
-            {"include-operation-id": ["listTodos"],
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "400", "503"]}}},
+            {
+                "include-operation-id": operations,
+                "checks": {"positive_data_acceptance": {"expected-statuses": [*positive_defaults, str(status)]}},
+            }
+            for operations, status, _, _, _ in JUSTIFIED
         ],
     }
+    if token:
+        config["headers"] = {"Authorization": token}
+    return config
 
 
-def known_values(url, sizes=(1, 2, 3)):
-    """Ids and cursors the API at ``url`` hands out now, fetched as a client would."""
-    ids, cursors = set(), []
+def known_values(url: str, token: str | None = None, sizes: tuple[int, ...] = (1, 2, 3)) -> tuple[list[str], list[str]]:
+    """Ids and cursors the API at ``url`` hands out now to the holder of ``token``, fetched as a client would."""
+    ids: set[str] = set()
+    cursors = []
+    headers = {"Authorization": token} if token else {}
     for size in sizes:
+        request = urllib.request.Request(f"{url.rstrip('/')}/todos?limit={size}", headers=headers)
         try:
-            with urllib.request.urlopen(f"{url.rstrip('/')}/todos?limit={size}", timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10) as response:
                 ids.update(todo["id"] for todo in json.loads(response.read()))
                 match = re.search(r"[?&]cursor=([^&>]+)", response.headers.get("Link") or "")
         except (OSError, ValueError, TypeError, KeyError):
@@ -160,37 +116,50 @@ def known_values(url, sizes=(1, 2, 3)):
     return sorted(ids), cursors
 
 
-def run_schemathesis(url, origins, max_examples=20, workers=1, seed=None, report_dir=None, max_time=None,
-                     phases=None, quiet=False):
-    """Run ``st run`` against ``url``; returns (exit code, the JSON report as a dict)."""
-    ids, cursors = known_values(url)
+def run_schemathesis(
+    url: str,
+    origins: list[str],
+    token: str | None = None,
+    max_examples: int = 20,
+    workers: int = 1,
+    seed: int | None = None,
+    report_dir: str | Path | None = None,
+    max_time: int | None = None,
+    phases: list[str] | None = None,
+    quiet: bool = False,
+) -> tuple[int, dict[str, Any]]:
+    """Run ``st run --checks all`` against ``url`` as the holder of ``token``; returns (exit code, JSON report)."""
+    ids, cursors = known_values(url, token)
     report_dir = Path(report_dir or tempfile.mkdtemp(prefix="hobopy-fuzz-"))
     report_dir.mkdir(parents=True, exist_ok=True)
     config_path = report_dir / "schemathesis.toml"
-    config_path.write_text(to_toml(schemathesis_config(origins, cursors, ids)), encoding="utf-8")
+    config_path.write_text(to_toml(schemathesis_config(origins, cursors, ids, token)), encoding="utf-8")
     report_path = report_dir / "report.json"
     args = [
-        str(Path(sys.executable).with_name("st")), "--config-file", str(config_path), "run",
+        str(Path(sys.executable).with_name("st")),
+        "--config-file",
+        str(config_path),
+        "run",
         url.rstrip("/") + "/openapi.json",
-        "--checks", "all",
-        # The dev server (http.server) answers methods it has no handler for
-        # with its own 501 page before the app sees them; API Gateway refuses
-        # them too. Every method the app routes is still probed.
-        "--exclude-method", "TRACE", "--exclude-method", "QUERY",
-        "--max-examples", str(max_examples),
-        "--workers", str(workers),
-        "--request-timeout", "10",
-        "--report", "json", "--report-json-path", str(report_path),
+        "--checks=all",
+        f"--max-examples={max_examples}",
+        f"--workers={workers}",
+        "--request-timeout=10",
+        "--report=json",
+        f"--report-json-path={report_path}",
         "--no-color",
     ]
     if seed is not None:
-        args += ["--seed", str(seed)]
+        args.append(f"--seed={seed}")
     if max_time is not None:
-        args += ["--max-time", str(max_time)]
+        args.append(f"--max-time={max_time}")
     if phases:
-        args += ["--phases", ",".join(phases)]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "devtools.fuzz_checks",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        args.append(f"--phases={','.join(phases)}")
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "devtools.fuzz_checks",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     completed = subprocess.run(args, env=env, cwd=report_dir, capture_output=quiet, text=True)
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     report["report_dir"] = str(report_dir)
@@ -199,56 +168,113 @@ def run_schemathesis(url, origins, max_examples=20, workers=1, seed=None, report
     return completed.returncode, report
 
 
-def summary(report):
-    """One line of figures from a schemathesis JSON report."""
+def summary(report: dict[str, Any]) -> str:
+    """One line of figures from a schemathesis JSON report: cases, failures by kind, phases, time."""
     cases = report.get("test_cases", {})
     phases = ", ".join(f"{name} {info.get('status')}" for name, info in report.get("phases", {}).items())
-    return (f"{cases.get('generated', 0)} test cases generated, {cases.get('with_failures', 0)} with failures, "
-            f"{len(report.get('errors', []))} errors; phases: {phases}; "
-            f"{report.get('running_time', 0):.1f} s")
+    kinds = Counter(failure.get("title", "?") for failure in report.get("failures", []))
+    failures = "; ".join(f"{title}: {count}" for title, count in kinds.most_common()) or "none"
+    return (
+        f"{cases.get('generated', 0)} test cases generated, {cases.get('with_failures', 0)} with failures "
+        f"(by kind: {failures}), {len(report.get('errors', []))} errors; phases: {phases}; "
+        f"{report.get('running_time', 0):.1f} s"
+    )
+
+
+def local_pool(data_dir: Path | None = None, endpoint: str | None = None) -> accounts.Pool:
+    """The user pool of the local identity provider that ``make run`` started (or the one named)."""
+    return accounts.Pool.from_data_dir(
+        data_dir or settings.data_dir() / "idp", endpoint or settings.url(settings.port("idp"))
+    )
+
+
+def fuzz_user(pool: accounts.Pool, url: str, todos: int = 3) -> accounts.User:
+    """A new signed-in user holding a few todos, so there are ids and cursors to mix into the run."""
+    user = pool.new_user()
+    for number in range(todos):
+        answer = requests.post(
+            f"{url.rstrip('/')}/todos",
+            json={"title": f"fuzz seed {number}", "memo": "", "priority": 1 + number % 5},
+            headers=user.headers(),
+            timeout=10,
+        )
+        answer.raise_for_status()
+    return user
 
 
 @click.command("fuzz")
-@click.option("--url", help="Fuzz the API at this URL instead of starting a throwaway stack.")
+@click.option("--url", help="Fuzz the API at this URL (e.g. `make run`'s) instead of starting a throwaway stack.")
 @click.option("--origin", "origins", multiple=True, help="An origin the API allows (with --url).")
+@click.option(
+    "--idp-data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --url: the identity provider's data folder [default: the stack's, .data/idp].",
+)
+@click.option("--anonymous", is_flag=True, help="With --url: send no token (the dev stage's demo owner).")
 @click.option("--max-examples", default=200, show_default=True, help="Test cases per operation and phase.")
 @click.option("--max-time", type=int, help="Stop after this many seconds.")
 @click.option("--workers", default=1, show_default=True, help="Concurrent schemathesis workers.")
 @click.option("--seed", type=int, help="Reproduce an earlier run.")
 @click.option("--report-dir", type=click.Path(file_okay=False), help="Keep the report here.")
-def fuzz_command(url, origins, max_examples, max_time, workers, seed, report_dir):
-    """Fuzz every operation of the API from its OpenAPI document.
+def fuzz_command(
+    url: str | None,
+    origins: tuple[str, ...],
+    idp_data_dir: Path | None,
+    anonymous: bool,
+    max_examples: int,
+    max_time: int | None,
+    workers: int,
+    seed: int | None,
+    report_dir: str | None,
+) -> None:
+    """Fuzz every operation of the API from its OpenAPI document, signed in as a new user.
 
     Example: hobopy fuzz --max-examples 50
     """
+    options: dict[str, Any] = {
+        "max_examples": max_examples,
+        "workers": workers,
+        "seed": seed,
+        "report_dir": report_dir,
+        "max_time": max_time,
+    }
     if url:
-        code, report = run_schemathesis(url, origins or ["http://127.0.0.1:8002"], max_examples, workers, seed,
-                                        report_dir, max_time)
+        token = None if anonymous else fuzz_user(local_pool(idp_data_dir), url).headers()["Authorization"]
+        code, report = run_schemathesis(
+            url, list(origins) or settings.local_origins(settings.UI_PORT), token, **options
+        )
     else:
         with throwaway_stack() as stack:
-            code, report = run_schemathesis(stack.api_url, stack_origins(stack), max_examples, workers, seed,
-                                            report_dir, max_time)
+            token = fuzz_user(stack_pool(stack), stack.api_url).headers()["Authorization"]
+            code, report = run_schemathesis(stack.api_url, stack_origins(stack), token, **options)
     click.echo(f"fuzz: {summary(report)}")
     click.echo(f"report and configuration: {report['report_dir']}")
     sys.exit(code)
 
 
-def stack_origins(stack):
+def stack_origins(stack: Any) -> list[str]:
     """The origins a Stack's API allows (its UI's)."""
-    return [f"http://127.0.0.1:{stack.ui_port}", f"http://localhost:{stack.ui_port}"]
+    return settings.local_origins(stack.ui_port)
+
+
+def stack_pool(stack: Any) -> accounts.Pool:
+    """The user pool of a Stack's identity provider."""
+    return local_pool(stack.data_dir / "idp", stack.idp_url)
 
 
 @contextmanager
-def throwaway_stack(db_port=None):
+def throwaway_stack(db_port: int | None = None) -> Iterator[Any]:
     """A running Stack (no UI) on free ports, its data in a temporary folder removed afterwards.
 
     With ``db_port``, an engine already serving there is used as it is.
     """
     from devtools.stack import Stack
 
-    with tempfile.TemporaryDirectory(prefix="hobopy-stack-") as data_dir:
-        with Stack(db_port=db_port, data_dir=data_dir, with_ui=False) as stack:
-            yield stack
+    with (
+        tempfile.TemporaryDirectory(prefix="hobopy-stack-") as data_dir,
+        Stack(db_port=db_port, data_dir=data_dir, with_ui=False) as stack,
+    ):
+        yield stack
 
 
 if __name__ == "__main__":

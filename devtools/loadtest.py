@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import click
 import requests
 
-from devtools import fuzz
+from devtools import contract_audit, fuzz
 
 DEV_SERVER_NOTE = (
     "note: `chalice local` is a single-process development server; on a kept-alive connection it answers\n"
@@ -133,8 +133,8 @@ class _Client:
             self.report.latencies[operation].append(elapsed)
             self.report.statuses[response.status_code] += 1
         if response.status_code >= 400:
-            for problem in fuzz.error_body_problems(response.status_code, response.headers.get("Content-Type"),
-                                                    response.content, [path]):
+            for problem in contract_audit.answer_problems(response.status_code, response.headers,
+                                                          response.content, [path]):
                 self.report.problem(f"{method} {path}: {problem}")
         if response.status_code not in expected:
             self.report.problem(f"{method} {path}: {response.status_code}, expected {sorted(expected)}: "

@@ -98,6 +98,8 @@ def api(dynalite_table, tmp_path):
 
     from app import app
 
+    from tests.reliability.plugin import audited
+
     endpoint, table = dynalite_table
     with Client(app, stage_name="test", project_dir=chalice_project(tmp_path, endpoint, table)) as client:
-        yield client.http
+        yield audited(client.http)

@@ -1,115 +1,126 @@
-"""A pytest plugin: the error audit of every answer the suites receive, and the reliability figures.
+"""A pytest plugin: the audit of every answer the suites receive, and the reliability figures.
 
-Every request any test sends through ``chalice.test.Client`` (the API, contract
-and reliability suites), and every answer the reliability tests fetch over
-HTTP (``AUDIT.record``), is recorded. An error answer (>= 400) must be
-``{"Code", "Message"}`` JSON and must not show a traceback, a file path or an
-exception class (``devtools.fuzz.error_body_problems``); a 5xx other than 503
-is a bug. The test that received a bad answer fails, and the session summary
-prints how many answers were audited, followed by the figures the reliability
-tests measured (``report_figure``).
+Tests reach the app through ``audited(client.http)`` (the ``api`` fixture does
+that for them) and fetch from live servers with ``tests.reliability.conftest.call``;
+both hand every answer to ``AUDIT``, which applies ``devtools.contract_audit``:
+the security headers on every answer, and every error (>= 400) in the
+contract's shape without a traceback, a file path, an exception class or a
+Python value; a 5xx other than 503 is a bug. The test that received a bad
+answer fails, and the session summary prints how many answers were audited,
+followed by the figures the reliability tests measured (``report_figure``).
 """
-import functools
-import json
+
 import threading
-from urllib.parse import parse_qsl, unquote, urlsplit
+from collections.abc import Generator, Mapping
+from typing import Any
 
 import pytest
-from chalice import test as chalice_test
+from chalice.test import HTTPResponse, TestHTTPClient
 
-from devtools.fuzz import error_body_problems
+from devtools.contract_audit import answer_problems, echoes
 
 
 class ErrorAudit:
-    """The answers seen so far, and the problems found in the error answers among them."""
+    """The answers seen so far, and the problems found among them."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.answers = 0
         self.errors = 0
-        self.problems = []  # (test id, request, problem)
-        self.current_test = None
+        self.problems: list[tuple[str | None, str, str]] = []  # (test id, request, problem)
+        self.current_test: str | None = None
         self._reported = 0
         self._lock = threading.Lock()
 
-    def record(self, method, url, status, headers, body, request_headers=None, request_body=None):
+    def record(
+        self,
+        method: str,
+        url: str,
+        status: int,
+        headers: Mapping[str, Any] | None,
+        body: bytes | str,
+        request_headers: Mapping[str, Any] | None = None,
+        request_body: object = None,
+    ) -> None:
         """Audit one answer to ``method url``; ``headers`` is any mapping of response headers."""
-        content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
-        echoed = echoes(url, request_headers, request_body)
-        found = error_body_problems(status, content_type, body, echoed) if status >= 400 else []
+        found = answer_problems(status, headers, body, echoes(url, request_headers, request_body))
         with self._lock:
             self.answers += 1
             self.errors += status >= 400
             self.problems += [(self.current_test, f"{method} {url}", problem) for problem in found]
 
-    def unreported(self):
+    def unreported(self) -> list[tuple[str | None, str, str]]:
         """Problems not yet blamed on a test, marked as reported."""
         with self._lock:
-            new = self.problems[self._reported:]
+            new = self.problems[self._reported :]
             self._reported = len(self.problems)
         return new
 
 
-def echoes(url, headers=None, body=None):
-    """The strings a request carried that an error message may legitimately quote back."""
-    parts = urlsplit(url)
-    values = [unquote(segment) for segment in parts.path.split("/") if segment]
-    values += [v for pair in parse_qsl(parts.query, keep_blank_values=True) for v in pair]
-    values += [str(v) for v in (headers or {}).values()]
-    if isinstance(body, dict):
-        return values + list(body)
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if isinstance(body, str) and body:
-        try:
-            parsed = json.loads(body)
-        except (ValueError, RecursionError):
-            parsed = None
-        if isinstance(parsed, dict):
-            values += list(parsed)
-    return values
-
-
 AUDIT = ErrorAudit()
-FIGURES = []
+FIGURES: list[str] = []
 
 
-def report_figure(text):
+class AuditedHTTPClient:
+    """A ``chalice.test`` HTTP client whose every answer goes through the audit; anything else is the client's."""
+
+    def __init__(self, http: TestHTTPClient) -> None:
+        self.unaudited = http
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.unaudited, name)
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes | str = b""
+    ) -> HTTPResponse:
+        response = self.unaudited.request(method, path, headers=headers, body=body)  # type: ignore[arg-type]
+        AUDIT.record(method.upper(), path, response.status_code, response.headers, response.body, headers, body)
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> HTTPResponse:
+        return self.request("GET", path, **kwargs)
+
+    def head(self, path: str, **kwargs: Any) -> HTTPResponse:
+        return self.request("HEAD", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> HTTPResponse:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> HTTPResponse:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> HTTPResponse:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> HTTPResponse:
+        return self.request("DELETE", path, **kwargs)
+
+    def options(self, path: str, **kwargs: Any) -> HTTPResponse:
+        return self.request("OPTIONS", path, **kwargs)
+
+
+def audited(http: TestHTTPClient | AuditedHTTPClient) -> AuditedHTTPClient:
+    """``http`` (``chalice.test.Client(...).http``) with every answer audited; already audited stays as it is."""
+    return http if isinstance(http, AuditedHTTPClient) else AuditedHTTPClient(http)
+
+
+def report_figure(text: str) -> None:
     """Show a measured figure in the session summary (fuzzed examples, steps, throughput...)."""
     FIGURES.append(text)
 
 
-def _install():
-    original = chalice_test.TestHTTPClient.request
-    if getattr(original, "audited", False):
-        return
-
-    @functools.wraps(original)
-    def audited_request(self, method, path, headers=None, body=b""):
-        response = original(self, method, path, headers=headers, body=body)
-        AUDIT.record(method.upper(), path, response.status_code, response.headers, response.body, headers, body)
-        return response
-
-    audited_request.audited = True
-    chalice_test.TestHTTPClient.request = audited_request
-
-
-def pytest_configure(config):
-    _install()
-
-
-def _blame(problems):
+def _blame(problems: list[tuple[str | None, str, str]]) -> str:
     lines = [f"{request}: {problem}" for _, request, problem in problems]
-    return "error answers break the contract or show internals:\n  " + "\n  ".join(lines)
+    return "answers break the contract or show internals:\n  " + "\n  ".join(lines)
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item):
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
     AUDIT.current_test = item.nodeid
     return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     result = yield
     problems = AUDIT.unreported()
     if problems:
@@ -117,7 +128,10 @@ def pytest_runtest_call(item):
     return result
 
 
-def pytest_sessionfinish(session, exitstatus):
+_LATE = pytest.StashKey[list[tuple[str | None, str, str]]]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Answers received in fixtures (setup or teardown) are blamed here.
     problems = AUDIT.unreported()
     if problems:
@@ -125,17 +139,14 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-_LATE = pytest.StashKey[list]()
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if FIGURES:
         terminalreporter.write_sep("-", "reliability figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
     if not AUDIT.answers:
         return
-    terminalreporter.write_sep("-", "error audit")
+    terminalreporter.write_sep("-", "answer audit")
     terminalreporter.write_line(
         f"{AUDIT.answers} answers audited, {AUDIT.errors} of them errors; {len(AUDIT.problems)} problems"
     )

@@ -1,10 +1,11 @@
-"""The audit that every error answer of every suite passes: it must catch leaks, and it must be listening."""
+"""The audit every answer of every suite passes: it must catch leaks and missing headers, and be listening."""
+
 import json
 
 import pytest
 
-from devtools.fuzz import error_body_problems
-from tests.reliability.plugin import AUDIT, echoes
+from devtools.contract_audit import answer_problems, echoes, error_body_problems, header_problems
+from tests.reliability.plugin import AUDIT
 
 JSON = "application/json"
 
@@ -13,46 +14,59 @@ def body(code, message):
     return json.dumps({"Code": code, "Message": f"{code}: {message}"})
 
 
-@pytest.mark.parametrize("status, message", [
-    (400, "title must be a string."),
-    (400, "the request body is not valid JSON (Expecting value at line 1 column 1)."),
-    (404, "no todo with id 'abc'."),
-    (412, "todo 'abc' has changed since the version If-Match names; fetch it again."),
-    (413, "the request body is larger than 65536 bytes."),
-    (503, "the database cannot be reached; try again shortly."),
-])
+@pytest.mark.parametrize(
+    "status, message",
+    [
+        (400, "title must be a string."),
+        (400, "the request body is not valid JSON (Expecting value at line 1 column 1)."),
+        (404, "no todo with id 'abc'."),
+        (412, "todo 'abc' has changed since the version If-Match names; fetch it again."),
+        (413, "the request body is larger than 65536 bytes."),
+        (503, "the database cannot be reached; try again shortly."),
+    ],
+)
 def test_the_api_s_own_messages_pass(status, message):
     assert error_body_problems(status, JSON, body("SomeError", message)) == []
 
 
-@pytest.mark.parametrize("message, what", [
-    ('Traceback (most recent call last):\n  File "/srv/app.py", line 9, in get', "traceback"),
-    ('File "app.py", line 12, in create_todo', "traceback frame"),
-    ("failed in storage.py", "Python file name"),
-    ("cannot open /var/task/chalicelib/openapi.json", "file path"),
-    ("An error occurred (ValidationException) when calling the PutItem operation", "exception class"),
-    ("ConditionalCheckFailedException", "exception class"),
-    ("KeyError: 'title'", "Python exception class"),
-    ("ValueError('bad')", "Python exception class"),
-    ("botocore could not connect", "library name"),
-    ("Could not connect to the endpoint URL: [Errno 111] Connection refused", "OS error"),
-    ("<chalicelib.storage.DynamoTodoRepository object at 0x7f3a2c1d9e50>", "object address"),
-])
+@pytest.mark.parametrize(
+    "message, what",
+    [
+        ('Traceback (most recent call last):\n  File "/srv/app.py", line 9, in get', "traceback"),
+        ('File "app.py", line 12, in create_todo', "traceback frame"),
+        ("failed in storage.py", "Python file name"),
+        ("cannot open /var/task/chalicelib/openapi.json", "file path"),
+        ("An error occurred (ValidationException) when calling the PutItem operation", "exception class"),
+        ("ConditionalCheckFailedException", "exception class"),
+        ("KeyError: 'title'", "Python exception class"),
+        ("ValueError('bad')", "Python exception class"),
+        ("botocore could not connect", "library name"),
+        ("Could not connect to the endpoint URL: [Errno 111] Connection refused", "OS error"),
+        ("<chalicelib.storage.DynamoTodoRepository object at 0x7f3a2c1d9e50>", "object address"),
+        ("origin None is not allowed", "Python value"),
+        ("Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits", "Python value"),
+    ],
+)
 def test_internals_in_a_message_are_caught(message, what):
     problems = error_body_problems(500 if "Traceback" in message else 400, JSON, body("BadRequestError", message))
     assert any(what in problem for problem in problems), problems
 
 
-@pytest.mark.parametrize("status, content_type, raw", [
-    (500, JSON, body("InternalServerError", "an internal server error occurred.")),
-    (502, JSON, body("BadGateway", "no.")),
-    (400, "text/html", body("BadRequestError", "x")),
-    (403, JSON, '{"message": "Missing Authentication Token"}'),
-    (400, JSON, '{"Code": "BadRequestError", "Message": "x", "Trace": "..."}'),
-    (400, JSON, '{"Code": 400, "Message": "x"}'),
-    (400, JSON, "not json"),
-    (400, JSON, b"\xff\xfe"),
-])
+@pytest.mark.parametrize(
+    "status, content_type, raw",
+    [
+        (500, JSON, body("InternalServerError", "an internal server error occurred.")),
+        (502, JSON, body("BadGateway", "no.")),
+        (400, "text/html", body("BadRequestError", "x")),
+        (403, JSON, '{"message": "Missing Authentication Token"}'),
+        (400, JSON, '{"Code": "BadRequestError", "Message": "x", "Trace": "..."}'),
+        (400, JSON, '{"Code": 400, "Message": "x"}'),
+        (400, JSON, "not json"),
+        (400, JSON, b"\xff\xfe"),
+        (400, JSON, '{"Code": "BadRequestError", "Message": "title must be a string."}'),
+        (404, JSON, '{"Code": "NotFoundError", "Message": "BadRequestError: no."}'),
+    ],
+)
 def test_wrong_shapes_and_server_errors_are_caught(status, content_type, raw):
     assert error_body_problems(status, content_type, raw) != []
 
@@ -77,6 +91,29 @@ def test_echoes_are_the_path_query_headers_and_body_field_names():
 
 def test_every_answer_through_the_test_client_is_audited(api):
     answers, errors = AUDIT.answers, AUDIT.errors
-    api.get("/todos")
+    api.get("/openapi.json")
     api.get("/todos/nope")
     assert (AUDIT.answers - answers, AUDIT.errors - errors) == (2, 1)
+
+
+SAFE = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Content-Type": JSON}
+
+
+@pytest.mark.parametrize("missing", ["X-Content-Type-Options", "Cache-Control"])
+@pytest.mark.parametrize("status", [200, 204, 404, 503])
+def test_an_answer_without_a_security_header_is_caught_whatever_its_status(status, missing):
+    headers = {name: value for name, value in SAFE.items() if name != missing}
+    assert header_problems(status, headers) != []
+    assert header_problems(status, SAFE) == []
+
+
+def test_headers_are_found_in_any_case_and_as_lists_of_values():
+    assert header_problems(200, {"x-content-type-options": ["nosniff"], "cache-control": ["no-store"]}) == []
+    assert header_problems(200, {"X-CONTENT-TYPE-OPTIONS": "nosniff", "Cache-Control": "no-cache"}) != []
+
+
+def test_a_whole_answer_is_judged_on_its_headers_and_for_errors_on_its_body():
+    assert answer_problems(200, SAFE, "[]") == []
+    assert answer_problems(404, SAFE, body("NotFoundError", "no todo with id 'x'.")) == []
+    assert answer_problems(404, SAFE, "<html>Not Found</html>") != []
+    assert answer_problems(405, {"Content-Type": JSON}, body("MethodNotAllowedError", "TRACE is not allowed.")) != []
