@@ -1,0 +1,205 @@
+"""API Gateway played locally, on ``chalice.local``'s own classes.
+
+``ContractGateway`` is Chalice's ``LocalGateway`` with three differences, all
+towards the deployed stage and the API contract: it leaves tokens to the app
+(which verifies them itself in local stages; Chalice's emulation decodes them
+unverified and fails on garbage), it answers an unknown path with the
+contract's 404, and it lets the app answer every ``OPTIONS`` (a preflight
+route, or the app's 405) instead of inventing an empty 200.
+
+``proxy_event`` builds the API Gateway proxy event a deployed function
+receives, from Chalice's event converter, for tools that call the handler
+the way Lambda does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, unquote, urlencode
+
+from chalice.app import Chalice
+from chalice.cli.factory import CLIFactory
+from chalice.config import Config
+from chalice.local import (
+    CustomLocalChalice,
+    LambdaContext,
+    LambdaEventConverter,
+    LocalChalice,
+    LocalGateway,
+    LocalGatewayAuthorizer,
+    LocalGatewayException,
+    RouteMatcher,
+)
+
+from devtools.localhttp import SECURITY_HEADERS, contract_body
+
+__all__ = [
+    "ContractGateway",
+    "LambdaContext",
+    "PassThroughAuthorizer",
+    "lambda_context",
+    "load_app",
+    "proxy_event",
+    "trust_app_to_authenticate",
+    "use_contract_gateway",
+]
+
+Event = dict[str, Any]
+
+
+class PassThroughAuthorizer(LocalGatewayAuthorizer):
+    """Lets every request through untouched: in local stages the app verifies the caller's token itself."""
+
+    def authorize(self, raw_path: str, lambda_event: Event, lambda_context: LambdaContext) -> tuple[Event, Any]:
+        return lambda_event, lambda_context
+
+
+class RouteNotFound(LocalGatewayException):
+    """No route of the app matches the path: the contract's 404 (API Gateway's gateway response does the same)."""
+
+    CODE = 404
+
+    def __init__(self) -> None:
+        headers = {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}
+        super().__init__(headers, contract_body(404, "no such resource."))
+
+
+class _DecodingEventConverter(LambdaEventConverter):
+    # API Gateway hands the function its path parameters URL-decoded.
+    def create_lambda_event(self, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> Event:
+        event = super().create_lambda_event(method=method, path=path, headers=headers, body=body)
+        event["pathParameters"] = {name: unquote(value) for name, value in event["pathParameters"].items()}
+        return event
+
+
+class ContractGateway(LocalGateway):
+    """``chalice.local.LocalGateway`` that answers like the deployed stage and the contract."""
+
+    def __init__(self, app_object: Chalice, config: Config) -> None:
+        super().__init__(app_object, config)
+        self.route_matcher = RouteMatcher(list(app_object.routes))
+        self.event_converter = _DecodingEventConverter(self.route_matcher, app_object.api.binary_types)
+        self._authorizer = PassThroughAuthorizer(app_object)
+
+    def resource_for(self, path: str) -> str | None:
+        """The route template ``path`` matches (``/todos/{todo_id}``), or None."""
+        try:
+            return str(self.route_matcher.match_route(path).route)
+        except ValueError:
+            return None
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods the app routes for ``path`` (empty when no route matches)."""
+        resource = self.resource_for(path)
+        return sorted(self._app_object.routes[resource]) if resource else []
+
+    def _has_user_defined_options_method(self, lambda_event: Event) -> bool:
+        # Every OPTIONS goes to the app: its preflight routes, or its 405.
+        return True
+
+    def handle_request(self, method: str, path: str, headers: dict[str, Any], body: bytes | None) -> dict[str, Any]:
+        if self.resource_for(path) is None:
+            raise RouteNotFound()
+        response: dict[str, Any] = super().handle_request(method, path, headers, body)
+        return response
+
+
+def trust_app_to_authenticate(client: Any) -> None:
+    """Replace Chalice's Cognito emulation in a ``chalice.test.Client`` with a pass-through.
+
+    ``client`` is a ``chalice.test.Client`` (or its ``.http``). Afterwards the
+    app alone decides who is calling, as it does in local stages.
+    """
+    http = getattr(client, "http", client)
+    gateway: LocalGateway = http._local_gateway
+    gateway._authorizer = PassThroughAuthorizer(gateway._app_object)
+
+
+def use_contract_gateway(client: Any) -> None:
+    """Let a ``chalice.test.Client`` (or its ``.http``) answer exactly as ``python -m devtools.localapi`` does."""
+    http = getattr(client, "http", client)
+    http._local_gateway = ContractGateway(http._app, http._config)
+
+
+def load_app(project_dir: str, stage: str) -> tuple[Chalice, Config]:
+    """The Chalice app of ``project_dir`` and its ``stage``'s config, loaded as ``chalice local`` loads them.
+
+    The stage's environment variables go into ``os.environ`` first (the app
+    reads them when it imports); ``HOBOPY_*`` variables already set stay as
+    they were, since they are what the local stack decided.
+    """
+    ours = {name: value for name, value in os.environ.items() if name.startswith("HOBOPY_")}
+    factory = CLIFactory(project_dir, environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name=stage)
+    app = config.chalice_app  # imports app.py with the stage's variables in os.environ
+    os.environ.update(ours)
+    # Threads serve requests side by side: give each its own current_request,
+    # with the classes chalice.local made for that.
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+    app.__class__ = CustomLocalChalice
+    return app, config
+
+
+def lambda_context(function_name: str = "hobopy-prod", memory_mb: int = 256, timeout_s: int = 10) -> LambdaContext:
+    """A context object like the one Lambda hands the function (Chalice's local one)."""
+    return LambdaContext(function_name, memory_mb, max_runtime_ms=timeout_s * 1000)
+
+
+def proxy_event(
+    app: Chalice,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+    stage: str = "api",
+    claims: Mapping[str, Any] | None = None,
+) -> Event:
+    """The API Gateway (REST, proxy integration) event for ``method path`` to ``app``.
+
+    ``path`` is without the stage; ``query`` a dict; a ``body`` that is not a
+    string is sent as JSON. ``claims``: the verified ID token's claims, as
+    API Gateway's Cognito authorizer passes them on for a signed-in caller.
+    Raises ValueError when no route matches.
+    """
+    if body is not None and not isinstance(body, str):
+        body = json.dumps(body, ensure_ascii=False)
+    sent = {"Host": "example.execute-api.us-east-1.amazonaws.com", **(headers or {})}
+    if body is not None and not any(name.lower() == "content-type" for name in sent):
+        sent["Content-Type"] = "application/json"
+    target = path + ("?" + urlencode(dict(query)) if query else "")
+    converter = _DecodingEventConverter(RouteMatcher(list(app.routes)), app.api.binary_types)
+    event = converter.create_lambda_event(method=method, path=target, headers=sent)
+    resource = event["requestContext"]["resourcePath"]
+    context = event["requestContext"]
+    context.update(
+        {
+            "path": f"/{stage}{quote(path, safe='/{}')}",
+            "stage": stage,
+            "requestId": str(uuid.uuid4()),
+        }
+    )
+    if claims is not None:
+        context["authorizer"] = {"claims": dict(claims)}
+    multi_query = event["multiValueQueryStringParameters"]
+    event.update(
+        {
+            "resource": resource,
+            "path": path,
+            "httpMethod": method,
+            "headers": sent,
+            "multiValueHeaders": {name: [value] for name, value in sent.items()},
+            "queryStringParameters": {name: values[-1] for name, values in multi_query.items()}
+            if multi_query
+            else None,
+            "pathParameters": event["pathParameters"] or None,
+            "stageVariables": None,
+            "body": body,
+            "isBase64Encoded": False,
+        }
+    )
+    return event
