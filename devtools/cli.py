@@ -1,31 +1,33 @@
 """The ``hobopy`` command: the local stack, the database commands and the deploy checks."""
+
+import importlib
+
 import click
 
+# Each command lives in its own module, imported only when it runs (or when help lists it).
+COMMANDS = {
+    "run": "devtools.stack:run",
+    "db": "devtools.dbcli:db_group",
+    "preflight": "devtools.preflight:preflight",
+    "package": "devtools.package:package_command",
+    "ui": "devtools.ui:cli",
+    "fuzz": "devtools.fuzz:fuzz_command",
+    "loadtest": "devtools.loadtest:loadtest_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main():
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
     """hobopy developer commands. Run `hobopy COMMAND --help` for one command's help."""
-
-
-def _register():
-    # Each command lives in its own module; importing here keeps `hobopy --help` whole.
-    from devtools import stack
-
-    main.add_command(stack.run)
-    from devtools import dbcli
-
-    main.add_command(dbcli.db_group)
-    from devtools import package, preflight
-
-    main.add_command(preflight.preflight)
-    main.add_command(package.package_command)
-    from devtools import ui
-
-    main.add_command(ui.cli, name="ui")
-    from devtools import fuzz, loadtest
-
-    main.add_command(fuzz.fuzz_command)
-    main.add_command(loadtest.loadtest_command)
-
-
-_register()

@@ -1,28 +1,21 @@
-"""``hobopy run``: the whole local stack (engine, table, API, UI) in one command."""
-import importlib.util
+"""``hobopy run``: the whole local stack (engine, table, identity provider, API, UI) in one command."""
+
+import json
 import os
 import sys
+import tempfile
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
-from devtools import db, engine
+from devtools import db, engine, settings, supervise
+from devtools.supervise import Child, Process
 
-ROOT = Path(__file__).resolve().parent.parent
-BACKEND = ROOT / "backend"
-HOST = "127.0.0.1"
-
-
-def _env_port(name, default):
-    value = os.environ.get(name, "")
-    if not value:
-        return default
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise click.UsageError(f"{name}={value!r} is not a TCP port number.")
-    return int(value)
+HOST = settings.HOST
 
 
 class StackError(Exception):
@@ -30,57 +23,74 @@ class StackError(Exception):
 
 
 class Stack:
-    """The local engine, the Todos table, ``chalice local`` and the UI server, started and stopped together.
+    """The engine, the Todos table, the identity provider, the API and the UI server, started and stopped together.
 
+    While ``watch()`` is called, a part that dies is restarted with backoff (see ``supervise.Supervisor``).
     Usable as a context manager by tests: ``with Stack(data_dir=tmp) as stack: ...`` runs on free ports.
     """
 
-    def __init__(self, db_port=None, api_port=None, ui_port=None, data_dir=None, with_ui=True,
-                 autoreload=False, log_dir=None, quiet=True):
+    def __init__(
+        self,
+        db_port: int | None = None,
+        api_port: int | None = None,
+        ui_port: int | None = None,
+        idp_port: int | None = None,
+        data_dir: Path | str | None = None,
+        with_ui: bool = True,
+        log_dir: Path | None = None,
+        quiet: bool = True,
+        say: Callable[[str], None] = print,
+    ) -> None:
         # A port left out is any free one: what tests and throwaway stacks want.
-        self.db_port, self.api_port, self.ui_port = (
-            port or engine.free_port(HOST) for port in (db_port, api_port, ui_port))
-        self.data_dir = Path(data_dir) if data_dir else ROOT / ".data"
-        self.with_ui = with_ui and importlib.util.find_spec("devtools.ui") is not None
-        self.autoreload = autoreload
+        self.db_port, self.api_port, self.ui_port, self.idp_port = (
+            port or supervise.free_port(HOST) for port in (db_port, api_port, ui_port, idp_port)
+        )
+        self.data_dir = Path(data_dir) if data_dir else settings.data_dir()
+        self.with_ui = with_ui
         self.log_dir = Path(log_dir) if log_dir else self.data_dir / "logs"
         self.quiet = quiet
-        self.engine_kind = None
+        self.origins = settings.stack_origins(self.ui_port)
+        self.engine_kind: str | None = None
         self.seeded = False
-        self._processes = []  # (name, Popen), in start order
+        self.auth: dict[str, str] = {}  # region, userPoolId, clientId: what the identity provider serves
+        self.supervisor = supervise.Supervisor(say)
 
     @property
-    def db_endpoint(self):
-        return f"http://{HOST}:{self.db_port}"
+    def db_endpoint(self) -> str:
+        return settings.url(self.db_port)
 
     @property
-    def api_url(self):
-        return f"http://{HOST}:{self.api_port}"
+    def api_url(self) -> str:
+        return settings.url(self.api_port)
 
     @property
-    def ui_url(self):
-        return f"http://{HOST}:{self.ui_port}"
+    def ui_url(self) -> str:
+        return settings.url(self.ui_port)
 
-    def __enter__(self):
+    @property
+    def idp_url(self) -> str:
+        return settings.url(self.idp_port)
+
+    @property
+    def idp_dir(self) -> Path:
+        return self.data_dir / "idp"
+
+    def __enter__(self) -> "Stack":
         self.start()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def _log(self, name):
+    def log(self, name: str) -> Path:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         return self.log_dir / f"{name}.log"
 
-    def _spawn(self, name, args, env=None, cwd=None, log=True):
-        process = engine.spawn(args, log_path=self._log(name) if log else None, env=env, cwd=cwd)
-        self._processes.append((name, process))
-        return process
-
-    def start(self):
+    def start(self) -> None:
         try:
             self._start_engine()
             self._prepare_table()
+            self._start_idp()
             self._start_api()
             if self.with_ui:
                 self._start_ui()
@@ -88,29 +98,78 @@ class Stack:
             self.stop()
             raise
 
-    def _start_engine(self):
+    def watch(self) -> None:
+        """Restart what has died (raises ``supervise.CrashLoop`` when one part keeps dying)."""
+        self.supervisor.watch()
+
+    def stop(self) -> None:
+        """Stop every part started here, newest first; safe to call more than once."""
+        self.supervisor.stop()
+
+    def _start(
+        self,
+        name: str,
+        args: Sequence[str],
+        ready_url: str,
+        timeout: float = 60.0,
+        env: dict[str, str] | None = None,
+        after_restart: Callable[[], None] | None = None,
+    ) -> None:
+        log = self.log(name) if self.quiet or name in ("engine", "idp") else None
+
+        def ready(process: Process) -> None:
+            supervise.wait_until(supervise.answers_http(ready_url), process, name, timeout)
+
+        self._run(
+            Child(
+                name,
+                lambda: supervise.spawn(args, log, {**_environ(), **(env or {})}, settings.ROOT),
+                ready,
+                after_restart,
+            )
+        )
+
+    def _run(self, child: Child) -> None:
+        try:
+            self.supervisor.start(child)
+        except supervise.StartError as exc:
+            raise StackError(f"{exc}; see {self.log(child.name)}") from None
+
+    def _check_port_free(self, port: int, part: str) -> None:
+        if supervise.port_is_open(HOST, port):
+            raise StackError(
+                f"port {port} is already in use (another `make run`?); "
+                f"stop it or choose another port with {settings.PORT_VARIABLES[part]}."
+            )
+
+    def _start_engine(self) -> None:
         if engine.speaks_dynamodb(self.db_endpoint):
-            # DynamoDB Local or another engine started by hand: use it as it is.
+            # DynamoDB Local or another engine started by hand: use it as it is, unsupervised.
             self.engine_kind = "existing"
             return
-        if engine.port_is_open(HOST, self.db_port):
+        if supervise.port_is_open(HOST, self.db_port):
             raise StackError(
                 f"port {self.db_port} is taken by something that does not speak DynamoDB; "
                 "stop it or choose another port with HOBOPY_DB_PORT."
             )
-        if engine.node_available():
-            self.engine_kind = "dynalite"
-            process = engine.start_dynalite(self.db_port, self.data_dir / "dynalite", HOST, self._log("engine"))
-        else:
-            self.engine_kind = "moto"
-            process = engine.start_moto(self.db_port, HOST, self._log("engine"))
-        self._processes.append(("engine", process))
-        try:
-            engine.wait_until_serving(self.db_endpoint, process)
-        except engine.EngineError as exc:
-            raise StackError(f"{exc}; see {self._log('engine')}") from None
+        self.engine_kind = "dynalite" if engine.node_available() else "moto"
 
-    def _prepare_table(self):
+        def start() -> Process:
+            if self.engine_kind == "dynalite":
+                return engine.start_dynalite(self.db_port, self.data_dir / "dynalite", HOST, self.log("engine"))
+            return engine.start_moto(self.db_port, HOST, self.log("engine"))
+
+        # moto keeps the table in memory: after a restart it is created and seeded again.
+        self._run(
+            Child(
+                "engine",
+                start,
+                lambda process: engine.wait_until_serving(self.db_endpoint, process),
+                self._prepare_table,
+            )
+        )
+
+    def _prepare_table(self) -> None:
         client = db.client(self.db_endpoint)
         schema = db.load_schema()
         if db.ensure_table(client, schema):
@@ -119,115 +178,167 @@ class Stack:
                 db.write_batches(client, schema["TableName"], db.to_boto(requests))
             self.seeded = True
 
-    def _wait_for_http(self, name, process, url, timeout=60.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise StackError(f"the {name} exited with status {process.returncode}; see {self._log(name)}")
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    return
-            except urllib.error.HTTPError:
-                return  # it answers HTTP: good enough
-            except OSError:
-                time.sleep(0.1)
-        raise StackError(f"the {name} did not answer at {url} within {timeout:.0f} s; see {self._log(name)}")
+    def _start_idp(self) -> None:
+        self._check_port_free(self.idp_port, "idp")
+        args = [
+            sys.executable,
+            "-m",
+            "devtools.idp",
+            "--host",
+            HOST,
+            "--port",
+            str(self.idp_port),
+            "--data-dir",
+            str(self.idp_dir),
+        ]
+        for origin in self.origins:
+            args += ["--allow-origin", origin]
+        (self.idp_dir / "pool.json").unlink(missing_ok=True)
+        self._start("idp", args, self.idp_url + "/")
+        self.auth = json.loads((self.idp_dir / "pool.json").read_text(encoding="utf-8"))
 
-    def _check_port_free(self, port, variable):
-        if engine.port_is_open(HOST, port):
-            raise StackError(f"port {port} is already in use (another `make run`?); "
-                             f"stop it or choose another port with {variable}.")
+    def _start_api(self) -> None:
+        self._check_port_free(self.api_port, "api")
+        env = {
+            # These win over the dev stage's values when ports move.
+            "HOBOPY_DB_ENDPOINT": self.db_endpoint,
+            "HOBOPY_CORS_ALLOW_ORIGINS": ",".join(self.origins),
+            **self.auth_env(),
+        }
+        self._start("api", api_command(HOST, self.api_port), f"{self.api_url}/openapi.json", env=env)
 
-    def _start_api(self):
-        self._check_port_free(self.api_port, "HOBOPY_API_PORT")
-        env = dict(os.environ)
-        # These win over the dev stage's DB_ENDPOINT/CORS_ALLOW_ORIGINS when ports move.
-        env["HOBOPY_DB_ENDPOINT"] = self.db_endpoint
-        env["HOBOPY_CORS_ALLOW_ORIGINS"] = f"http://127.0.0.1:{self.ui_port},http://localhost:{self.ui_port}"
-        env["PYTHONUNBUFFERED"] = "1"
-        chalice = Path(sys.executable).with_name("chalice")
-        args = [str(chalice), "local", "--stage", "dev", "--host", HOST, "--port", str(self.api_port)]
-        if not self.autoreload:
-            args.append("--no-autoreload")
-        process = self._spawn("api", args, env=env, cwd=BACKEND, log=self.quiet)
-        self._wait_for_http("api", process, f"{self.api_url}/todos?limit=1")
+    def auth_env(self) -> dict[str, str]:
+        """What tells the API and the UI which identity provider and pool to trust."""
+        return {
+            "HOBOPY_AUTH_ENDPOINT": self.idp_url,
+            "HOBOPY_AUTH_USER_POOL_ID": self.auth["userPoolId"],
+            "HOBOPY_AUTH_CLIENT_ID": self.auth["clientId"],
+        }
 
-    def _start_ui(self):
-        self._check_port_free(self.ui_port, "HOBOPY_UI_PORT")
-        args = [sys.executable, "-m", "devtools.ui", "serve", "--host", HOST, "--port", str(self.ui_port),
-                "--api-url", self.api_url + "/"]
-        process = self._spawn("ui", args, cwd=ROOT, log=self.quiet)
-        self._wait_for_http("ui", process, self.ui_url + "/", timeout=180.0)
+    def _start_ui(self) -> None:
+        self._check_port_free(self.ui_port, "ui")
+        args = [
+            sys.executable,
+            "-m",
+            "devtools.ui",
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(self.ui_port),
+            "--api-url",
+            self.api_url + "/",
+        ]
+        self._start("ui", args, self.ui_url + "/", timeout=180.0, env=self.auth_env())
 
-    def poll(self):
-        """The name of a child that has exited, or None while all run."""
-        for name, process in self._processes:
-            if process.poll() is not None:
-                return name
-        return None
 
-    def stop(self):
-        """Stop every child, newest first; safe to call more than once."""
-        while self._processes:
-            _, process = self._processes.pop()
-            engine.stop(process)
+def _environ() -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def api_command(host: str, port: int) -> list[str]:
+    """How the API is served locally."""
+    if (settings.ROOT / "devtools" / "localapi.py").exists():
+        return [sys.executable, "-m", "devtools.localapi", "--stage", "dev", "--host", host, "--port", str(port)]
+    chalice = Path(sys.executable).with_name("chalice")
+    return [
+        str(chalice),
+        "--project-dir",
+        str(settings.BACKEND),
+        "local",
+        "--stage",
+        "dev",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-autoreload",
+    ]
+
+
+@contextmanager
+def throwaway_stack(db_port: int | None = None, **options: Any) -> Iterator[Stack]:
+    """A running Stack (no UI) on free ports, its data in a temporary folder removed afterwards.
+
+    With ``db_port``, an engine already serving there is used as it is.
+    """
+    with (
+        tempfile.TemporaryDirectory(prefix="hobopy-stack-") as data_dir,
+        Stack(db_port=db_port, data_dir=data_dir, with_ui=False, **options) as stack,
+    ):
+        yield stack
 
 
 @click.command()
 @click.option("--no-ui", is_flag=True, help="Do not build and serve the UI.")
-def run(no_ui):
-    """Start the local engine, the API and the UI; Ctrl-C stops them all.
+def run(no_ui: bool) -> None:
+    """Start the engine, the identity provider, the API and the UI; Ctrl-C stops them all.
 
-    Ports come from HOBOPY_DB_PORT (8001), HOBOPY_API_PORT (8000) and
-    HOBOPY_UI_PORT (8002); data is kept in HOBOPY_DATA_DIR (.data/).
+    Ports come from HOBOPY_API_PORT (8000), HOBOPY_DB_PORT (8001),
+    HOBOPY_UI_PORT (8002) and HOBOPY_IDP_PORT (8003); data is kept in
+    HOBOPY_DATA_DIR (.data/). HOBOPY_EXTRA_ORIGINS allows more local origins
+    (comma-separated) in the API's CORS and the identity provider.
+    A part that dies is restarted; one that dies 5 times within 60 s stops the stack.
 
     Example: HOBOPY_API_PORT=9000 hobopy run
     """
-    stack = Stack(
-        db_port=_env_port("HOBOPY_DB_PORT", 8001),
-        api_port=_env_port("HOBOPY_API_PORT", 8000),
-        ui_port=_env_port("HOBOPY_UI_PORT", 8002),
-        data_dir=os.environ.get("HOBOPY_DATA_DIR") or None,
-        with_ui=not no_ui,
-        autoreload=True,
-        quiet=False,
-    )
     try:
-        with engine.stop_signals_raise():
+        stack = Stack(
+            db_port=settings.port("db"),
+            api_port=settings.port("api"),
+            ui_port=settings.port("ui"),
+            idp_port=settings.port("idp"),
+            data_dir=settings.data_dir(),
+            with_ui=not no_ui,
+            quiet=False,
+            say=lambda line: click.secho(f"hobopy: {line}", fg="yellow"),
+        )
+    except settings.SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        with supervise.stop_signals_raise():
             click.echo("Starting the local stack...")
             stack.start()
             _print_banner(stack)
             while True:
-                exited = stack.poll()
-                if exited:
-                    raise StackError(f"the {exited} stopped unexpectedly; see {stack._log(exited)}")
+                stack.watch()
                 time.sleep(0.5)
-    except engine.Stopped:
+    except supervise.Stopped:
         click.echo("\nStopping...")
-    except (StackError, db.DataFileError) as exc:
+    except (StackError, db.DataFileError, supervise.CrashLoop) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         stack.stop()
     click.echo("Stopped: nothing started by hobopy is running.")
 
 
-def _print_banner(stack):
+def _print_banner(stack: Stack) -> None:
     if stack.engine_kind == "dynalite":
         engine_line = f"dynalite at {stack.db_endpoint}, data in {stack.data_dir / 'dynalite'}"
     elif stack.engine_kind == "moto":
         engine_line = f"moto at {stack.db_endpoint}, IN MEMORY"
-        click.secho("warning: Node.js was not found, so the engine is moto's server: "
-                    "data will NOT survive a restart. Install Node.js 20+ and run `make run` again.",
-                    fg="yellow", err=True)
+        click.secho(
+            "warning: Node.js was not found, so the engine is moto's server: "
+            "data will NOT survive a restart. Install Node.js 20+ and run `make run` again.",
+            fg="yellow",
+            err=True,
+        )
     else:
         engine_line = f"the DynamoDB engine already running at {stack.db_endpoint}"
+    lines = [
+        ("API", f"{stack.api_url}/todos  (no token: you act as the demo owner, who holds the seed's todos)"),
+        ("UI", f"{stack.ui_url}/" if stack.with_ui else ""),
+        ("engine", engine_line),
+        ("table", f"Todos{' (created and seeded now)' if stack.seeded else ''}"),
+        ("accounts", f"{stack.idp_url} (Cognito API, moto), users in {stack.idp_dir / 'users.json'}"),
+        ("", f"region {stack.auth['region']}, user pool {stack.auth['userPoolId']}, client {stack.auth['clientId']}"),
+        ("origins", f"{', '.join(stack.origins)}  (add one: HOBOPY_EXTRA_ORIGINS=http://localhost:5173 make run)"),
+        ("logs", str(stack.log_dir)),
+    ]
     click.echo("")
     click.secho("hobopy is running", bold=True)
-    click.echo(f"  API     {stack.api_url}/todos")
-    if stack.with_ui:
-        click.echo(f"  UI      {stack.ui_url}/")
-    click.echo(f"  engine  {engine_line}")
-    click.echo(f"  table   Todos{' (created and seeded now)' if stack.seeded else ''}")
-    click.echo(f"  logs    {stack.log_dir}")
-    click.echo("Press Ctrl-C to stop everything.")
+    for name, text in lines:
+        if text:
+            click.echo(f"  {name:<9} {text}")
+    click.echo("A part that stops is restarted. Press Ctrl-C to stop everything.")
     click.echo("")

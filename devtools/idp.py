@@ -1,0 +1,219 @@
+"""The local identity provider: moto's Cognito user pools, for this machine only, with users kept on disk.
+
+    python -m devtools.idp --host 127.0.0.1 --port 8003 --data-dir .data/idp --allow-origin http://127.0.0.1:8002
+
+It speaks Cognito's API (SignUp, ConfirmSignUp, InitiateAuth, ...) and serves the
+pool's JWKS at ``/<pool id>/.well-known/jwks.json``; moto signs ID tokens with
+a fixed key, so tokens stay valid across restarts. The pool ``hobopy-local`` and
+its client ``hobopy-ui`` get the same ids on every start (moto's HASH
+strategy). moto keeps users in memory and gives each a random ``sub``, so every
+change to the users is written to ``<data-dir>/users.json`` and a start puts
+them back with their ``sub``: the owner of a todo stays its owner.
+"""
+
+import argparse
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from devtools import settings
+
+POOL_NAME = "hobopy-local"
+CLIENT_NAME = "hobopy-ui"
+# The pool's id is a hash of its region, name and this configuration: changing any of them changes the id.
+POOL_CONFIG: dict[str, Any] = {
+    "UsernameAttributes": ["email"],
+    "AutoVerifiedAttributes": ["email"],
+    "Policies": {
+        "PasswordPolicy": {
+            "MinimumLength": 8,
+            "RequireLowercase": True,
+            "RequireUppercase": True,
+            "RequireNumbers": True,
+            "RequireSymbols": False,
+        }
+    },
+}
+CLIENT_CONFIG: dict[str, Any] = {
+    "ClientName": CLIENT_NAME,
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+}
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` only once all of it is on disk: a kill never leaves half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class LocalPool:
+    """The pool and client in moto's in-process backend, and its users as saved on disk."""
+
+    def __init__(self, region: str, users_file: Path) -> None:
+        # Deterministic ids: moto reads these when a pool or client is created.
+        os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
+        os.environ["MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY"] = "HASH"
+        from moto.cognitoidp.models import cognitoidp_backends
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+
+        backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][region]
+        self.region = region
+        self.pool = backend.create_user_pool(POOL_NAME, json.loads(json.dumps(POOL_CONFIG)))
+        self.client = backend.create_user_pool_client(self.pool.id, False, dict(CLIENT_CONFIG))
+        self.users_file = users_file
+        self._saved = b""
+        if users_file.exists():
+            self.restore(json.loads(users_file.read_text(encoding="utf-8"))["users"])
+            self._saved = self.snapshot()
+
+    def ids(self) -> dict[str, str]:
+        """What a client needs to find the pool (the UI's ``auth`` settings, less the endpoint)."""
+        return {"region": self.region, "userPoolId": self.pool.id, "clientId": self.client.id}
+
+    def snapshot(self) -> bytes:
+        """The users as ``users.json`` holds them."""
+        users = [
+            {
+                "username": user.username,
+                "password": user.password,
+                "status": user.status,
+                "enabled": user.enabled,
+                "attributes": dict(user.attribute_lookup),
+            }
+            for user in self.pool.users.values()
+        ]
+        return (json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+    def restore(self, users: list[dict[str, Any]]) -> None:
+        from moto.cognitoidp.models import CognitoIdpUser
+        from moto.cognitoidp.utils import expand_attrs
+
+        for saved in users:
+            attributes = saved["attributes"]
+            user = CognitoIdpUser(
+                self.pool.id, saved["username"], saved["password"], saved["status"], expand_attrs(attributes)
+            )
+            # moto gives every new user a random sub; the saved one keeps the user's todos theirs.
+            user.id = attributes["sub"]
+            user.update_attributes([{"Name": "sub", "Value": attributes["sub"]}])
+            user.enabled = saved["enabled"]
+            self.pool.users[user.username] = user
+
+    def save_if_changed(self) -> None:
+        data = self.snapshot()
+        if data != self._saved:
+            write_atomically(self.users_file, data)
+            self._saved = data
+
+
+class LocalOnly:
+    """WSGI middleware: loopback ``Host`` only, CORS for the given origins only, users saved after each change."""
+
+    def __init__(self, app: WSGIApp, pool: LocalPool, port: int, origins: Iterable[str]) -> None:
+        self.app, self.pool = app, pool
+        self.hosts = settings.allowed_hosts(port)
+        self.origins = frozenset(origins)
+        # moto's backend is not made for concurrent changes, and a snapshot must not see half of one.
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST", "").lower()
+        origin = environ.get("HTTP_ORIGIN")
+        if host not in self.hosts:
+            return refuse(start_response, f"this server answers only to {', '.join(sorted(self.hosts))}")
+        if origin is not None and origin not in self.origins:
+            return refuse(start_response, f"the origin {origin} is not allowed")
+        cors = self.cors_headers(origin)
+        if environ["REQUEST_METHOD"] == "OPTIONS" and origin:
+            start_response("204 No Content", cors)
+            return []
+        answer: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            # moto answers every origin; only ours may read this answer.
+            answer.update(status=status, headers=[h for h in headers if not h[0].lower().startswith("access-control-")])
+            return lambda data: None
+
+        with self.lock:
+            result = self.app(environ, capture)
+            try:
+                body = b"".join(result)
+            finally:
+                getattr(result, "close", lambda: None)()
+            if environ["REQUEST_METHOD"] == "POST" and int(answer["status"][:3]) < 400:
+                self.pool.save_if_changed()
+        start_response(answer["status"], answer["headers"] + cors)
+        return [body]
+
+    def cors_headers(self, origin: str | None) -> list[tuple[str, str]]:
+        if not origin:
+            return []
+        return [
+            ("Access-Control-Allow-Origin", origin),
+            ("Vary", "Origin"),
+            ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+            ("Access-Control-Allow-Headers", "Content-Type, X-Amz-Target, X-Amz-User-Agent, Authorization"),
+            ("Access-Control-Max-Age", "600"),
+        ]
+
+
+def refuse(start_response: StartResponse, why: str) -> list[bytes]:
+    """403 in the shape Cognito's clients read."""
+    body = json.dumps({"__type": "ForbiddenException", "message": f"Forbidden: {why}."}).encode()
+    start_response(
+        "403 Forbidden", [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str) -> LocalOnly:
+    """The provider's WSGI app; writes ``<data_dir>/pool.json`` with the ids (the stack reads it)."""
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pool = LocalPool(region, data_dir / "users.json")
+    write_atomically(data_dir / "pool.json", (json.dumps(pool.ids()) + "\n").encode("ascii"))
+    return LocalOnly(create_backend_app("cognito-idp"), pool, port, origins)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from werkzeug.serving import make_server
+
+    parser = argparse.ArgumentParser(prog="python -m devtools.idp", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default=settings.HOST)
+    parser.add_argument("--port", type=int, default=settings.IDP_PORT)
+    parser.add_argument("--data-dir", type=Path, default=settings.data_dir() / "idp")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin whose pages may call the provider (repeatable)",
+    )
+    parser.add_argument("--region", default=settings.region())
+    args = parser.parse_args(argv)
+    app = make_app(args.data_dir, args.port, args.allow_origin, args.region)
+    server = make_server(args.host, args.port, app, threaded=True)
+    ids = app.pool.ids()
+    print(
+        f"identity provider at http://{args.host}:{args.port}: region {ids['region']}, "
+        f"user pool {ids['userPoolId']}, client {ids['clientId']}",
+        flush=True,
+    )
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
