@@ -1,66 +1,83 @@
 """An in-memory repository that passes the same contract tests as the DynamoDB one."""
+
 import copy
 import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from chalicelib import storage, todos
 
 
 class InMemoryTodoRepository:
-    """Todos in a dict, ordered by id for paging; the same answers and errors as DynamoTodoRepository."""
+    """Todos in a dict keyed by (owner, id); the same answers and errors as DynamoTodoRepository."""
 
-    def __init__(self, items=()):
-        self._items = {item["id"]: copy.deepcopy(item) for item in items}
+    def __init__(self, items: Iterable[Mapping[str, Any]] = (), owner: str = "demo") -> None:
+        self._items = {(owner, item["id"]): copy.deepcopy(dict(item)) for item in items}
         self._lock = threading.Lock()
-        self.requests = 0  # the DynamoDB repository's equivalent: one request per single-item call
+        self.requests = 0  # the DynamoDB repository's equivalent: one request per call
 
-    def _find(self, todo_id):
-        if not todos.is_storable_id(todo_id) or todo_id not in self._items:
+    def _find(self, owner: str, todo_id: str) -> todos.Todo:
+        if not todos.is_storable_id(todo_id) or (owner, todo_id) not in self._items:
             raise todos.not_found(todo_id)
-        return self._items[todo_id]
+        return self._items[(owner, todo_id)]
 
     @staticmethod
-    def _check_version(item, if_match):
-        if if_match is None or if_match == "*":
-            return
-        if item.get("version", 0) not in if_match:
-            raise todos.PreconditionFailed(f"todo {item['id']!r} has changed since the version If-Match names.")
+    def _check_version(item: todos.Todo, if_match: todos.IfMatch) -> None:
+        if if_match is not None and if_match != "*" and item.get("version", 0) not in if_match:
+            raise todos.precondition_failed(item["id"])
 
-    def get(self, todo_id):
+    def get(self, owner: str, todo_id: str) -> todos.Todo:
         with self._lock:
             self.requests += 1
-            return copy.deepcopy(self._find(todo_id))
+            return copy.deepcopy(self._find(owner, todo_id))
 
-    def create(self, fields):
+    def create(self, owner: str, fields: Mapping[str, Any]) -> todos.Todo:
         stamp = todos.now()
         todo = {"id": todos.new_id(), **fields, "createdAt": stamp, "updatedAt": stamp, "version": 1}
         with self._lock:
             self.requests += 1
-            self._items[todo["id"]] = todo
+            self._items[(owner, todo["id"])] = todo
             return copy.deepcopy(todo)
 
-    def update(self, todo_id, fields, if_match=None):
+    def update(self, owner: str, todo_id: str, fields: Mapping[str, Any], if_match: todos.IfMatch = None) -> todos.Todo:
         with self._lock:
             self.requests += 1
-            item = self._find(todo_id)
+            item = self._find(owner, todo_id)
             self._check_version(item, if_match)
             item.update(fields, updatedAt=todos.now(), version=item.get("version", 0) + 1)
             return copy.deepcopy(item)
 
-    def delete(self, todo_id, if_match=None):
+    def delete(self, owner: str, todo_id: str, if_match: todos.IfMatch = None) -> todos.Todo:
         with self._lock:
             self.requests += 1
-            item = self._find(todo_id)
+            item = self._find(owner, todo_id)
             self._check_version(item, if_match)
-            return self._items.pop(todo_id)
+            return self._items.pop((owner, todo_id))
 
-    def list(self, completed=None, limit=None, cursor=None):
+    def list(
+        self, owner: str, completed: bool | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> tuple[list[todos.Todo], str | None]:
         wanted = limit or todos.LIMIT_MAX
         after = storage.decode_cursor(cursor) if cursor is not None else None
         with self._lock:
             self.requests += 1
-            ids = sorted(i for i in self._items if after is None or i > after)
-            matching = [copy.deepcopy(self._items[i]) for i in ids
-                        if completed is None or self._items[i].get("completed") == completed]
-        page = matching[:wanted]
-        more = len(matching) > wanted
-        return page, storage.encode_cursor(page[-1]["id"]) if more else None
+            ids = sorted(i for o, i in self._items if o == owner and (after is None or i > after))
+            read = ids[
+                : wanted + 1
+                if completed is None
+                else min(max(wanted + 1, storage.FILTERED_READ_MIN), todos.LIMIT_MAX + 1)
+            ]
+            found = [
+                copy.deepcopy(self._items[(owner, i)])
+                for i in read
+                if completed is None or self._items[(owner, i)].get("completed") == completed
+            ]
+        next_after = read[-1] if len(read) < len(ids) else None
+        if len(found) > wanted:
+            found = found[:wanted]
+            next_after = found[-1]["id"]
+        fitting = todos.count_fitting(found)
+        if fitting < len(found):
+            found = found[:fitting]
+            next_after = found[-1]["id"]
+        return found, None if next_after is None else storage.encode_cursor(next_after)

@@ -7,6 +7,7 @@ without AWS and reused by any client that imports it.
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -154,12 +155,26 @@ class TodoRepository(Protocol):
         ...
 
 
+_last_id = 0
+_id_lock = threading.Lock()
+
+
 def new_id() -> str:
-    """A fresh todo id: a UUIDv7 (RFC 9562) as 32 lowercase hex characters, so later ids sort later."""
+    """A fresh todo id: a UUIDv7 (RFC 9562) as 32 lowercase hex characters, so later ids sort later.
+
+    Within one process ids also grow inside a millisecond: the random part
+    of a new id never falls below the last one's (RFC 9562's method 3).
+    """
+    global _last_id
     millis = time.time_ns() // 1_000_000
     random_bits = int.from_bytes(os.urandom(10), "big")
     value = (millis & (2**48 - 1)) << 80 | 0x7 << 76 | (random_bits >> 68 & 0xFFF) << 64
     value |= 0b10 << 62 | random_bits & (2**62 - 1)
+    with _id_lock:
+        if value <= _last_id:
+            # Same millisecond (or a clock step back): count on from the last id, keeping the version bits.
+            value = _last_id + 1
+        _last_id = value
     return f"{value:032x}"
 
 
@@ -183,8 +198,9 @@ def to_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def count_fitting(items: list[Todo], budget: int = PAGE_MAX_BYTES) -> int:
+def count_fitting(items: list[Todo], budget: int | None = None) -> int:
     """How many of ``items``, from the first, fit a page whose Lambda answer stays within ``budget`` bytes."""
+    budget = PAGE_MAX_BYTES if budget is None else budget
     # JSON-escaping the body once more can make a character at most 12 bytes
     # (a surrogate pair as two \\uXXXX), so most pages need no closer look.
     if len(to_json(items)) * 12 <= budget:
