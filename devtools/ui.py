@@ -5,7 +5,7 @@
 
 ``frontend/build/`` is the whole site: ``index.html``, ``js/`` (compiled),
 ``css/`` (the app's and Bootstrap's), ``config.js``/``config.json`` (the API's
-base URL). Nothing is loaded from anywhere else.
+base URL and the identity provider). Nothing is loaded from anywhere else.
 """
 import functools
 import hashlib
@@ -18,7 +18,9 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,6 +33,7 @@ MAIN_MODULE = "main.py"
 STATIC_DIR = FRONTEND / "static"
 CONFIG_DIR = FRONTEND / "config"
 BUILD_DIR = FRONTEND / "build"
+CHALICE_CONFIG = ROOT / "backend" / ".chalice" / "config.json"
 BOOTSTRAP_CSS = ROOT / "node_modules" / "bootstrap" / "dist" / "css" / "bootstrap.min.css"
 STAGES = ("dev", "prod")
 PLACEHOLDER = "REPLACE-WITH"
@@ -64,11 +67,15 @@ def normalize_api_url(url):
     if PLACEHOLDER in url:
         raise UIError(f"the API URL {url!r} is still the placeholder: put the deployed API's URL into "
                       "frontend/config/prod.json or pass --api-url.")
+    url = _checked_url(url, "API URL")
+    return url if url.endswith("/") else url + "/"
+
+
+def _checked_url(url: str, what: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise UIError(f"the API URL {url!r} must be an absolute http(s) URL without query, "
-                      "e.g. http://127.0.0.1:8000/")
-    return url if url.endswith("/") else url + "/"
+        raise UIError(f"the {what} {url!r} must be an absolute http(s) URL without query, e.g. http://127.0.0.1:8000/")
+    return url
 
 
 def stage_api_url(stage):
@@ -76,13 +83,20 @@ def stage_api_url(stage):
     if stage not in STAGES:
         raise UIError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}.")
     path = CONFIG_DIR / f"{stage}.json"
+    config = _read_stage_config(path)
+    if not isinstance(config.get("apiUrl"), str):
+        raise UIError(f"{path}: needs a string field apiUrl.")
+    return str(config["apiUrl"])
+
+
+def _read_stage_config(path: Path) -> dict[str, object]:
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UIError(f"{path}: cannot read the stage's configuration ({exc}).") from None
-    if not isinstance(config, dict) or not isinstance(config.get("apiUrl"), str):
-        raise UIError(f"{path}: needs a string field apiUrl.")
-    return config["apiUrl"]
+    if not isinstance(config, dict):
+        raise UIError(f"{path}: needs a JSON object.")
+    return config
 
 
 def api_url_for(stage="dev", api_url=None):
@@ -90,13 +104,74 @@ def api_url_for(stage="dev", api_url=None):
     return normalize_api_url(api_url if api_url else stage_api_url(stage))
 
 
+Auth = dict[str, str]
+# The page's names for the identity provider's settings, and the dev stage's variables that hold them.
+AUTH_FIELDS = {"endpoint": "AUTH_LOCAL_ENDPOINT", "userPoolId": "AUTH_USER_POOL_ID", "clientId": "AUTH_CLIENT_ID",
+               "region": "AUTH_REGION"}
+
+
+def _stage_auth(stage: str) -> dict[str, object]:
+    """What the stage names of the provider: prod in frontend/config/prod.json, dev where the API finds it."""
+    if stage == "dev":
+        try:
+            chalice = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+            variables = chalice["stages"]["dev"].get("environment_variables", {})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UIError(f"{CHALICE_CONFIG}: cannot read the dev stage's settings ({exc}).") from None
+        return {field: variables.get(name) for field, name in AUTH_FIELDS.items() if variables.get(name)}
+    path = CONFIG_DIR / f"{stage}.json"
+    auth = _read_stage_config(path).get("auth")
+    if not isinstance(auth, dict):
+        raise UIError(f"{path}: needs an object auth with region, userPoolId and clientId.")
+    return auth
+
+
+def auth_for(stage: str = "dev", endpoint: str | None = None, user_pool_id: str | None = None,
+             client_id: str | None = None, region: str | None = None) -> Auth | None:
+    """The identity provider the page uses, as config.json names it; None when the dev stage names none.
+
+    Given values win over the stage's. The region defaults to the pool id's
+    (Cognito pool ids start with it); ``endpoint`` is for a local provider only.
+    """
+    given = {"endpoint": endpoint, "userPoolId": user_pool_id, "clientId": client_id, "region": region}
+    values = {**_stage_auth(stage), **{field: value for field, value in given.items() if value}}
+    if stage == "dev" and not values.get("userPoolId") and not values.get("clientId"):
+        return None
+    source = f"frontend/config/{stage}.json" if stage != "dev" else "backend/.chalice/config.json's dev stage"
+    auth: Auth = {}
+    for field in ("userPoolId", "clientId", "region", "endpoint"):
+        value = values.get(field)
+        if field == "region" and not value and isinstance(values.get("userPoolId"), str):
+            value = str(values["userPoolId"]).partition("_")[0]
+        if value is None and field == "endpoint":
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise UIError(f"the identity provider's {field} is missing: set it in {source} or pass it as an option.")
+        if PLACEHOLDER in value:
+            raise UIError(f"the identity provider's {field} {value!r} is still the placeholder: put the deployed "
+                          f"user pool's value into {source} (`make deploy` prints it) or pass it as an option.")
+        auth[field] = value.strip()
+    if "endpoint" in auth:
+        if stage != "dev":
+            raise UIError(f"{source}: a deployed stage talks to Amazon Cognito itself; remove auth.endpoint.")
+        auth["endpoint"] = _checked_url(auth["endpoint"], "identity provider's endpoint")
+    return auth
+
+
+def provider_origin(auth: Auth) -> str:
+    """The origin the page sends the identity provider's requests to."""
+    if "endpoint" in auth:
+        return origin_of(auth["endpoint"])
+    return f"https://cognito-idp.{auth['region']}.amazonaws.com"
+
+
 def origin_of(url):
     parts = urllib.parse.urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(api_url, in_page=False):
-    """The page's policy: its own scripts and styles only, and requests only to the API.
+def content_security_policy(api_url: str, in_page: bool = False, auth: Auth | None = None) -> str:
+    """The page's policy: its own scripts and styles only, and requests only to the API and the identity provider.
 
     ``in_page``: the copy for the page's own ``<meta>`` tag, which static hosts
     serve too; browsers ignore (and complain about) frame-ancestors there.
@@ -108,7 +183,7 @@ def content_security_policy(api_url, in_page=False):
         # Bootstrap draws checkboxes and the select's arrow with data: SVGs.
         "img-src 'self' data:",
         "font-src 'self'",
-        f"connect-src {origin_of(api_url)}",
+        "connect-src " + " ".join(dict.fromkeys([origin_of(api_url), *([provider_origin(auth)] if auth else [])])),
         "base-uri 'none'",
         "form-action 'none'",
     ]
@@ -117,15 +192,17 @@ def content_security_policy(api_url, in_page=False):
     return "; ".join(directives)
 
 
-def api_files(api_url, stage):
-    """``{name: bytes}`` of the files that depend on the API's URL: the configuration and the page."""
-    config = {"apiUrl": api_url, "stage": stage}
+def api_files(api_url: str, stage: str, auth: Auth | None = None) -> dict[str, bytes]:
+    """``{name: bytes}`` of the files that depend on the API and the provider: the configuration and the page."""
+    config: dict[str, object] = {"apiUrl": api_url, "stage": stage}
+    if auth:
+        config["auth"] = auth
     text = json.dumps(config, ensure_ascii=True, indent=2)
     page = (STATIC_DIR / PAGE).read_text(encoding="utf-8")
     if POLICY_MARK not in page:
         raise UIError(f"{STATIC_DIR / PAGE} lacks the {POLICY_MARK} placeholder of its policy <meta> tag.")
     # The attribute is in double quotes; the policy's single quotes stay readable.
-    policy = html.escape(content_security_policy(api_url, in_page=True), quote=False).replace('"', "&quot;")
+    policy = html.escape(content_security_policy(api_url, in_page=True, auth=auth), quote=False).replace('"', "&quot;")
     page = page.replace(POLICY_MARK, policy)
     return {
         "config.json": (text + "\n").encode("ascii"),
@@ -223,12 +300,16 @@ def _module_files():
     return names
 
 
-def build(api_url=None, stage="dev", out_dir=BUILD_DIR):
+def build(api_url: str | None = None, stage: str = "dev", out_dir: Path = BUILD_DIR,
+          auth: Auth | None = None) -> Path:
     """Build the site into ``out_dir``: compile (only when a source changed), copy static files, write config.
 
+    ``auth``: the identity provider (``auth_for``); by default the stage's.
     Returns ``out_dir`` as a Path. Safe to run again: unchanged files are not rewritten.
     """
     api_url = api_url_for(stage, api_url)
+    if auth is None:
+        auth = auth_for(stage)
     out_dir = Path(out_dir)
     if not BOOTSTRAP_CSS.exists():
         raise UIError(f"{BOOTSTRAP_CSS.relative_to(ROOT)} is missing: run `make install` (it runs npm ci).")
@@ -237,7 +318,7 @@ def build(api_url=None, stage="dev", out_dir=BUILD_DIR):
         if path.is_file() and path != STATIC_DIR / PAGE:
             _write_if_changed(out_dir / path.relative_to(STATIC_DIR), path.read_bytes())
     _write_if_changed(out_dir / "css" / BOOTSTRAP_CSS.name, BOOTSTRAP_CSS.read_bytes())
-    for name, data in api_files(api_url, stage).items():
+    for name, data in api_files(api_url, stage, auth).items():
         _write_if_changed(out_dir / name, data)
     return out_dir
 
@@ -283,13 +364,15 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
 
-def make_server(host, port, api_url, stage="dev", out_dir=BUILD_DIR):
-    """A threaded HTTP server for the built site in ``out_dir`` (not started)."""
+def make_server(host, port, api_url, stage="dev", out_dir=BUILD_DIR, auth=None):
+    """A threaded HTTP server for the built site in ``out_dir`` (not started); ``auth`` as for ``build``."""
+    if auth is None:
+        auth = auth_for(stage)
     handler = functools.partial(
         StaticHandler,
         directory=str(out_dir),
-        policy=content_security_policy(api_url),
-        api_files=api_files(api_url, stage),
+        policy=content_security_policy(api_url, auth=auth),
+        api_files=api_files(api_url, stage, auth),
     )
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
@@ -305,6 +388,26 @@ _stage_option = click.option("--stage", type=click.Choice(STAGES), default="dev"
                              help="Which frontend/config/<stage>.json names the API.")
 _api_url_option = click.option("--api-url", default=None, metavar="URL",
                                help="The API's base URL; overrides the stage's configuration.")
+
+def _auth_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The identity provider's settings (config.json's auth); the stage's values are the defaults."""
+    options = [
+        ("--auth-endpoint", "HOBOPY_AUTH_ENDPOINT", "The local identity provider's URL (dev only)."),
+        ("--user-pool-id", "HOBOPY_AUTH_USER_POOL_ID", "The user pool's id."),
+        ("--client-id", "HOBOPY_AUTH_CLIENT_ID", "The user pool app client's id."),
+        ("--auth-region", "HOBOPY_AUTH_REGION", "The user pool's region (default: from its id)."),
+    ]
+    for name, variable, text in reversed(options):
+        command = click.option(name, default=None, envvar=variable, metavar="VALUE",
+                               help=f"{text} Env {variable}; default: the stage's.")(command)
+    return command
+
+
+def _auth_from_options(stage: str, options: dict[str, str | None]) -> Auth | None:
+    return auth_for(stage, endpoint=options["auth_endpoint"], user_pool_id=options["user_pool_id"],
+                    client_id=options["client_id"], region=options["auth_region"])
+
+
 _out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
                            show_default=True, help="Where the site is built.")
 
@@ -312,17 +415,20 @@ _out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, 
 @cli.command("build")
 @_stage_option
 @_api_url_option
+@_auth_options
 @_out_option
-def build_command(stage, api_url, out_dir):
+def build_command(stage: str, api_url: str | None, out_dir: Path, **auth_options: str | None) -> None:
     """Build the site into frontend/build/ (compiles only what changed).
 
     Example: python -m devtools.ui build --stage prod --api-url https://abc123.execute-api.ap-northeast-1.amazonaws.com/api/
     """
     try:
-        out = build(api_url=api_url, stage=stage, out_dir=out_dir)
+        auth = _auth_from_options(stage, auth_options)
+        out = build(api_url=api_url, stage=stage, out_dir=out_dir, auth=auth)
     except UIError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"built {out} for the API at {api_url_for(stage, api_url)}")
+    provider = f" and the identity provider at {provider_origin(auth)}" if auth else " (no accounts)"
+    click.echo(f"built {out} for the API at {api_url_for(stage, api_url)}{provider}")
 
 
 @cli.command("serve")
@@ -331,16 +437,18 @@ def build_command(stage, api_url, out_dir):
               help="Port to listen on (env HOBOPY_UI_PORT).")
 @_stage_option
 @_api_url_option
+@_auth_options
 @_out_option
-def serve_command(host, port, stage, api_url, out_dir):
+def serve_command(host, port, stage, api_url, out_dir, **auth_options):
     """Build if needed, then serve the site until SIGINT/SIGTERM.
 
     Example: python -m devtools.ui serve --host 127.0.0.1 --port 8002 --api-url http://127.0.0.1:8000/
     """
     try:
         api_url = api_url_for(stage, api_url)
-        build(api_url=api_url, stage=stage, out_dir=out_dir)
-        server = make_server(host, port, api_url, stage, out_dir)
+        auth = _auth_from_options(stage, auth_options)
+        build(api_url=api_url, stage=stage, out_dir=out_dir, auth=auth)
+        server = make_server(host, port, api_url, stage, out_dir, auth=auth)
     except UIError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

@@ -3,7 +3,8 @@
 Only this module touches browser globals, and only when it runs, so nothing
 here is imported by the tests: the browser tests drive it instead.
 """
-from todoui import model, remote
+
+from todoui import account, model, remote
 
 REQUEST_TIMEOUT_MS = 10000
 # Without ``limit`` the API answers up to 1000 items a page; this bounds a
@@ -31,6 +32,38 @@ def as_dict(value):
     return dict(value)
 
 
+def as_tree(value):
+    """Parsed JSON with every object, however deep, made a dict (``as_dict`` converts only the top)."""
+    if Array.isArray(value):
+        return [as_tree(item) for item in value]
+    if as_dict(value) is None:
+        return value
+    result = {}
+    for key in Object.keys(value):
+        result[key] = as_tree(value[key])
+    return result
+
+
+def now():
+    """Seconds since the epoch, as the account module counts them."""
+    return Date.now() / 1000
+
+
+def claims_of(token):
+    """An ID token's claims (unverified: only to show who is signed in), or None."""
+    payload = account.token_payload(token)
+    if payload is None:
+        return None
+    try:
+        binary = atob(payload)
+        data = __new__(Uint8Array(binary.length))
+        for index in range(binary.length):
+            data[index] = binary.charCodeAt(index)
+        return as_dict(JSON.parse(__new__(TextDecoder()).decode(data)))
+    except:  # noqa: E722 (atob and JSON.parse throw JavaScript errors)
+        return None
+
+
 class Reply:
     """An HTTP answer: its status, its headers and its parsed JSON body (None when it has none)."""
 
@@ -48,20 +81,38 @@ class Reply:
         return self.status == 200 or self.status == 201
 
 
-async def send(method, url, body, version_tag):
-    """One request with a timeout; a Reply, or None when nothing answered (offline, refused, timed out)."""
-    # Plain JS objects: a Transcrypt dict is iterable, and fetch would take it for a list of pairs.
+async def send(method, url, body, version_tag, token=None):
+    """One request to the API with a timeout; a Reply, or None when nothing answered (offline, refused, timed out).
+
+    ``token``: the ID token, sent as API Gateway's Cognito authorizer takes it.
+    """
     headers = __new__(Headers())
     headers.set("Accept", "application/json")
+    if body is not None:
+        headers.set("Content-Type", "application/json")
+    if version_tag is not None:
+        headers.set("If-Match", version_tag)
+    if token is not None:
+        headers.set("Authorization", token)
+    return await exchange(method, url, headers, None if body is None else JSON.stringify(body))
+
+
+async def call_provider(endpoint, operation, body):
+    """One call to the identity provider's API (Cognito's JSON protocol); a Reply or None."""
+    headers = __new__(Headers())
+    headers.set("Content-Type", account.CONTENT_TYPE)
+    headers.set("X-Amz-Target", account.target(operation))
+    return await exchange("POST", endpoint, headers, JSON.stringify(body))
+
+
+async def exchange(method, url, headers, text_body):
+    # Plain JS objects: a Transcrypt dict is iterable, and fetch would take it for a list of pairs.
     options = Object()
     options.method = method
     options.headers = headers
     options.cache = "no-store"
-    if body is not None:
-        headers.set("Content-Type", "application/json")
-        options.body = JSON.stringify(body)
-    if version_tag is not None:
-        headers.set("If-Match", version_tag)
+    if text_body is not None:
+        options.body = text_body
     controller = __new__(AbortController())
     options.signal = controller.signal
     timer = setTimeout(lambda: controller.abort(), REQUEST_TIMEOUT_MS)
@@ -81,6 +132,14 @@ async def send(method, url, body, version_tag):
     return Reply(response.status, response.headers, data)
 
 
+def id_claims(result):
+    """The claims of the ID token in an ``InitiateAuth`` result, or None."""
+    tokens = result.get("AuthenticationResult")
+    if tokens is None or isinstance(tokens, (str, list)):
+        return None
+    return claims_of(tokens.get("IdToken"))
+
+
 def failure_of(reply):
     if reply is None:
         return remote.describe_failure(None, None, None)
@@ -90,11 +149,20 @@ def failure_of(reply):
 class App:
     """The todo list page."""
 
-    def __init__(self, api_url):
+    def __init__(self, api_url, auth):
         self.api_url = api_url
+        self.auth = auth  # the identity provider's settings; None: no accounts
+        self.session = None  # the signed-in user's tokens (account.start_session)
+        self.demo = False  # the list shown is the local demo owner's
+        self.refresh_timer = None
+        self.refreshing = None  # the refresh under way, which concurrent requests wait for
+        self.auth_mode = account.SIGN_IN
+        self.auth_busy = False
+        self.auth_opener = None
+        self.pending = None  # e-mail and password between sign-up and the code, to sign in after it
         self.todos = []
-        self.editing = None      # the todo the dialog edits; None while it creates one
-        self.opener = None       # what had focus before the dialog opened
+        self.editing = None  # the todo the dialog edits; None while it creates one
+        self.opener = None  # what had focus before the dialog opened
         self.focus_after = None  # the id of the element to focus when the dialog closes
         self.saving = False
         self.last_deleted = None
@@ -112,6 +180,13 @@ class App:
         self.banner = by_id("error-banner")
         self.notice = by_id("notice")
         self.notice_action = by_id("notice-action")
+        self.form_note = by_id("form-note")
+        self.auth_dialog = by_id("auth-dialog")
+        self.auth_form = by_id("auth-form")
+        self.email_input = by_id("auth-email")
+        self.password_input = by_id("auth-password")
+        self.code_input = by_id("auth-code")
+        self.auth_submit = by_id("auth-submit")
 
     def start(self):
         for pair in model.priority_options():
@@ -131,7 +206,310 @@ class App:
         by_id("notice-dismiss").addEventListener("click", self.hide_notice)
         self.notice_action.addEventListener("click", self.undo_delete)
         self.reload_button.addEventListener("click", self.load)
+        self.start_accounts()
         self.load()
+
+    # Accounts
+
+    def start_accounts(self):
+        if self.auth is None:
+            return
+        by_id("account").hidden = False
+        by_id("sign-in-button").addEventListener("click", lambda event: self.open_auth(account.SIGN_IN, None))
+        by_id("sign-up-button").addEventListener("click", lambda event: self.open_auth(account.SIGN_UP, None))
+        by_id("sign-out-button").addEventListener("click", self.sign_out)
+        by_id("auth-switch").addEventListener("click", self.on_auth_switch)
+        by_id("auth-resend").addEventListener("click", self.resend_code)
+        by_id("auth-cancel").addEventListener("click", lambda event: self.auth_dialog.close())
+        by_id("auth-error-dismiss").addEventListener("click", self.hide_auth_error)
+        self.auth_form.addEventListener("submit", self.on_auth_submit)
+        self.auth_dialog.addEventListener("close", self.on_auth_closed)
+        self.set_session(self.stored_session())
+
+    def stored_session(self):
+        try:
+            text = window.sessionStorage.getItem(account.STORAGE_KEY)
+            if text == None:  # noqa: E711
+                return None
+            return account.restore_session(as_dict(JSON.parse(text)))
+        except:  # noqa: E722 (storage may be switched off; JSON.parse throws JavaScript errors)
+            return None
+
+    def set_session(self, session):
+        """Take ``session`` (None: signed out): keep it for this tab only, show who it is, plan its refresh."""
+        self.session = session
+        try:
+            if session is None:
+                window.sessionStorage.removeItem(account.STORAGE_KEY)
+            else:
+                window.sessionStorage.setItem(account.STORAGE_KEY, JSON.stringify(session))
+        except:  # noqa: E722 (without storage the session lives in memory only)
+            pass
+        if self.refresh_timer is not None:
+            clearTimeout(self.refresh_timer)
+            self.refresh_timer = None
+        if session is not None:
+            self.refresh_timer = setTimeout(self.refresh_tokens, account.refresh_delay(session, now()) * 1000)
+        self.show_who()
+
+    def show_who(self):
+        if self.auth is None:
+            return
+        signed_in = self.session is not None
+        by_id("account-who").textContent = account.who_text(self.session, self.demo and not signed_in)
+        by_id("sign-in-button").hidden = signed_in
+        by_id("sign-up-button").hidden = signed_in
+        by_id("sign-out-button").hidden = not signed_in
+
+    async def api(self, method, url, body, tag):
+        """One request to the API as the signed-in user (refreshing the token first when it is about to end).
+
+        A 401 asks for sign-in again; the caller still gets the reply and shows its message.
+        """
+        token = None
+        if self.session is not None:
+            if not account.usable(self.session, now()):
+                await self.refresh_tokens()
+            if self.session is None:
+                # The session ended while refreshing: never fall back to no token (the demo owner's list).
+                return Reply(401, __new__(Headers()), None)
+            token = self.session["idToken"]
+        reply = await send(method, url, body, tag, token)
+        if reply is not None and reply.status == 401:
+            self.on_unauthorized(token is not None)
+        return reply
+
+    def on_unauthorized(self, had_token):
+        if self.auth is None:
+            return
+        if had_token:
+            self.set_session(None)
+            self.ask_sign_in("ログインの有効期限が切れました。もう一度ログインしてください。")
+        else:
+            self.ask_sign_in("ToDo を使うにはログインしてください。")
+
+    async def refresh_tokens(self):
+        """Renew the ID token with the refresh token; True when a usable session remains."""
+        if self.session is None:
+            return False
+        if self.refreshing is None:
+            self.refreshing = self.renew(self.session)
+        try:
+            return await self.refreshing
+        finally:
+            self.refreshing = None
+
+    async def renew(self, session):
+        body = account.refresh_request(self.auth["clientId"], session["refreshToken"])
+        answer = await self.provider("InitiateAuth", body, True)
+        if self.session is not session:
+            return self.session is not None  # signed out or in again meanwhile
+        result = answer[0]
+        failure = answer[1]
+        if failure is None:
+            renewed = account.start_session(result, id_claims(result), now(), session)
+            if renewed is not None:
+                self.set_session(renewed)
+                return True
+            failure = account.describe_failure(401, {"__type": "NotAuthorizedException"}, None, True)
+        if failure["kind"] == account.SIGNED_OUT:
+            self.set_session(None)
+            self.ask_sign_in(failure["text"])
+            return False
+        # No network: try again soon; the token still works until it ends.
+        self.refresh_timer = setTimeout(self.refresh_tokens, account.RETRY_DELAY * 1000)
+        return account.usable(self.session, now())
+
+    async def provider(self, operation, body, refreshing=False):
+        """One call to the identity provider: ``[result, None]``, or ``[None, failure]`` (account.describe_failure)."""
+        reply = await call_provider(account.endpoint_url(self.auth), operation, body)
+        if reply is not None and reply.status == 200:
+            result = as_tree(reply.data)
+            return [result if as_dict(reply.data) is not None else {}, None]
+        if reply is None:
+            return [None, account.describe_failure(None, None, None, refreshing)]
+        failure = account.describe_failure(
+            reply.status, as_dict(reply.data), reply.header("x-amzn-ErrorType"), refreshing
+        )
+        return [None, failure]
+
+    def ask_sign_in(self, text):
+        """Bring back sign-in, on top of whatever is open (the todo form keeps its text)."""
+        self.open_auth(account.SIGN_IN, text)
+
+    def open_auth(self, mode, note):
+        if not self.auth_dialog.open:
+            self.auth_opener = document.activeElement
+            self.password_input.value = ""
+            self.code_input.value = ""
+            if self.session is None and len(self.email_input.value) == 0 and self.pending is not None:
+                self.email_input.value = self.pending["email"]
+            self.auth_dialog.showModal()
+        self.set_auth_mode(mode)
+        self.hide_auth_error()
+        self.show_auth_note(note)
+        self.focus_auth_field()
+
+    def set_auth_mode(self, mode):
+        self.auth_mode = mode
+        texts = account.dialog_text(mode)
+        by_id("auth-title").textContent = texts["title"]
+        by_id("auth-lead").textContent = texts["lead"]
+        self.auth_submit.textContent = texts["submit"]
+        by_id("auth-credentials").hidden = mode == account.CONFIRM
+        by_id("auth-code-field").hidden = mode != account.CONFIRM
+        by_id("auth-password-hint").hidden = mode != account.SIGN_UP
+        self.password_input.setAttribute(
+            "autocomplete", "new-password" if mode == account.SIGN_UP else "current-password"
+        )
+        by_id("auth-switch").textContent = "アカウントを作成" if mode == account.SIGN_IN else "ログインに戻る"
+
+    def focus_auth_field(self):
+        if self.auth_mode == account.CONFIRM:
+            self.code_input.focus()
+        elif len(self.email_input.value) == 0:
+            self.email_input.focus()
+        else:
+            self.password_input.focus()
+
+    def on_auth_switch(self, event=None):
+        self.set_auth_mode(account.SIGN_UP if self.auth_mode == account.SIGN_IN else account.SIGN_IN)
+        self.hide_auth_error()
+        self.show_auth_note(None)
+        self.focus_auth_field()
+
+    def on_auth_closed(self, event=None):
+        self.password_input.value = ""
+        self.code_input.value = ""
+        if self.auth_opener is not None and self.auth_opener.isConnected:
+            self.auth_opener.focus()
+        self.auth_opener = None
+
+    def read_auth_form(self):
+        return {"email": self.email_input.value, "password": self.password_input.value, "code": self.code_input.value}
+
+    def set_auth_busy(self, busy):
+        self.auth_busy = busy
+        self.auth_submit.disabled = busy
+        self.auth_form.setAttribute("aria-busy", "true" if busy else "false")
+
+    async def on_auth_submit(self, event):
+        event.preventDefault()
+        if self.auth_busy:
+            return
+        values = self.read_auth_form()
+        problem = account.form_problem(self.auth_mode, values)
+        if problem is not None:
+            self.show_auth_error(problem)
+            self.focus_auth_field()
+            return
+        self.hide_auth_error()
+        self.set_auth_busy(True)
+        try:
+            if self.auth_mode == account.SIGN_UP:
+                await self.sign_up(values)
+            elif self.auth_mode == account.CONFIRM:
+                await self.confirm(values)
+            else:
+                await self.sign_in(values["email"], values["password"])
+        finally:
+            self.set_auth_busy(False)
+
+    async def sign_up(self, values):
+        client_id = self.auth["clientId"]
+        answer = await self.provider("SignUp", account.sign_up_request(client_id, values["email"], values["password"]))
+        failure = answer[1]
+        if failure is not None:
+            if failure["name"] == "UsernameExistsException":
+                self.set_auth_mode(account.SIGN_IN)
+            self.show_auth_error(failure["text"])
+            self.focus_auth_field()
+            return
+        self.pending = {"email": values["email"].strip(), "password": values["password"]}
+        if answer[0].get("UserConfirmed") is True:
+            await self.sign_in(values["email"], values["password"])
+            return
+        self.set_auth_mode(account.CONFIRM)
+        self.show_auth_note(values["email"].strip() + " に確認コードを送りました。")
+        self.focus_auth_field()
+
+    async def confirm(self, values):
+        if self.pending is None:
+            self.set_auth_mode(account.SIGN_IN)
+            self.show_auth_error("もう一度ログインしてください。確認コードはそのあとで入力できます。")
+            return
+        body = account.confirm_request(self.auth["clientId"], self.pending["email"], values["code"])
+        failure = (await self.provider("ConfirmSignUp", body))[1]
+        if failure is not None:
+            self.show_auth_error(failure["text"])
+            self.focus_auth_field()
+            return
+        await self.sign_in(self.pending["email"], self.pending["password"])
+
+    async def resend_code(self, event=None):
+        if self.pending is None:
+            return
+        body = account.resend_request(self.auth["clientId"], self.pending["email"])
+        failure = (await self.provider("ResendConfirmationCode", body))[1]
+        if failure is not None:
+            self.show_auth_error(failure["text"])
+            return
+        self.hide_auth_error()
+        self.show_auth_note(self.pending["email"] + " に確認コードをもう一度送りました。")
+
+    async def sign_in(self, email, password):
+        answer = await self.provider("InitiateAuth", account.password_request(self.auth["clientId"], email, password))
+        failure = answer[1]
+        if failure is not None:
+            if failure["kind"] == account.NEEDS_CODE:
+                self.pending = {"email": email.strip(), "password": password}
+                self.set_auth_mode(account.CONFIRM)
+            self.show_auth_error(failure["text"])
+            self.focus_auth_field()
+            return
+        session = account.start_session(answer[0], id_claims(answer[0]), now())
+        if session is None:
+            # A challenge (a new password, MFA) that this page does not offer.
+            self.show_auth_error(
+                "このアカウントはこの画面ではログインできません ("
+                + model.text_of(answer[0].get("ChallengeName"))
+                + ")。管理者に連絡してください。"
+            )
+            return
+        self.pending = None
+        self.set_session(session)
+        self.auth_dialog.close()
+        if self.dialog.open:
+            self.show_form_note("ログインしました。入力した内容はそのままです。「登録」を押すと保存します。")
+        else:
+            self.show_notice(account.who_text(session) + "です。", False)
+        await self.load()
+
+    def sign_out(self, event=None):
+        # Tokens are forgotten here; Cognito lets them run out (an hour at most).
+        self.pending = None
+        self.set_session(None)
+        if self.dialog.open:
+            self.dialog.close()
+        self.todos = []
+        self.last_deleted = None
+        self.render(None)
+        self.show_notice("ログアウトしました。", False)
+        by_id("sign-in-button").focus()
+        self.load()
+
+    def show_auth_error(self, text):
+        by_id("auth-error-text").textContent = text
+        by_id("auth-error").hidden = False
+
+    def hide_auth_error(self, event=None):
+        by_id("auth-error").hidden = True
+        by_id("auth-error-text").textContent = ""
+
+    def show_auth_note(self, text):
+        note = by_id("auth-note")
+        note.textContent = "" if text is None else text
+        note.hidden = text is None
 
     # The list
 
@@ -145,12 +523,18 @@ class App:
         pages = 0
         while url is not None:
             pages += 1
-            reply = await send("GET", url, None, None)
+            reply = await self.api("GET", url, None, None)
             if reply is None or reply.status != 200 or not Array.isArray(reply.data) or pages > MAX_PAGES:
                 self.rows.setAttribute("aria-busy", "false")
                 self.status.classList.remove("is-loading")
-                self.status.textContent = "一覧を読み込めませんでした。"
                 self.reload_button.hidden = False
+                if reply is not None and reply.status == 401:
+                    # Nothing to show but the way in; the sign-in dialog is already open.
+                    self.todos = []
+                    self.render(None)
+                    self.status.textContent = "ログインすると ToDo の一覧が表示されます。"
+                    return
+                self.status.textContent = "一覧を読み込めませんでした。"
                 self.show_banner(failure_of(reply)["text"])
                 return
             for item in reply.data:
@@ -160,6 +544,8 @@ class App:
             link = remote.next_link(reply.header("Link"))
             url = remote.resolve(url, link) if link is not None else None
         self.todos = items
+        self.demo = self.session is None
+        self.show_who()
         self.hide_banner()
         self.render(None)
 
@@ -198,10 +584,12 @@ class App:
         cell.appendChild(make("span", "priority priority-" + str(view["level"]), view["priority"]))
         row.appendChild(cell)
 
-        row.appendChild(self.make_action_cell("update", todo_id, "変更", view["updateLabel"],
-                                              "btn btn-sm btn-outline-primary"))
-        row.appendChild(self.make_action_cell("delete", todo_id, "削除", view["deleteLabel"],
-                                              "btn btn-sm btn-outline-danger"))
+        row.appendChild(
+            self.make_action_cell("update", todo_id, "変更", view["updateLabel"], "btn btn-sm btn-outline-primary")
+        )
+        row.appendChild(
+            self.make_action_cell("delete", todo_id, "削除", view["deleteLabel"], "btn btn-sm btn-outline-danger")
+        )
         return row
 
     def make_action_cell(self, action, todo_id, text, label, class_name):
@@ -245,8 +633,9 @@ class App:
             return
         wanted = check.checked
         check.disabled = True
-        reply = await send("PUT", remote.item_url(self.api_url, todo_id), {"completed": wanted},
-                           remote.version_tag(todo))
+        reply = await self.api(
+            "PUT", remote.item_url(self.api_url, todo_id), {"completed": wanted}, remote.version_tag(todo)
+        )
         changed = as_dict(reply.data) if reply is not None and reply.status == 200 else None
         if changed is not None:
             self.todos = model.upsert(self.todos, changed)
@@ -261,7 +650,7 @@ class App:
         if todo is None:
             return
         button.disabled = True
-        reply = await send("DELETE", remote.item_url(self.api_url, todo_id), None, remote.version_tag(todo))
+        reply = await self.api("DELETE", remote.item_url(self.api_url, todo_id), None, remote.version_tag(todo))
         if reply is None or reply.status != 200:
             button.disabled = False
             await self.recover(todo_id, failure_of(reply))
@@ -279,7 +668,7 @@ class App:
         if todo is None:
             return
         self.notice_action.disabled = True
-        reply = await send("POST", remote.collection_url(self.api_url), model.restore_body(todo), None)
+        reply = await self.api("POST", remote.collection_url(self.api_url), model.restore_body(todo), None)
         self.notice_action.disabled = False
         created = as_dict(reply.data) if reply is not None and reply.status == 201 else None
         if created is None:
@@ -292,7 +681,7 @@ class App:
 
     async def refresh(self, todo_id):
         """Reload one todo after the API said the page's copy is stale; the fresh todo, or None."""
-        reply = await send("GET", remote.item_url(self.api_url, todo_id), None, None)
+        reply = await self.api("GET", remote.item_url(self.api_url, todo_id), None, None)
         if reply is not None and reply.status == 404:
             self.todos = model.without(self.todos, todo_id)
             self.render(None)
@@ -333,6 +722,7 @@ class App:
         self.memo_input.value = values["memo"]
         self.priority_input.value = values["priority"]
         self.hide_form_error()
+        self.hide_form_note()
         self.mark_invalid(None)
         self.show_counters(values)
         by_id("title-hint").textContent = ""
@@ -358,8 +748,7 @@ class App:
         self.opener = None
 
     def read_form(self):
-        return {"title": self.title_input.value, "memo": self.memo_input.value,
-                "priority": self.priority_input.value}
+        return {"title": self.title_input.value, "memo": self.memo_input.value, "priority": self.priority_input.value}
 
     def show_counters(self, values):
         by_id("title-count").textContent = model.counter_text(values["title"], model.TITLE_MAX)
@@ -404,9 +793,10 @@ class App:
             url = remote.item_url(self.api_url, editing.get("id"))
             tag = remote.version_tag(editing)
         self.hide_form_error()
+        self.hide_form_note()
         self.mark_invalid(None)
         self.set_saving(True)
-        reply = await send(method, url, body, tag)
+        reply = await self.api(method, url, body, tag)
         self.set_saving(False)
         saved = as_dict(reply.data) if reply is not None and reply.succeeded() else None
         if saved is not None:
@@ -454,12 +844,22 @@ class App:
     # Messages
 
     def show_form_error(self, text):
+        self.hide_form_note()
         by_id("form-error-text").textContent = text
         self.form_error.hidden = False
 
     def hide_form_error(self, event=None):
         self.form_error.hidden = True
         by_id("form-error-text").textContent = ""
+
+    def show_form_note(self, text):
+        self.hide_form_error()
+        self.form_note.textContent = text
+        self.form_note.hidden = False
+
+    def hide_form_note(self, event=None):
+        self.form_note.hidden = True
+        self.form_note.textContent = ""
 
     def show_banner(self, text):
         # While the dialog is open the page behind it is inert, so the message goes into the dialog.
@@ -490,7 +890,7 @@ def main():
         by_id("error-text").textContent = "設定 (config.js) を読み込めませんでした。"
         by_id("error-banner").hidden = False
         return
-    App(config.apiUrl).start()
+    App(config.apiUrl, account.provider_settings(as_dict(config.auth))).start()
 
 
 main()

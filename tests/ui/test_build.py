@@ -1,24 +1,40 @@
 """Building the UI: Transcrypt compiles it, the output is complete, and the compiled logic behaves like CPython's."""
+
 import json
 import re
 import shutil
 import subprocess
 
 import pytest
+from todoui import account, model, remote
 
 from devtools import ui
-from todoui import model, remote
 
 API = "http://127.0.0.1:8123/"
+AUTH = {
+    "userPoolId": "us-east-1_local",
+    "clientId": "client1",
+    "region": "us-east-1",
+    "endpoint": "http://127.0.0.1:8124",
+}
 EXPECTED_FILES = [
-    "config.js", "config.json", "css/app.css", "css/bootstrap.min.css", "favicon.svg", "index.html",
-    "js/main.js", "js/org.transcrypt.__runtime__.js", "js/todoui.model.js", "js/todoui.remote.js",
+    "config.js",
+    "config.json",
+    "css/app.css",
+    "css/bootstrap.min.css",
+    "favicon.svg",
+    "index.html",
+    "js/main.js",
+    "js/org.transcrypt.__runtime__.js",
+    "js/todoui.account.js",
+    "js/todoui.model.js",
+    "js/todoui.remote.js",
 ]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    return ui.build(api_url=API, out_dir=tmp_path_factory.mktemp("site"))
+    return ui.build(api_url=API, out_dir=tmp_path_factory.mktemp("site"), auth=AUTH)
 
 
 def test_the_build_compiles_the_ui_and_holds_every_file_the_page_loads(site):
@@ -32,20 +48,20 @@ def test_the_build_compiles_the_ui_and_holds_every_file_the_page_loads(site):
 def test_the_page_carries_its_policy_for_static_hosts_that_send_no_headers(site):
     page = (site / "index.html").read_text(encoding="utf-8")
     policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page).group(1)
-    assert policy == ui.content_security_policy(API, in_page=True)
-    assert "connect-src http://127.0.0.1:8123;" in policy
+    assert policy == ui.content_security_policy(API, in_page=True, auth=AUTH)
+    assert "connect-src http://127.0.0.1:8123 http://127.0.0.1:8124;" in policy
     assert "frame-ancestors" not in policy
 
 
-def test_the_built_config_carries_the_api_url(site):
-    assert json.loads((site / "config.json").read_text()) == {"apiUrl": API, "stage": "dev"}
+def test_the_built_config_carries_the_api_url_and_the_identity_provider(site):
+    assert json.loads((site / "config.json").read_text()) == {"apiUrl": API, "stage": "dev", "auth": AUTH}
     assert (site / "config.js").read_text().startswith("window.hobopyConfig = Object.freeze({")
 
 
 def test_a_second_build_with_nothing_changed_rewrites_nothing(site):
     before = {path: path.stat().st_mtime_ns for path in site.rglob("*") if path.is_file()}
     assert ui.compile_sources(site / "js") is False
-    ui.build(api_url=API, out_dir=site)
+    ui.build(api_url=API, out_dir=site, auth=AUTH)
     after = {path: path.stat().st_mtime_ns for path in site.rglob("*") if path.is_file()}
     assert after == before
 
@@ -63,7 +79,8 @@ def test_the_prod_placeholder_is_refused_until_the_deployer_fills_it():
     with pytest.raises(ui.UIError, match="placeholder"):
         ui.api_url_for("prod")
     assert ui.api_url_for("prod", "https://abc.execute-api.ap-northeast-1.amazonaws.com/api") == (
-        "https://abc.execute-api.ap-northeast-1.amazonaws.com/api/")
+        "https://abc.execute-api.ap-northeast-1.amazonaws.com/api/"
+    )
 
 
 @pytest.mark.parametrize("url", ["", "127.0.0.1:8000", "ftp://h/", "http:///x", "http://h/?a=1", "/api/"])
@@ -72,29 +89,98 @@ def test_an_api_url_that_is_not_an_absolute_http_url_is_refused(url):
         ui.normalize_api_url(url)
 
 
-def test_the_policy_allows_only_the_pages_own_files_and_requests_to_the_api():
-    policy = ui.content_security_policy("https://abc.example:8443/api/")
-    assert "connect-src https://abc.example:8443;" in policy
+def test_the_policy_allows_only_the_pages_own_files_and_requests_to_the_api_and_the_provider():
+    deployed = {"userPoolId": "ap-northeast-1_X", "clientId": "c", "region": "ap-northeast-1"}
+    policy = ui.content_security_policy("https://abc.example:8443/api/", auth=deployed)
+    assert "connect-src https://abc.example:8443 https://cognito-idp.ap-northeast-1.amazonaws.com;" in policy
     assert "script-src 'self';" in policy
     assert "unsafe" not in policy
+    assert "connect-src https://abc.example:8443;" in ui.content_security_policy("https://abc.example:8443/")
+
+
+def test_the_dev_provider_comes_from_the_apis_dev_stage_and_options_win(tmp_path, monkeypatch):
+    chalice = tmp_path / "config.json"
+    variables = {
+        "AUTH_LOCAL_ENDPOINT": "http://127.0.0.1:8003",
+        "AUTH_USER_POOL_ID": "us-east-1_Pool",
+        "AUTH_CLIENT_ID": "client9",
+        "ANONYMOUS_OWNER": "demo",
+    }
+    chalice.write_text(json.dumps({"stages": {"dev": {"environment_variables": variables}}}))
+    monkeypatch.setattr(ui, "CHALICE_CONFIG", chalice)
+    assert ui.auth_for("dev") == {
+        "userPoolId": "us-east-1_Pool",
+        "clientId": "client9",
+        "region": "us-east-1",
+        "endpoint": "http://127.0.0.1:8003",
+    }
+    moved = ui.auth_for("dev", endpoint="http://127.0.0.1:9003", client_id="other", region="eu-west-1")
+    assert moved == {
+        "userPoolId": "us-east-1_Pool",
+        "clientId": "other",
+        "region": "eu-west-1",
+        "endpoint": "http://127.0.0.1:9003",
+    }
+    with pytest.raises(ui.UIError, match="endpoint"):
+        ui.auth_for("dev", endpoint="127.0.0.1:9003")
+    chalice.write_text(json.dumps({"stages": {"dev": {"environment_variables": {}}}}))
+    assert ui.auth_for("dev") is None
+
+
+def test_the_prod_provider_placeholders_are_refused_until_the_deployer_fills_them(tmp_path, monkeypatch):
+    with pytest.raises(ui.UIError, match="placeholder"):
+        ui.auth_for("prod")
+    filled = ui.auth_for("prod", user_pool_id="ap-northeast-1_Abc", client_id="c1", region="ap-northeast-1")
+    assert filled == {"userPoolId": "ap-northeast-1_Abc", "clientId": "c1", "region": "ap-northeast-1"}
+    monkeypatch.setattr(ui, "CONFIG_DIR", tmp_path)
+    (tmp_path / "prod.json").write_text(
+        json.dumps(
+            {
+                "apiUrl": "https://a.example/",
+                "auth": {"userPoolId": "eu-west-1_A", "clientId": "c", "endpoint": "http://127.0.0.1:8003"},
+            }
+        )
+    )
+    with pytest.raises(ui.UIError, match=r"remove auth\.endpoint"):
+        ui.auth_for("prod")
+    (tmp_path / "prod.json").write_text(json.dumps({"apiUrl": "https://a.example/"}))
+    with pytest.raises(ui.UIError, match="needs an object auth"):
+        ui.auth_for("prod")
 
 
 # Calls whose results the browser must agree on: the places where JavaScript
 # and Python differ (truth of empty lists, UTF-16 strings, bool vs int, sort).
 SEED_LIKE = [
     {"id": "L6", "title": "サイド", "memo": "", "priority": 2, "completed": False},
-    {"id": "new", "title": "新", "memo": "m", "priority": 5, "completed": False,
-     "createdAt": "2025-02-01T00:00:00.000Z", "version": 2},
+    {
+        "id": "new",
+        "title": "新",
+        "memo": "m",
+        "priority": 5,
+        "completed": False,
+        "createdAt": "2025-02-01T00:00:00.000Z",
+        "version": 2,
+    },
     {"id": "L5", "title": "プロフ", "memo": "", "priority": 3, "completed": False},
-    {"id": "done", "title": "済", "memo": "", "priority": 5, "completed": True,
-     "createdAt": "2025-03-01T00:00:00.000Z"},
-    {"id": "old", "title": "古", "memo": "", "priority": 5, "completed": False,
-     "createdAt": "2024-02-01T00:00:00.000Z"},
+    {
+        "id": "done",
+        "title": "済",
+        "memo": "",
+        "priority": 5,
+        "completed": True,
+        "createdAt": "2025-03-01T00:00:00.000Z",
+    },
+    {
+        "id": "old",
+        "title": "古",
+        "memo": "",
+        "priority": 5,
+        "completed": False,
+        "createdAt": "2024-02-01T00:00:00.000Z",
+    },
     {"id": "L7", "title": "リスト", "memo": "", "priority": 3, "completed": False},
 ]
-PARITY_CASES = [
-    ("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6, True, False, "3", None, 2.5)
-] + [
+PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6, True, False, "3", None, 2.5)] + [
     ("model", "priority_options", []),
     ("model", "sort_todos", [SEED_LIKE]),
     ("model", "sort_todos", [[]]),
@@ -145,14 +231,74 @@ PARITY_CASES = [
     ("remote", "describe_failure", [503, None, "2"]),
     ("remote", "describe_failure", [None, None, None]),
     ("remote", "describe_failure", [418, None, None]),
+    ("remote", "describe_failure", [401, None, None]),
+    ("account", "provider_settings", [AUTH]),
+    ("account", "provider_settings", [{"clientId": "c", "userPoolId": "p"}]),
+    ("account", "provider_settings", [None]),
+    ("account", "endpoint_url", [{"region": "ap-northeast-1", "endpoint": None}]),
+    ("account", "target", ["SignUp"]),
+    ("account", "sign_up_request", ["c", " a@example.com ", "Pw1"]),
+    ("account", "confirm_request", ["c", "a@example.com", " 12 "]),
+    ("account", "password_request", ["c", "a@example.com", "Pw1"]),
+    ("account", "refresh_request", ["c", "r"]),
+    ("account", "form_problem", ["sign-up", {"email": "a@b", "password": "short", "code": ""}]),
+    ("account", "form_problem", ["sign-in", {"email": "a b@c", "password": "x", "code": ""}]),
+    ("account", "form_problem", ["confirm", {"email": "", "password": "", "code": " "}]),
+    ("account", "error_name", [None, "UserNotConfirmedException:http://internal.amazon.com/"]),
+    ("account", "error_name", [{"__type": "com.amazonaws#CodeMismatchException"}, None]),
+    ("account", "describe_failure", [400, {"__type": "UsernameExistsException"}, None, False]),
+    ("account", "describe_failure", [400, {"__type": "NotAuthorizedException"}, None, True]),
+    ("account", "describe_failure", [400, {"__type": "UserNotConfirmedException"}, None, False]),
+    ("account", "describe_failure", [400, {"__type": "Odd"}, None, False]),
+    ("account", "describe_failure", [None, None, None, False]),
+    ("account", "token_payload", ["eyJ.eyJzdWIiOiIxIiwiZW1haWwiOiJhQGIifQ.sig"]),
+    ("account", "token_payload", ["eyJ.a-_b.sig"]),
+    ("account", "token_payload", ["a.b!.c"]),
+    ("account", "token_payload", [None]),
+    (
+        "account",
+        "start_session",
+        [
+            {"AuthenticationResult": {"IdToken": "i", "RefreshToken": "r", "ExpiresIn": 3600}},
+            {"email": "a@b"},
+            1750000000.5,
+        ],
+    ),
+    (
+        "account",
+        "start_session",
+        [
+            {"AuthenticationResult": {"IdToken": "i", "ExpiresIn": 100}},
+            None,
+            10,
+            {"idToken": "o", "refreshToken": "r", "expiresAt": 1, "refreshAt": 1, "email": "e"},
+        ],
+    ),
+    (
+        "account",
+        "start_session",
+        [{"AuthenticationResult": {"IdToken": "i", "RefreshToken": "r", "ExpiresIn": True}}, {}, 0],
+    ),
+    ("account", "start_session", [{"ChallengeName": "NEW_PASSWORD_REQUIRED"}, None, 0]),
+    ("account", "restore_session", [{"idToken": "i", "refreshToken": "r", "expiresAt": 5.5, "refreshAt": 2}]),
+    ("account", "restore_session", [{"idToken": "i", "refreshToken": "r", "expiresAt": "5", "refreshAt": 2}]),
+    ("account", "refresh_delay", [{"refreshAt": 1750000300.25}, 1750000000]),
+    ("account", "refresh_delay", [{"refreshAt": 5}, 10]),
+    ("account", "usable", [{"expiresAt": 100}, 69]),
+    ("account", "usable", [{"expiresAt": 100}, 70]),
+    ("account", "usable", [None, 0]),
+    ("account", "who_text", [{"email": "a@example.com"}, False]),
+    ("account", "who_text", [None, True]),
+    ("account", "dialog_text", ["confirm"]),
 ]
 HARNESS = """
 import {readFileSync} from 'node:fs';
 import {dict} from './org.transcrypt.__runtime__.js';
 import * as model from './todoui.model.js';
 import * as remote from './todoui.remote.js';
+import * as account from './todoui.account.js';
 
-const modules = {model, remote};
+const modules = {model, remote, account};
 // JSON gives plain objects; the compiled logic calls dict methods on them, as the page does after dict().
 const py = (value) => Array.isArray(value) ? value.map(py)
   : value !== null && typeof value === 'object'
@@ -179,11 +325,15 @@ def test_the_compiled_logic_gives_the_same_answers_as_cpython(site, tmp_path):
     (js / "parity.mjs").write_text(HARNESS)
     cases_file = tmp_path / "cases.json"
     cases_file.write_text(json.dumps(PARITY_CASES))
-    result = subprocess.run([node, str(js / "parity.mjs"), str(cases_file)], capture_output=True, text=True,
-                            timeout=60, check=True)
+    result = subprocess.run(
+        [node, str(js / "parity.mjs"), str(cases_file)], capture_output=True, text=True, timeout=60, check=True
+    )
     in_browser = json.loads(result.stdout)
-    modules = {"model": model, "remote": remote}
-    in_python = [{"value": json.loads(json.dumps(getattr(modules[module], name)(*args)))}
-                 for module, name, args in PARITY_CASES]
-    differences = [(case, py, js_) for case, py, js_ in zip(PARITY_CASES, in_python, in_browser) if py != js_]
+    modules = {"model": model, "remote": remote, "account": account}
+    in_python = [
+        {"value": json.loads(json.dumps(getattr(modules[module], name)(*args)))} for module, name, args in PARITY_CASES
+    ]
+    differences = [
+        (case, py, js_) for case, py, js_ in zip(PARITY_CASES, in_python, in_browser, strict=False) if py != js_
+    ]
     assert differences == []

@@ -1,9 +1,11 @@
 """The list's and the form's logic (frontend/src/todoui/model.py) under CPython."""
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from todoui import model
+
+from chalicelib import todos
 
 
 def todo(todo_id, priority=3, completed=False, created=None, **fields):
@@ -67,8 +69,10 @@ todos_strategy = st.lists(
 
 @given(todos_strategy)
 def test_the_merge_sort_agrees_with_pythons_sort_on_the_same_order(items):
-    expected = sorted(items, key=lambda item: (
-        item["completed"], -item["priority"], _descending(item.get("createdAt", "")), item["id"]))
+    expected = sorted(
+        items,
+        key=lambda item: (item["completed"], -item["priority"], _descending(item.get("createdAt", "")), item["id"]),
+    )
     assert model.sort_todos(items) == expected
 
 
@@ -106,20 +110,22 @@ def test_characters_are_counted_as_code_points_like_the_api_does():
     assert model.counter_text("𩸽", model.TITLE_MAX) == "1 / 200"
 
 
-@pytest.mark.parametrize("title, memo, hints", [
-    ("買い物", "", {"title": "", "memo": ""}),
-    ("  \n", "", {"title": "タイトルを入力してください。", "memo": ""}),
-    ("あ" * 201, "", {"title": "タイトルは 200 文字以内にしてください。", "memo": ""}),
-    ("𩸽" * 200, "め" * 2001, {"title": "", "memo": "メモは 2000 文字以内にしてください。"}),
-])
+@pytest.mark.parametrize(
+    "title, memo, hints",
+    [
+        ("買い物", "", {"title": "", "memo": ""}),
+        ("  \n", "", {"title": "タイトルを入力してください。", "memo": ""}),
+        ("あ" * 201, "", {"title": "タイトルは 200 文字以内にしてください。", "memo": ""}),
+        ("𩸽" * 200, "め" * 2001, {"title": "", "memo": "メモは 2000 文字以内にしてください。"}),
+    ],
+)
 def test_hints_name_what_the_api_would_refuse(title, memo, hints):
     assert model.field_hints({"title": title, "memo": memo, "priority": "3"}) == hints
 
 
 def test_a_new_form_is_empty_with_the_middle_priority_and_an_edit_form_holds_the_todo():
     assert model.form_values(None) == {"title": "", "memo": "", "priority": "3"}
-    assert model.form_values(todo("a", priority=5, title="T", memo="M")) == {"title": "T", "memo": "M",
-                                                                             "priority": "5"}
+    assert model.form_values(todo("a", priority=5, title="T", memo="M")) == {"title": "T", "memo": "M", "priority": "5"}
 
 
 def test_the_new_todo_body_keeps_text_exactly_as_typed_and_sends_the_priority_as_an_integer():
@@ -134,8 +140,10 @@ def test_a_priority_that_is_not_one_to_five_is_sent_as_it_is_so_the_api_names_th
 def test_an_update_sends_only_the_fields_that_changed():
     original = todo("a", priority=2, title="T", memo="M")
     assert model.changed_fields(original, {"title": "T", "memo": "M", "priority": "2"}) == {}
-    assert model.changed_fields(original, {"title": "T2", "memo": "M", "priority": "4"}) == {"title": "T2",
-                                                                                            "priority": 4}
+    assert model.changed_fields(original, {"title": "T2", "memo": "M", "priority": "4"}) == {
+        "title": "T2",
+        "priority": 4,
+    }
 
 
 def test_undo_of_a_delete_recreates_the_writable_fields_only():
@@ -158,3 +166,22 @@ def test_after_a_delete_focus_goes_to_the_next_row_or_the_previous_or_nowhere():
     assert model.neighbour_id(items, "a") == "b"
     assert model.neighbour_id(items, "c") == "b"
     assert model.neighbour_id([todo("a")], "a") is None
+
+
+def test_the_forms_limits_are_the_apis():
+    """One source: the API's rules in chalicelib/todos.py; the page repeats them for its hints."""
+    ui_limits = (model.TITLE_MAX, model.MEMO_MAX, model.PRIORITY_MIN, model.PRIORITY_MAX)
+    assert ui_limits == (todos.TITLE_MAX, todos.MEMO_MAX, todos.PRIORITY_MIN, todos.PRIORITY_MAX)
+    assert todos.PRIORITY_MIN <= model.DEFAULT_PRIORITY <= todos.PRIORITY_MAX
+    assert len(model.PRIORITY_NAMES) == todos.PRIORITY_MAX - todos.PRIORITY_MIN + 1
+
+
+def test_every_choice_the_form_offers_makes_a_body_the_api_accepts_and_the_limits_hints_agree():
+    for value, _text in model.priority_options():
+        values = {"title": "t" * todos.TITLE_MAX, "memo": "m" * todos.MEMO_MAX, "priority": value}
+        assert model.field_hints(values) == {"title": "", "memo": ""}
+        assert todos.validate_new(model.new_todo_body(values))["priority"] == int(value)
+    too_long = {"title": "t" * (todos.TITLE_MAX + 1), "memo": "m" * (todos.MEMO_MAX + 1), "priority": "3"}
+    assert model.field_hints(too_long)["title"] != "" and model.field_hints(too_long)["memo"] != ""
+    with pytest.raises(todos.ValidationError):
+        todos.validate_new(model.new_todo_body(too_long))

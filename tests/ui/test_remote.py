@@ -1,19 +1,24 @@
 """URLs, headers and error messages (frontend/src/todoui/remote.py) under CPython."""
+
 import urllib.parse
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from todoui import remote
 
 
-@pytest.mark.parametrize("api_url, url", [
-    ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/todos"),
-    ("http://127.0.0.1:8000", "http://127.0.0.1:8000/todos"),
-    ("https://abc.execute-api.ap-northeast-1.amazonaws.com/api/",
-     "https://abc.execute-api.ap-northeast-1.amazonaws.com/api/todos"),
-])
+@pytest.mark.parametrize(
+    "api_url, url",
+    [
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/todos"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000/todos"),
+        (
+            "https://abc.execute-api.ap-northeast-1.amazonaws.com/api/",
+            "https://abc.execute-api.ap-northeast-1.amazonaws.com/api/todos",
+        ),
+    ],
+)
 def test_the_collection_url_sits_under_the_api_base_with_or_without_its_slash(api_url, url):
     assert remote.collection_url(api_url) == url
 
@@ -28,40 +33,49 @@ def test_quoting_matches_the_standard_librarys_strict_quoting(text):
     assert remote.quote_segment(text) == urllib.parse.quote(text, safe="-._~", errors="surrogatepass")
 
 
-@pytest.mark.parametrize("header, expected", [
-    (None, None),
-    ("", None),
-    ('</todos?cursor=abc>; rel="next"', "/todos?cursor=abc"),
-    ("</todos?cursor=abc>; rel=next", "/todos?cursor=abc"),
-    ('</a>; rel="prev", </b>; rel="next"', "/b"),
-    ('</a?x=1,2>; title="a, b; c"; rel="prev next"', "/a?x=1,2"),
-    ('</a>; REL="Next"', "/a"),
-    ('</a>; rel="nextpage"', None),
-    ('/no-brackets; rel="next"', None),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (None, None),
+        ("", None),
+        ('</todos?cursor=abc>; rel="next"', "/todos?cursor=abc"),
+        ("</todos?cursor=abc>; rel=next", "/todos?cursor=abc"),
+        ('</a>; rel="prev", </b>; rel="next"', "/b"),
+        ('</a?x=1,2>; title="a, b; c"; rel="prev next"', "/a?x=1,2"),
+        ('</a>; REL="Next"', "/a"),
+        ('</a>; rel="nextpage"', None),
+        ('/no-brackets; rel="next"', None),
+    ],
+)
 def test_the_next_link_is_read_from_an_rfc_8288_link_header(header, expected):
     assert remote.next_link(header) == expected
 
 
-@pytest.mark.parametrize("base, reference, resolved", [
-    ("http://127.0.0.1:8000/todos", "/todos?cursor=x", "http://127.0.0.1:8000/todos?cursor=x"),
-    ("https://h.example/api/todos?cursor=a", "/api/todos?cursor=b", "https://h.example/api/todos?cursor=b"),
-    ("https://h.example/api/todos", "todos?cursor=b", "https://h.example/api/todos?cursor=b"),
-    ("https://h.example/api/todos?x=1", "?cursor=b", "https://h.example/api/todos?cursor=b"),
-    ("https://h.example/api/todos", "//other.example/p", "https://other.example/p"),
-    ("https://h.example/api/todos", "http://127.0.0.1:1/t", "http://127.0.0.1:1/t"),
-    ("http://h:1", "/todos", "http://h:1/todos"),
-])
+@pytest.mark.parametrize(
+    "base, reference, resolved",
+    [
+        ("http://127.0.0.1:8000/todos", "/todos?cursor=x", "http://127.0.0.1:8000/todos?cursor=x"),
+        ("https://h.example/api/todos?cursor=a", "/api/todos?cursor=b", "https://h.example/api/todos?cursor=b"),
+        ("https://h.example/api/todos", "todos?cursor=b", "https://h.example/api/todos?cursor=b"),
+        ("https://h.example/api/todos?x=1", "?cursor=b", "https://h.example/api/todos?cursor=b"),
+        ("https://h.example/api/todos", "//other.example/p", "https://other.example/p"),
+        ("https://h.example/api/todos", "http://127.0.0.1:1/t", "http://127.0.0.1:1/t"),
+        ("http://h:1", "/todos", "http://h:1/todos"),
+    ],
+)
 def test_link_targets_are_resolved_against_the_url_that_answered(base, reference, resolved):
     assert remote.resolve(base, reference) == resolved
     assert urllib.parse.urljoin(base, reference) == resolved
 
 
-@pytest.mark.parametrize("todo, tag", [
-    ({"version": 4}, '"4"'),
-    ({}, '"0"'),
-    ({"version": True}, '"0"'),
-])
+@pytest.mark.parametrize(
+    "todo, tag",
+    [
+        ({"version": 4}, '"4"'),
+        ({}, '"0"'),
+        ({"version": True}, '"0"'),
+    ],
+)
 def test_if_match_names_the_version_the_page_has_and_seeded_items_are_version_zero(todo, tag):
     assert remote.version_tag(todo) == tag
 
@@ -75,26 +89,42 @@ def test_the_api_message_loses_its_code_prefix():
 
 
 def test_a_400_becomes_a_form_message_carrying_the_apis_words():
-    failure = remote.describe_failure(400, {"Code": "BadRequestError",
-                                            "Message": "BadRequestError: title must be a string."})
-    assert failure == {"kind": remote.INVALID, "text": "入力内容を確認してください: title must be a string.",
-                       "field": "title"}
+    failure = remote.describe_failure(
+        400, {"Code": "BadRequestError", "Message": "BadRequestError: title must be a string."}
+    )
+    assert failure == {
+        "kind": remote.INVALID,
+        "text": "入力内容を確認してください: title must be a string.",
+        "field": "title",
+    }
 
 
-@pytest.mark.parametrize("message, field", [
-    ("priority must be an integer from 1 to 5.", "priority"),
-    ("memo must be at most 2000 characters long.", "memo"),
-    ("the request body must be a JSON object.", None),
-    ("titles are fine", None),
-])
+@pytest.mark.parametrize(
+    "message, field",
+    [
+        ("priority must be an integer from 1 to 5.", "priority"),
+        ("memo must be at most 2000 characters long.", "memo"),
+        ("the request body must be a JSON object.", None),
+        ("titles are fine", None),
+    ],
+)
 def test_the_field_a_400_is_about_is_read_from_the_start_of_the_apis_message(message, field):
     assert remote.field_named(message) == field
 
 
-@pytest.mark.parametrize("status, kind", [
-    (404, remote.MISSING), (412, remote.STALE), (413, remote.INVALID), (415, remote.INVALID),
-    (503, remote.UNAVAILABLE), (500, remote.UNEXPECTED), (502, remote.UNEXPECTED), (None, remote.UNAVAILABLE),
-])
+@pytest.mark.parametrize(
+    "status, kind",
+    [
+        (404, remote.MISSING),
+        (412, remote.STALE),
+        (413, remote.INVALID),
+        (415, remote.INVALID),
+        (503, remote.UNAVAILABLE),
+        (500, remote.UNEXPECTED),
+        (502, remote.UNEXPECTED),
+        (None, remote.UNAVAILABLE),
+    ],
+)
 def test_each_failure_has_a_kind_that_decides_what_the_page_does(status, kind):
     assert remote.describe_failure(status, None)["kind"] == kind
 
@@ -106,3 +136,9 @@ def test_a_503_says_how_long_to_wait_when_the_api_says_so():
 
 def test_no_answer_at_all_is_told_as_a_connection_problem():
     assert remote.describe_failure(None, None)["text"] == remote.NETWORK_TEXT
+
+
+def test_a_401_asks_for_sign_in_and_keeps_the_form():
+    failure = remote.describe_failure(401, {"Code": "UnauthorizedError", "Message": "UnauthorizedError: x"})
+    assert failure["kind"] == remote.UNAUTHORIZED
+    assert "ログイン" in failure["text"]

@@ -1,4 +1,5 @@
 """``python -m devtools.ui serve``: the static server the local stack starts as a child process."""
+
 import re
 import signal
 import subprocess
@@ -13,11 +14,32 @@ from devtools import cli, engine
 from devtools.ui import ROOT
 
 API = "http://127.0.0.1:8999/"
+IDP = "http://127.0.0.1:8998"
+AUTH = {"userPoolId": "us-east-1_Local", "clientId": "client1", "region": "us-east-1", "endpoint": IDP}
 
 
 def start_server(port, out_dir, *extra):
-    args = [sys.executable, "-m", "devtools.ui", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--api-url", API, "--out", str(out_dir), *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "devtools.ui",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--api-url",
+        API,
+        "--auth-endpoint",
+        IDP,
+        "--user-pool-id",
+        AUTH["userPoolId"],
+        "--client-id",
+        AUTH["clientId"],
+        "--out",
+        str(out_dir),
+        *extra,
+    ]
     return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -44,17 +66,20 @@ def server(tmp_path_factory):
         process.communicate(timeout=10)
 
 
-@pytest.mark.parametrize("path, content_type", [
-    ("/", "text/html; charset=utf-8"),
-    ("/index.html", "text/html; charset=utf-8"),
-    ("/js/main.js", "text/javascript; charset=utf-8"),
-    ("/js/todoui.model.js", "text/javascript; charset=utf-8"),
-    ("/css/app.css", "text/css; charset=utf-8"),
-    ("/css/bootstrap.min.css", "text/css; charset=utf-8"),
-    ("/config.js", "text/javascript; charset=utf-8"),
-    ("/config.json", "application/json"),
-    ("/favicon.svg", "image/svg+xml"),
-])
+@pytest.mark.parametrize(
+    "path, content_type",
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/js/main.js", "text/javascript; charset=utf-8"),
+        ("/js/todoui.model.js", "text/javascript; charset=utf-8"),
+        ("/css/app.css", "text/css; charset=utf-8"),
+        ("/css/bootstrap.min.css", "text/css; charset=utf-8"),
+        ("/config.js", "text/javascript; charset=utf-8"),
+        ("/config.json", "application/json"),
+        ("/favicon.svg", "image/svg+xml"),
+    ],
+)
 def test_every_file_is_served_with_its_type_and_nosniff(server, path, content_type):
     response = requests.get(server + path, timeout=5)
     assert response.status_code == 200
@@ -66,15 +91,15 @@ def test_the_policy_forbids_inline_script_and_allows_requests_only_to_the_api(se
     policy = requests.get(server + "/", timeout=5).headers["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
     assert directives["script-src"] == "'self'"
-    assert directives["connect-src"] == "http://127.0.0.1:8999"
+    assert directives["connect-src"] == f"http://127.0.0.1:8999 {IDP}"
     assert directives["default-src"] == "'none'"
 
 
 def test_the_configuration_and_the_pages_policy_served_name_the_servers_api_url(server):
-    assert requests.get(server + "/config.json", timeout=5).json() == {"apiUrl": API, "stage": "dev"}
+    assert requests.get(server + "/config.json", timeout=5).json() == {"apiUrl": API, "stage": "dev", "auth": AUTH}
     assert API in requests.get(server + "/config.js", timeout=5).text
     for path in ("/", "/index.html", "/index.html?x=1"):
-        assert "connect-src http://127.0.0.1:8999;" in requests.get(server + path, timeout=5).text
+        assert f"connect-src http://127.0.0.1:8999 {IDP};" in requests.get(server + path, timeout=5).text
 
 
 @pytest.mark.parametrize("path", ["/js/", "/css", "/missing.html", "/../pyproject.toml", "/%2e%2e/pyproject.toml"])
@@ -111,8 +136,18 @@ def test_a_taken_port_is_a_clear_error(server, tmp_path):
 
 
 def test_serving_the_prod_stage_without_its_url_names_the_placeholder(tmp_path):
-    args = [sys.executable, "-m", "devtools.ui", "serve", "--port", str(engine.free_port()), "--stage", "prod",
-            "--out", str(tmp_path)]
+    args = [
+        sys.executable,
+        "-m",
+        "devtools.ui",
+        "serve",
+        "--port",
+        str(engine.free_port()),
+        "--stage",
+        "prod",
+        "--out",
+        str(tmp_path),
+    ]
     result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "placeholder" in result.stderr

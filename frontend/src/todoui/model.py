@@ -31,8 +31,9 @@ def priority_label(value):
 
 def priority_options():
     """``[value, text]`` pairs for the priority select, from 1 to 5."""
-    return [[str(level), str(level) + " " + PRIORITY_NAMES[level - 1]] for level in range(PRIORITY_MIN,
-                                                                                         PRIORITY_MAX + 1)]
+    return [
+        [str(level), str(level) + " " + PRIORITY_NAMES[level - 1]] for level in range(PRIORITY_MIN, PRIORITY_MAX + 1)
+    ]
 
 
 def text_of(value):

@@ -4,10 +4,11 @@ HEX = "0123456789ABCDEF"
 UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 
 # What the page does with a failure.
-INVALID = "invalid"          # the form's data: shown next to the form, the dialog stays open
-MISSING = "missing"          # the todo is gone
-STALE = "stale"              # someone else changed the todo: reload it
+INVALID = "invalid"  # the form's data: shown next to the form, the dialog stays open
+MISSING = "missing"  # the todo is gone
+STALE = "stale"  # someone else changed the todo: reload it
 UNAVAILABLE = "unavailable"  # network down, or 503: a banner; nothing typed is lost
+UNAUTHORIZED = "unauthorized"  # no valid token: sign in again; nothing typed is lost
 UNEXPECTED = "unexpected"
 
 NETWORK_TEXT = "サーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
@@ -97,7 +98,7 @@ def _split_outside(text, separator):
 def _unquote(value):
     value = value.strip()
     if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
-        inner = value[1:len(value) - 1]
+        inner = value[1 : len(value) - 1]
         result = ""
         index = 0
         while index < len(inner):
@@ -125,7 +126,7 @@ def link_targets(header, relation):
                 continue
             relations = _unquote("=".join(name_value[1:])).lower().split(" ")
             if relation.lower() in relations:
-                targets.append(target[1:len(target) - 1].strip())
+                targets.append(target[1 : len(target) - 1].strip())
                 break
     return targets
 
@@ -153,7 +154,7 @@ def resolve(base, reference):
         return reference
     origin, path = _origin_and_path(base)
     if reference.startswith("//"):
-        return origin[:origin.find("//")] + reference
+        return origin[: origin.find("//")] + reference
     if reference.startswith("/"):
         return origin + reference
     for mark in ["#", "?"]:
@@ -162,7 +163,7 @@ def resolve(base, reference):
             path = path[:cut]
     if reference.startswith("?"):
         return origin + path + reference
-    return origin + path[:path.rfind("/") + 1] + reference
+    return origin + path[: path.rfind("/") + 1] + reference
 
 
 def version_tag(todo):
@@ -175,14 +176,14 @@ def version_tag(todo):
 
 def api_message(body):
     """The API's ``Message`` without its ``"Code: "`` prefix, or "" when the body has none."""
-    if body is None or isinstance(body, str) or isinstance(body, list):
+    if body is None or isinstance(body, (str, list)):
         return ""
     message = body.get("Message")
     if not isinstance(message, str):
         return ""
     code = body.get("Code")
     if isinstance(code, str) and message.startswith(code + ": "):
-        return message[len(code) + 2:]
+        return message[len(code) + 2 :]
     return message
 
 
@@ -222,6 +223,8 @@ def describe_failure(status, body, retry_after=None):
     if status == 400 or status == 413 or status == 415:
         detail = message if len(message) > 0 else "HTTP " + str(status)
         return _failure(INVALID, "入力内容を確認してください: " + detail, field_named(message))
+    if status == 401:
+        return _failure(UNAUTHORIZED, "ログインが必要です。ログインしてから、もう一度お試しください。")
     if status == 404:
         return _failure(MISSING, "この ToDo は見つかりません。ほかの画面で削除されたようです。")
     if status == 412:
@@ -229,5 +232,7 @@ def describe_failure(status, body, retry_after=None):
     if status == 503:
         seconds = retry_seconds(retry_after)
         wait = str(seconds) + " 秒ほど" if seconds is not None else "少し"
-        return _failure(UNAVAILABLE, "サーバーが一時的に応答できません。" + wait + "待ってから、もう一度お試しください。")
+        return _failure(
+            UNAVAILABLE, "サーバーが一時的に応答できません。" + wait + "待ってから、もう一度お試しください。"
+        )
     return _failure(UNEXPECTED, "予期しないエラーが発生しました (HTTP " + str(status) + ")。")

@@ -1,0 +1,301 @@
+"""Accounts: what the page sends to the identity provider, what its answers mean, and when tokens run out.
+
+The provider speaks Amazon Cognito's user pool API (Cognito itself when
+deployed, a local stand-in under ``make run``): one POST per operation, named
+by the ``X-Amz-Target`` header. Times are seconds since the epoch as floats;
+``int()`` is avoided because Transcrypt's truncates to 32 bits.
+"""
+
+CONTENT_TYPE = "application/x-amz-json-1.1"
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+# The page keeps its tokens here for the tab's life only (never localStorage).
+STORAGE_KEY = "hobopy.session"
+# Refresh this long before the ID token runs out, or a fifth of its life when that is shorter.
+REFRESH_MARGIN = 300
+# A token this close to its end is refreshed before a request rather than sent.
+SEND_MARGIN = 30
+# After a refresh that found no network, try again this much later.
+RETRY_DELAY = 30
+PASSWORD_MIN = 8
+
+SIGN_IN = "sign-in"
+SIGN_UP = "sign-up"
+CONFIRM = "confirm"
+
+# What the page does after a failed call to the provider.
+RETRY = "retry"  # show the message; the form keeps its text
+NEEDS_CODE = "needs-code"  # the account exists but its e-mail is not confirmed: ask for the code
+SIGNED_OUT = "signed-out"  # the refresh token no longer works: sign in again
+
+NETWORK_TEXT = "ログインのサーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
+WRONG_PASSWORD_TEXT = "メールアドレスかパスワードが正しくありません。"
+BUSY_TEXT = "試行回数が多すぎます。しばらく待ってから、もう一度お試しください。"
+MESSAGES = {
+    "UsernameExistsException": "このメールアドレスはすでに登録されています。ログインしてください。",
+    "AliasExistsException": "このメールアドレスはすでに登録されています。ログインしてください。",
+    "NotAuthorizedException": WRONG_PASSWORD_TEXT,
+    # Shown like a wrong password, so the form does not tell who has an account.
+    "UserNotFoundException": WRONG_PASSWORD_TEXT,
+    "InvalidPasswordException": "パスワードが条件を満たしていません。"
+    + str(PASSWORD_MIN)
+    + " 文字以上で、英大文字・英小文字・数字を含めてください。",
+    "CodeMismatchException": "確認コードが正しくありません。メールに届いたコードを入力してください。",
+    "ExpiredCodeException": "確認コードの有効期限が切れています。「コードを再送」を押してください。",
+    "UserNotConfirmedException": "メールアドレスの確認がまだです。メールに届いた確認コードを入力してください。",
+    "InvalidParameterException": "入力内容を確認してください。メールアドレスの形式が正しくないようです。",
+    "TooManyRequestsException": BUSY_TEXT,
+    "TooManyFailedAttemptsException": BUSY_TEXT,
+    "LimitExceededException": BUSY_TEXT,
+    "CodeDeliveryFailureException": "確認コードのメールを送れませんでした。メールアドレスを確認してください。",
+    "PasswordResetRequiredException": "パスワードの再設定が必要です。管理者に連絡してください。",
+    "ResourceNotFoundException": "ログインの設定 (config.json の auth) が正しくありません。",
+}
+
+
+def _text(value):
+    """``value`` when it is a non-empty string, else None."""
+    if isinstance(value, str) and len(value.strip()) > 0:
+        return value.strip()
+    return None
+
+
+def _is_number(value):
+    if value is True or value is False or value is None:
+        return False
+    return isinstance(value, (int, float))
+
+
+def provider_settings(auth):
+    """The ``auth`` part of the page's configuration, checked: a dict, or None when accounts are off."""
+    if auth is None or isinstance(auth, (str, list)):
+        return None
+    client_id = _text(auth.get("clientId"))
+    pool_id = _text(auth.get("userPoolId"))
+    region = _text(auth.get("region"))
+    if client_id is None or pool_id is None or region is None:
+        return None
+    return {"clientId": client_id, "userPoolId": pool_id, "region": region, "endpoint": _text(auth.get("endpoint"))}
+
+
+def endpoint_url(settings):
+    """Where the provider's API answers: the local endpoint when one is named, else Cognito in the region."""
+    if settings.get("endpoint") is not None:
+        return settings["endpoint"]
+    return "https://cognito-idp." + settings["region"] + ".amazonaws.com/"
+
+
+def target(operation):
+    """The ``X-Amz-Target`` header that names an operation, e.g. ``InitiateAuth``."""
+    return TARGET_PREFIX + operation
+
+
+def sign_up_request(client_id, email, password):
+    """The body of ``SignUp``: the e-mail is the user name and its attribute."""
+    email = email.strip()
+    return {
+        "ClientId": client_id,
+        "Username": email,
+        "Password": password,
+        "UserAttributes": [{"Name": "email", "Value": email}],
+    }
+
+
+def confirm_request(client_id, email, code):
+    """The body of ``ConfirmSignUp`` with the code the e-mail brought."""
+    return {"ClientId": client_id, "Username": email.strip(), "ConfirmationCode": code.strip()}
+
+
+def resend_request(client_id, email):
+    """The body of ``ResendConfirmationCode``."""
+    return {"ClientId": client_id, "Username": email.strip()}
+
+
+def password_request(client_id, email, password):
+    """The body of ``InitiateAuth`` that signs in with e-mail and password."""
+    return {
+        "ClientId": client_id,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": email.strip(), "PASSWORD": password},
+    }
+
+
+def refresh_request(client_id, refresh_token):
+    """The body of ``InitiateAuth`` that trades the refresh token for a new ID token."""
+    return {"ClientId": client_id, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": refresh_token}}
+
+
+def form_problem(mode, values):
+    """What keeps the account form from being sent (Japanese), or None; the provider still decides the rest."""
+    email = values["email"].strip()
+    if mode == CONFIRM:
+        if len(values["code"].strip()) == 0:
+            return "メールに届いた確認コードを入力してください。"
+        return None
+    at = email.find("@")
+    if len(email) == 0:
+        return "メールアドレスを入力してください。"
+    if at <= 0 or at == len(email) - 1 or email.find(" ") >= 0:
+        return "メールアドレスの形式が正しくありません。"
+    if len(values["password"]) == 0:
+        return "パスワードを入力してください。"
+    if mode == SIGN_UP and len(values["password"]) < PASSWORD_MIN:
+        return "パスワードは " + str(PASSWORD_MIN) + " 文字以上にしてください。"
+    return None
+
+
+def error_name(body, header):
+    """The provider's error name (``NotAuthorizedException``) from the body's ``__type`` or the header."""
+    name = None
+    if body is not None and not isinstance(body, str) and not isinstance(body, list):
+        name = _text(body.get("__type"))
+    if name is None:
+        name = _text(header)
+    if name is None:
+        return ""
+    # The header adds ":<documentation URL>"; some answers prefix "<namespace>#".
+    colon = name.find(":")
+    if colon >= 0:
+        name = name[:colon]
+    hash_mark = name.rfind("#")
+    if hash_mark >= 0:
+        name = name[hash_mark + 1 :]
+    return name
+
+
+def describe_failure(status, body, header, refreshing=False):
+    """``{"kind", "text", "name"}`` for a failed call to the provider; status None means nothing answered.
+
+    ``refreshing``: the call was the silent token refresh, where a refused
+    token means the session is over rather than a wrong password.
+    """
+    if status is None:
+        return {"kind": RETRY, "text": NETWORK_TEXT, "name": ""}
+    name = error_name(body, header)
+    if refreshing and (name == "NotAuthorizedException" or name == "UserNotFoundException"):
+        return {
+            "kind": SIGNED_OUT,
+            "text": "ログインの有効期限が切れました。もう一度ログインしてください。",
+            "name": name,
+        }
+    kind = NEEDS_CODE if name == "UserNotConfirmedException" else RETRY
+    text = MESSAGES.get(name)
+    if text is None:
+        text = "ログインの処理に失敗しました (" + (name if len(name) > 0 else "HTTP " + str(status)) + ")。"
+    return {"kind": kind, "text": text, "name": name}
+
+
+_BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def token_payload(token):
+    """The payload segment of a JWT as standard, padded base64 (for ``atob``), or None when it is not one.
+
+    The page only reads the claims to show who is signed in and when the token
+    ends; the API verifies the signature.
+    """
+    if not isinstance(token, str):
+        return None
+    parts = token.split(".")
+    if len(parts) != 3 or len(parts[1]) == 0 or len(parts[1]) % 4 == 1:
+        return None
+    converted = ""
+    for char in parts[1]:
+        index = _BASE64URL.find(char)
+        if index < 0:
+            return None
+        converted += _BASE64[index]
+    while len(converted) % 4 != 0:
+        converted += "="
+    return converted
+
+
+def start_session(result, claims, now, previous=None):
+    """The session an ``InitiateAuth`` answer starts, or renews when ``previous`` is the session refreshed.
+
+    ``claims`` are the ID token's. The end is counted from ``ExpiresIn`` on
+    this machine's clock, so a clock that is off does not matter. None when
+    the answer holds no usable tokens.
+    """
+    if result is None or isinstance(result, (str, list)):
+        return None
+    tokens = result.get("AuthenticationResult")
+    if tokens is None or isinstance(tokens, (str, list)):
+        return None
+    id_token = _text(tokens.get("IdToken"))
+    lifetime = tokens.get("ExpiresIn")
+    # A refresh answers no new refresh token: the old one goes on.
+    refresh_token = _text(tokens.get("RefreshToken"))
+    if refresh_token is None and previous is not None:
+        refresh_token = previous["refreshToken"]
+    if id_token is None or refresh_token is None or not _is_number(lifetime) or lifetime <= 0:
+        return None
+    if claims is None or isinstance(claims, (str, list)):
+        claims = {}
+    margin = min(REFRESH_MARGIN, lifetime / 5)
+    email = _text(claims.get("email"))
+    if email is None and previous is not None:
+        email = previous["email"]
+    return {
+        "idToken": id_token,
+        "refreshToken": refresh_token,
+        "expiresAt": now + lifetime,
+        "refreshAt": now + lifetime - margin,
+        "email": email if email is not None else "",
+    }
+
+
+def restore_session(record):
+    """A session read back from storage (parsed JSON), or None when it is not one."""
+    if record is None or isinstance(record, (str, list)):
+        return None
+    for name in ["idToken", "refreshToken"]:
+        if _text(record.get(name)) is None:
+            return None
+    for name in ["expiresAt", "refreshAt"]:
+        if not _is_number(record.get(name)):
+            return None
+    email = record.get("email")
+    return {
+        "idToken": record.get("idToken"),
+        "refreshToken": record.get("refreshToken"),
+        "expiresAt": record.get("expiresAt"),
+        "refreshAt": record.get("refreshAt"),
+        "email": email if isinstance(email, str) else "",
+    }
+
+
+def refresh_delay(session, now):
+    """Seconds until the session should be refreshed (0: now)."""
+    return max(0, session["refreshAt"] - now)
+
+
+def usable(session, now):
+    """Whether the ID token can still be sent, with room for the request to arrive before it ends."""
+    return session is not None and now < session["expiresAt"] - SEND_MARGIN
+
+
+def who_text(session, demo=False):
+    """The header's line about who is signed in; ``demo``: the list shown is the local demo owner's."""
+    if session is None:
+        return "ログインしていません (デモの一覧を表示中)" if demo else "ログインしていません"
+    if len(session["email"]) > 0:
+        return session["email"] + " でログイン中"
+    return "ログイン中"
+
+
+def dialog_text(mode):
+    """``{"title", "submit", "lead"}`` of the account dialog in ``mode``."""
+    if mode == SIGN_UP:
+        return {
+            "title": "アカウント作成",
+            "submit": "アカウントを作成",
+            "lead": "メールアドレスとパスワードを決めてください。確認コードをメールで送ります。",
+        }
+    if mode == CONFIRM:
+        return {
+            "title": "メールアドレスの確認",
+            "submit": "確認",
+            "lead": "メールに届いた確認コードを入力してください。",
+        }
+    return {"title": "ログイン", "submit": "ログイン", "lead": "メールアドレスとパスワードでログインします。"}
