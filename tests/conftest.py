@@ -1,7 +1,7 @@
 """Fixtures shared by every suite: local engines, fresh tables, API clients."""
+
 import json
 import os
-import sys
 import uuid
 from pathlib import Path
 
@@ -9,13 +9,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
-if str(BACKEND) not in sys.path:
-    sys.path.insert(0, str(BACKEND))
+SEED_PATH = ROOT / "db" / "initial-data.json"
+DEMO_OWNER = "demo"
 
 # Never let a test find real AWS credentials or probe the EC2 metadata service.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-for _name in ("HOBOPY_DB_ENDPOINT", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+for _name in (
+    "HOBOPY_DB_ENDPOINT",
+    "HOBOPY_CORS_ALLOW_ORIGINS",
+    "HOBOPY_AUTH_ENDPOINT",
+    "HOBOPY_AUTH_USER_POOL_ID",
+    "HOBOPY_AUTH_CLIENT_ID",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+):
     os.environ.pop(_name, None)
 
 from devtools import db, engine  # noqa: E402
@@ -28,7 +38,7 @@ pytest_plugins = ["tests.reliability.plugin"]
 def dynalite_endpoint(tmp_path_factory):
     """A dynalite engine (in memory) for the whole session, spoken to over HTTP."""
     if not engine.node_available():
-        pytest.fail("dynalite is not installed: run `make install` (needs Node.js and npm)")
+        pytest.skip("dynalite needs Node.js and npm (then `make install`); not found on PATH")
     port = engine.free_port()
     log = tmp_path_factory.mktemp("dynalite") / "dynalite.log"
     process = engine.start_dynalite(port, log_path=log)
@@ -69,8 +79,51 @@ def dynalite_table(dynalite_endpoint):
     db.client(dynalite_endpoint).delete_table(TableName=name)
 
 
+def seed_requests():
+    """The seed's batch-write-item requests, as db/initial-data.json holds them."""
+    return json.loads(SEED_PATH.read_text(encoding="utf-8"))["Todos"]
+
+
+def write_seed(endpoint, table):
+    """Put the seed's todos into ``table`` (they belong to the demo owner)."""
+    from chalicelib import storage
+
+    storage.dynamodb_client(endpoint).batch_write_item(RequestItems={table: seed_requests()})
+
+
+@pytest.fixture(scope="session")
+def identity_provider(moto_endpoint):
+    """A Cognito user pool and app client on moto's server: ``(accounts.Pool, settings for a stage)``."""
+    import boto3
+
+    from devtools import accounts
+
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    pool_id = cognito.create_user_pool(PoolName=f"test-{uuid.uuid4().hex[:8]}", UsernameAttributes=["email"])[
+        "UserPool"
+    ]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="test",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    stage = {
+        "AUTH_LOCAL_ENDPOINT": moto_endpoint,
+        "AUTH_USER_POOL_ID": pool_id,
+        "AUTH_CLIENT_ID": client_id,
+        "AUTH_REGION": "us-east-1",
+    }
+    return accounts.Pool(client_id=client_id, endpoint=moto_endpoint, region="us-east-1"), stage
+
+
 def chalice_project(tmp_path, endpoint, table, stage="test", extra_env=None):
-    """A Chalice project dir whose ``stage`` points the app at ``endpoint``/``table``."""
+    """A Chalice project dir whose ``stage`` points the app at ``endpoint``/``table``, with a demo owner."""
     config = {
         "version": "2.0",
         "app_name": "hobopy",
@@ -80,6 +133,7 @@ def chalice_project(tmp_path, endpoint, table, stage="test", extra_env=None):
                     "DB_ENDPOINT": endpoint,
                     "DB_TABLE_NAME": table,
                     "CORS_ALLOW_ORIGINS": "http://127.0.0.1:8002",
+                    "ANONYMOUS_OWNER": DEMO_OWNER,
                     **(extra_env or {}),
                 }
             }
@@ -91,15 +145,21 @@ def chalice_project(tmp_path, endpoint, table, stage="test", extra_env=None):
     return str(chalice_dir.parent)
 
 
-@pytest.fixture
-def api(dynalite_table, tmp_path):
-    """``chalice.test.Client`` HTTP client for the app, on a fresh dynalite table."""
+def app_client(project_dir, stage="test"):
+    """``chalice.test.Client`` for the app, answering as the local API server does (the app checks tokens)."""
     from chalice.test import Client
 
     from app import app
+    from devtools.localgateway import use_contract_gateway
 
-    from tests.reliability.plugin import audited
+    client = Client(app, stage_name=stage, project_dir=project_dir)
+    use_contract_gateway(client)
+    return client
 
+
+@pytest.fixture
+def api(dynalite_table, tmp_path):
+    """``chalice.test.Client`` HTTP client for the app, on a fresh dynalite table."""
     endpoint, table = dynalite_table
-    with Client(app, stage_name="test", project_dir=chalice_project(tmp_path, endpoint, table)) as client:
-        yield audited(client.http)
+    with app_client(chalice_project(tmp_path, endpoint, table)) as client:
+        yield client.http

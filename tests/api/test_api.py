@@ -4,10 +4,9 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from chalice.test import Client
 
-from devtools import db, engine
-from tests.conftest import chalice_project
+from devtools import engine
+from tests.conftest import app_client, chalice_project
 
 JSON = {"Content-Type": "application/json"}
 NEW = {"title": "プロフィールページ作成", "memo": "分かりやすく", "priority": 3}
@@ -40,14 +39,6 @@ def assert_error(status, body, expected_status, code, *words):
     assert body["Message"].startswith(f"{code}: ")
     for word in words:
         assert word in body["Message"]
-
-
-@pytest.fixture
-def seeded_api(dynalite_table, api):
-    endpoint, table = dynalite_table
-    requests = db.read_json(db.SEED_PATH)["Todos"]
-    db.write_batches(db.client(endpoint), table, requests)
-    return api
 
 
 def test_empty_table_lists_as_empty_array(api):
@@ -109,7 +100,14 @@ BAD_BODIES = [
     (json.dumps({**NEW, "priority": 0}), "priority"),
     (json.dumps({**NEW, "priority": 6}), "priority"),
     (json.dumps({**NEW, "priority": True}), "priority"),
-    (json.dumps({**NEW, "priority": "3"}), "priority"),
+    (json.dumps({**NEW, "priority": "03"}), "priority"),
+    (json.dumps({**NEW, "priority": " 1"}), "priority"),
+    (json.dumps({**NEW, "priority": "1.0"}), "priority"),
+    (json.dumps({**NEW, "priority": ""}), "priority"),
+    (json.dumps({**NEW, "priority": "6"}), "priority"),
+    (json.dumps({**NEW, "priority": "+2"}), "priority"),
+    (json.dumps({**NEW, "priority": "３"}), "priority"),
+    ('{"title": "x", "memo": "", "priority": ' + "9" * 5000 + "}", "priority must be an integer from 1 to 5"),
     (json.dumps({**NEW, "priority": 2.5}), "priority"),
     (json.dumps({**NEW, "priority": 3.0}), "priority"),
     (json.dumps({**NEW, "completed": "false"}), "completed"),
@@ -134,11 +132,33 @@ def test_bad_update_bodies_get_400_and_change_nothing(api, raw, words):
     assert all_todos(api) == [todo]
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+NOT_JSON = ["text/plain", "application/x-www-form-urlencoded", "application/xml", "text/plain;application/json",
+            "text/plain; x=*/*", "application/jsonp", "application/json-patch+json", "*/*"]
+
+
+@pytest.mark.parametrize("content_type", NOT_JSON)
 def test_body_that_is_not_json_gets_415_and_creates_nothing(api, content_type):
     status, body, _ = send(api, "POST", "/todos", NEW, headers={"Content-Type": content_type})
-    assert status == 415 and body["Code"] == "UnsupportedMediaType"
+    assert_error(status, body, 415, "UnsupportedMediaType", "application/json")
     assert all_todos(api) == []
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_a_body_without_content_type_is_415_and_writes_nothing(api, method):
+    todo = create(api)
+    path = "/todos" if method == "POST" else f"/todos/{todo['id']}"
+    response = getattr(api, method.lower())(path, body=json.dumps(NEW))
+    assert_error(response.status_code, json.loads(response.body), 415, "UnsupportedMediaType", "no Content-Type")
+    assert all_todos(api) == [todo]
+
+
+@pytest.mark.parametrize("given, stored", [("1", 1), ("3", 3), ("5", 5), (2, 2)])
+def test_priority_as_the_books_select_sends_it_is_stored_as_an_integer(api, given, stored):
+    todo = create(api, priority=given)
+    assert todo["priority"] == stored
+    assert send(api, "GET", f"/todos/{todo['id']}")[1]["priority"] == stored
+    status, updated, _ = send(api, "PUT", f"/todos/{todo['id']}", {"priority": "4"})
+    assert (status, updated["priority"]) == (200, 4)
 
 
 def test_json_with_charset_is_accepted(api):
@@ -182,7 +202,7 @@ def test_update_of_seed_todo_adds_version_and_updated_at_but_not_created_at(seed
 
 def test_update_of_missing_todo_is_404_and_writes_nothing(api):
     status, body, _ = send(api, "PUT", "/todos/ghost", {"title": "boo"})
-    assert_error(status, body, 404, "NotFoundError", "ghost")
+    assert_error(status, body, 404, "NotFoundError", '"ghost"')
     assert all_todos(api) == []
 
 
@@ -289,10 +309,8 @@ def test_cors_headers_only_for_allowed_origins(api):
 
 
 def test_unreachable_database_is_503_within_five_seconds(tmp_path):
-    from app import app
-
     closed = f"http://127.0.0.1:{engine.free_port()}"
-    with Client(app, stage_name="test", project_dir=chalice_project(tmp_path, closed, "Todos")) as client:
+    with app_client(chalice_project(tmp_path, closed, "Todos")) as client:
         for method, path, payload in [("GET", "/todos", None), ("GET", "/todos/x", None),
                                       ("POST", "/todos", NEW), ("PUT", "/todos/x", {"title": "y"}),
                                       ("DELETE", "/todos/x", None)]:
@@ -304,8 +322,6 @@ def test_unreachable_database_is_503_within_five_seconds(tmp_path):
 
 
 def test_missing_table_is_503_not_500(dynalite_endpoint, tmp_path):
-    from app import app
-
     project = chalice_project(tmp_path, dynalite_endpoint, "NoSuchTable")
-    with Client(app, stage_name="test", project_dir=project) as client:
+    with app_client(project) as client:
         assert_error(*send(client.http, "GET", "/todos")[:2], 503, "ServiceUnavailable")
