@@ -1,9 +1,15 @@
 """Build the CloudFormation (SAM) template and the Lambda zip of one stage, offline.
 
-The merge template ``deploy/resources.json`` declares the table and the
-settings Chalice does not make; the table's key schema is filled in here from
-``db/schema.json`` so it is written in one place only.
+The merge template ``deploy/resources.json`` declares the table, the user pool
+and the settings Chalice does not make; the table's key schema is filled in
+here from ``db/schema.json`` so it is written in one place only. Chalice merges
+it into its own template key by key (lists are replaced whole), which is how
+the app's authorizer is pointed at the stack's user pool. What the merge cannot
+say without repeating every route is added afterwards: an ``ANY`` method on
+every resource, so that API Gateway hands unknown methods to the app (405 with
+``Allow``) instead of answering them itself.
 """
+
 import copy
 import json
 import os
@@ -11,7 +17,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,6 +30,9 @@ RESOURCES = Path("deploy") / "resources.json"
 TABLE_RESOURCE = "TodosTable"
 TEMPLATE_NAME = "sam.json"
 ZIP_NAME = "deployment.zip"
+USER_POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
+ANY_METHOD = "x-amazon-apigateway-any-method"
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch"})
 # What Chalice packages comes from the backend folder, less caches and old builds.
 STAGING_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments", "deployed", "venv")
 
@@ -30,10 +41,10 @@ class PackageError(Exception):
     """The project cannot be packaged; the message says why."""
 
 
-def merge_template(project_dir=ROOT):
+def merge_template(project_dir: Path | str = ROOT) -> dict[str, Any]:
     """``deploy/resources.json`` with the table's key schema taken from ``db/schema.json``."""
     project_dir = Path(project_dir)
-    template = copy.deepcopy(db.read_json(project_dir / RESOURCES))
+    template: dict[str, Any] = copy.deepcopy(db.read_json(project_dir / RESOURCES))
     schema = db.load_schema(project_dir / "db" / "schema.json")
     table = template["Resources"][TABLE_RESOURCE]["Properties"]
     key_names = {element["AttributeName"] for element in schema["KeySchema"]}
@@ -45,12 +56,11 @@ def merge_template(project_dir=ROOT):
     for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if schema.get(kind):
             # On-demand tables take no provisioned throughput, neither do their indexes.
-            table[kind] = [{k: v for k, v in index.items() if k != "ProvisionedThroughput"}
-                           for index in schema[kind]]
+            table[kind] = [{k: v for k, v in index.items() if k != "ProvisionedThroughput"} for index in schema[kind]]
     return template
 
 
-def _index_keys(schema):
+def _index_keys(schema: dict[str, Any]) -> set[str]:
     return {
         element["AttributeName"]
         for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
@@ -59,26 +69,34 @@ def _index_keys(schema):
     }
 
 
-def offline_environment():
+def offline_environment() -> dict[str, str]:
     """The environment for ``chalice package``: no credentials, no profile, a placeholder region.
 
     Packaging needs no AWS account; the template names the region as
     ``${AWS::Region}``, so the placeholder never reaches it.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    env.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
     return env
 
 
-def chalice_command(stage, merge_template_path, out_dir):
+def chalice_command(stage: str, merge_template_path: Path, out_dir: Path) -> list[str]:
     """The ``chalice package`` command line, run inside the backend folder."""
     chalice = Path(sys.executable).with_name("chalice")
-    return [str(chalice), "package", "--stage", stage, "--merge-template", str(merge_template_path),
-            str(out_dir)]
+    return [str(chalice), "package", "--stage", stage, "--merge-template", str(merge_template_path), str(out_dir)]
 
 
-def package(stage="prod", out_dir=None, project_dir=ROOT, echo=click.echo):
+def package(
+    stage: str = "prod",
+    out_dir: Path | str | None = None,
+    project_dir: Path | str = ROOT,
+    echo: Callable[[str], Any] = click.echo,
+) -> tuple[Path, Path]:
     """Write ``sam.json`` and ``deployment.zip`` for ``stage`` to ``out_dir``; returns their paths.
 
     Raises PackageError when the preflight check or Chalice fails.
@@ -86,8 +104,10 @@ def package(stage="prod", out_dir=None, project_dir=ROOT, echo=click.echo):
     project_dir = Path(project_dir).resolve()
     out_dir = Path(out_dir or project_dir / "dist" / stage).resolve()
     if stage in preflight.LOCAL_STAGES:
-        raise PackageError(f"stage {stage!r} runs on this machine (its database is the local engine); "
-                           "package a deployable stage such as prod.")
+        raise PackageError(
+            f"stage {stage!r} runs on this machine (its database is the local engine); "
+            "package a deployable stage such as prod."
+        )
     problems = preflight.check(project_dir, stage)
     if problems:
         raise PackageError("\n".join(map(str, problems)) + f"\npreflight found {len(problems)} problem(s).")
@@ -103,19 +123,71 @@ def package(stage="prod", out_dir=None, project_dir=ROOT, echo=click.echo):
         result = subprocess.run(command, cwd=staging, env=offline_environment(), capture_output=True, text=True)
         if result.returncode != 0:
             raise PackageError(f"chalice package failed:\n{result.stdout}{result.stderr}")
+        finished = finish_template(json.loads((built / TEMPLATE_NAME).read_text(encoding="utf-8")))
         out_dir.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name in (TEMPLATE_NAME, ZIP_NAME):
-            target = out_dir / name
-            shutil.copyfile(built / name, target)
-            paths.append(target)
-    template, archive = paths
-    echo(f"wrote {_shown(template, project_dir)} and {_shown(archive, project_dir)} "
-         f"({archive.stat().st_size / 1024:.0f} KiB)")
+        template = out_dir / TEMPLATE_NAME
+        template.write_text(json.dumps(finished, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        archive = out_dir / ZIP_NAME
+        shutil.copyfile(built / ZIP_NAME, archive)
+    echo(
+        f"wrote {_shown(template, project_dir)} and {_shown(archive, project_dir)} "
+        f"({archive.stat().st_size / 1024:.0f} KiB)"
+    )
     return template, archive
 
 
-def _shown(path, project_dir):
+def finish_template(template: dict[str, Any]) -> dict[str, Any]:
+    """Chalice's merged template, checked and completed; raises PackageError when it cannot work.
+
+    - Every Cognito authorizer must point at the stack's ``UserPool`` (the
+      merge replaced the app's placeholder), and the merge must not have
+      invented one the app does not declare.
+    - Every resource gets an ``ANY`` method routed to the function, without
+      authorizer: API Gateway then sends methods the app does not route to the
+      app, whose answer is 405 with ``Allow`` (a 405 says nothing about data).
+    - When the stage allows exactly one browser origin, API Gateway's own
+      answers (401, 429, 503...) carry it too, so the UI can read them.
+    """
+    template = copy.deepcopy(template)
+    resources = template["Resources"]
+    body = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    for name, definition in body.get("securityDefinitions", {}).items():
+        if "x-amazon-apigateway-authtype" not in definition:
+            raise PackageError(
+                f"{RESOURCES.as_posix()} points the authorizer {name!r} at the user pool, "
+                "but backend/app.py declares no authorizer of that name."
+            )
+        authorizer = definition["x-amazon-apigateway-authorizer"]
+        if authorizer.get("type") == "cognito_user_pools" and authorizer.get("providerARNs") != [USER_POOL_ARN]:
+            raise PackageError(
+                f"the app's authorizer {name!r} is not pointed at the stack's user pool: "
+                f"add securityDefinitions.{name} to RestAPI's DefinitionBody in {RESOURCES.as_posix()}."
+            )
+    for path, methods in body["paths"].items():
+        routed = [methods[m] for m in sorted(methods) if m in HTTP_METHODS]
+        if not routed or ANY_METHOD in methods:
+            continue
+        model = routed[0]
+        any_method = {key: copy.deepcopy(model[key]) for key in ("parameters", "responses") if key in model}
+        any_method["x-amazon-apigateway-integration"] = copy.deepcopy(model["x-amazon-apigateway-integration"])
+        any_method["summary"] = f"any other method on {path}: the app answers 405 with Allow."
+        methods[ANY_METHOD] = any_method
+    origins = [
+        o
+        for o in resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+        .get("CORS_ALLOW_ORIGINS", "")
+        .split(",")
+        if o.strip()
+    ]
+    if len(origins) == 1:
+        for response in body.get("x-amazon-apigateway-gateway-responses", {}).values():
+            response.setdefault("responseParameters", {})["gatewayresponse.header.Access-Control-Allow-Origin"] = (
+                f"'{origins[0].strip()}'"
+            )
+    return template
+
+
+def _shown(path: Path, project_dir: Path) -> str:
     try:
         return path.relative_to(project_dir).as_posix()
     except ValueError:
@@ -124,9 +196,14 @@ def _shown(path, project_dir):
 
 @click.command("package")
 @click.option("--stage", default="prod", show_default=True, help="The Chalice stage to package.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Where to write sam.json and deployment.zip (default: dist/STAGE).")
-def package_command(stage, out_dir):
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to write sam.json and deployment.zip (default: dist/STAGE).",
+)
+def package_command(stage: str, out_dir: str | None) -> None:
     """Check the project, then write the stage's SAM template and Lambda zip, offline.
 
     Example: hobopy package --stage prod   (writes dist/prod/sam.json and dist/prod/deployment.zip)

@@ -1,4 +1,5 @@
 """The stage ``prod`` packaged once per session, exactly as ``make package`` does it."""
+
 import json
 import os
 import subprocess

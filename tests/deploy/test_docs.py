@@ -1,4 +1,5 @@
 """The README's deploy section names commands that exist."""
+
 import re
 import subprocess
 import sys
@@ -12,15 +13,20 @@ def deploy_section():
     # From its heading to the next top-level heading.
     start = text.index("\n## Deploy to AWS")
     end = text.find("\n## ", start + 1)
-    return text[start:end if end != -1 else len(text)]
+    return text[start : end if end != -1 else len(text)]
 
 
 def test_every_make_target_the_deploy_section_names_exists():
     targets = set(re.findall(r"^make (\w+)", deploy_section(), flags=re.MULTILINE))
     assert {"package", "deploy", "destroy"} <= targets
     for target in sorted(targets):
-        result = subprocess.run(["make", "-n", "-o", "install", target, "BUCKET=example"], cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["make", "-n", "-o", "install", target, "BUCKET=example"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr
 
 

@@ -1,4 +1,5 @@
 """deployment.zip on its own: small, runtime code only, and working with nothing but boto3 beside it."""
+
 import json
 import shutil
 import subprocess
@@ -14,10 +15,23 @@ from devtools import apigw
 from tests.conftest import create_fresh_table
 
 RUNNER = Path(__file__).with_name("lambda_runner.py")
+USER_A = "6b5c1f0e-2d4a-4c57-9a77-0f1e2d3c4b5a"
+USER_B = "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a"
 # What the Lambda Python runtime provides; the package must not carry it.
 RUNTIME_DISTRIBUTIONS = ("boto3",)
-NOT_PACKAGED = ("boto3/", "botocore/", "s3transfer/", "chalice/cli/", "chalice/deploy/", "pytest", "_pytest/",
-                "moto/", "click/", "devtools/", "tests/")
+NOT_PACKAGED = (
+    "boto3/",
+    "botocore/",
+    "s3transfer/",
+    "chalice/cli/",
+    "chalice/deploy/",
+    "pytest",
+    "_pytest/",
+    "moto/",
+    "click/",
+    "devtools/",
+    "tests/",
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +50,9 @@ def test_deployment_zip_is_under_one_mebibyte(archive):
 
 
 def test_deployment_zip_holds_the_app_and_the_chalice_runtime(zip_names):
-    assert {"app.py", "chalice/app.py", "chalice/__init__.py", "chalicelib/storage.py",
-            "chalicelib/todos.py"} <= set(zip_names)
+    assert {"app.py", "chalice/app.py", "chalice/__init__.py", "chalicelib/storage.py", "chalicelib/todos.py"} <= set(
+        zip_names
+    )
 
 
 def test_deployment_zip_carries_no_sdk_dev_tools_or_caches(zip_names):
@@ -78,6 +93,23 @@ def unpacked(archive, tmp_path_factory):
     return app_dir, boto_dir
 
 
+def id_token_claims(sub):
+    """The claims of a verified ID token, as API Gateway hands them on: every value a string."""
+    pool = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
+    return {
+        "sub": sub,
+        "iss": pool,
+        "aud": "exampleclientid",
+        "token_use": "id",
+        "email_verified": "true",
+        "email": f"{sub[:4]}@example.com",
+        "cognito:username": sub,
+        "auth_time": "1764460800",
+        "iat": "1764460800",
+        "exp": "Mon Nov 30 10:00:00 UTC 2026",
+    }
+
+
 class Handler:
     """A bare interpreter that runs the unpacked handler on API Gateway proxy events."""
 
@@ -96,14 +128,23 @@ class Handler:
         }
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", str(RUNNER), str(app_dir), str(boto_dir)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, encoding="utf-8",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+            encoding="utf-8",
         )
         self.started = json.loads(self.process.stdout.readline() or "null")
 
-    def __call__(self, method, path, payload=None, headers=None):
-        """(status, parsed body, headers) of one request."""
-        event = apigw.proxy_event(method, path, body=payload, headers={"content-type": "application/json",
-                                                                       **(headers or {})})
+    def __call__(self, method, path, payload=None, headers=None, caller=USER_A):
+        """(status, parsed body, headers) of one request, signed in as ``caller`` (None: no token)."""
+        event = apigw.proxy_event(
+            method, path, body=payload, headers={"content-type": "application/json", **(headers or {})}
+        )
+        if caller is not None:
+            # What API Gateway's Cognito authorizer passes on once it has verified the ID token.
+            event["headers"]["Authorization"] = "eyJ.verified-by-api-gateway.sig"
+            event["requestContext"]["authorizer"] = {"claims": id_token_claims(caller)}
         self.process.stdin.write(json.dumps(event) + "\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline()
@@ -145,7 +186,12 @@ def test_handler_creates_a_todo_with_location_and_etag(handler):
     status, body, headers = handler("POST", "/todos", {"title": "𩸽 を買う", "memo": "二匹", "priority": 3})
     assert status == 201
     assert {k: body[k] for k in ("title", "memo", "priority", "completed", "version")} == {
-        "title": "𩸽 を買う", "memo": "二匹", "priority": 3, "completed": False, "version": 1}
+        "title": "𩸽 を買う",
+        "memo": "二匹",
+        "priority": 3,
+        "completed": False,
+        "version": 1,
+    }
     assert len(body["id"]) == 32
     assert headers["Location"] == f"/api/todos/{body['id']}"
     assert headers["ETag"] == '"1"'
@@ -184,3 +230,28 @@ def test_handler_rejects_an_invalid_body_with_400(handler):
     status, body, _ = handler("POST", "/todos", {"title": "no priority", "memo": ""})
     assert status == 400
     assert body["Code"] == "BadRequestError"
+
+
+def test_handler_keeps_each_callers_todos_to_themselves(handler):
+    created = handler("POST", "/todos", {"title": "A's", "memo": "", "priority": 2}, caller=USER_A)[1]
+    assert handler("GET", f"/todos/{created['id']}", caller=USER_B)[0] == 404
+    assert handler("DELETE", f"/todos/{created['id']}", caller=USER_B)[0] == 404
+    assert all(todo["id"] != created["id"] for todo in handler("GET", "/todos", caller=USER_B)[1])
+    assert handler("GET", f"/todos/{created['id']}", caller=USER_A)[1] == created
+
+
+def test_handler_refuses_a_request_without_the_authorizers_claims_with_401(handler):
+    status, body, _ = handler("GET", "/todos", caller=None)
+    assert status == 401
+    assert body["Code"] == "UnauthorizedError"
+
+
+def test_handler_answers_a_method_the_any_route_hands_on_with_405_and_allow(handler, template):
+    # The packaged template routes every other method of a resource to the function (ANY), as here.
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert "x-amazon-apigateway-any-method" in paths["/todos"]
+    status, body, headers = handler("DELETE", "/todos", caller=None)
+    assert status == 405
+    assert body["Code"] == "MethodNotAllowedError"
+    allowed = {m.strip() for m in headers["Allow"].split(",")}
+    assert {"GET", "HEAD", "POST", "OPTIONS"} <= allowed and "DELETE" not in allowed

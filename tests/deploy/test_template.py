@@ -1,4 +1,5 @@
 """The packaged CloudFormation template: valid, the table as db/schema.json says, a least-privilege role."""
+
 import ast
 import json
 import re
@@ -14,7 +15,10 @@ TABLE_ARN = {"Fn::GetAtt": ["TodosTable", "Arn"]}
 
 
 def dynamodb_actions_used_by_the_code():
-    """IAM action names of every DynamoDB operation storage.py calls (``_call("get_item")``, ``_write("update_item", ...)``, ``client.scan()``)."""
+    """IAM action names of every DynamoDB operation storage.py calls.
+
+    Calls look like ``_call("get_item")``, ``_write("update_item", ...)`` or ``client.query()``.
+    """
     operations = set()
     for node in ast.walk(ast.parse(STORAGE.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
@@ -77,13 +81,20 @@ def test_function_gets_the_table_name_by_ref_and_no_endpoint(template):
     assert variables["DB_TABLE_NAME"] == {"Ref": "TodosTable"}
     assert "DB_ENDPOINT" not in variables
     assert variables["CORS_ALLOW_ORIGINS"] == ""
+    # Local-only settings: a local token issuer, or a demo owner for requests without a token.
+    assert not {"AUTH_LOCAL_ENDPOINT", "ANONYMOUS_OWNER"} & set(variables)
+
+
+def test_nothing_in_the_template_scans_the_table(template):
+    assert "dynamodb:Scan" in json.dumps({"Action": ["dynamodb:Scan"]})  # the search below can find it
+    assert "Scan" not in json.dumps(template)
+    assert "dynamodb:Query" in dynamodb_actions_used_by_the_code()
 
 
 def test_role_allows_exactly_the_dynamodb_actions_the_code_uses_on_the_table_only(template):
     used = dynamodb_actions_used_by_the_code()
     assert "dynamodb:GetItem" in used
-    table_statements = [s for s in function_statements(template)
-                        if any(a.startswith("dynamodb:") for a in s["Action"])]
+    table_statements = [s for s in function_statements(template) if any(a.startswith("dynamodb:") for a in s["Action"])]
     assert len(table_statements) == 1
     statement = table_statements[0]
     assert statement["Effect"] == "Allow"
@@ -99,8 +110,10 @@ def test_role_writes_logs_only_to_the_function_own_log_group(template):
     assert log_group["RetentionInDays"] > 0
     log_statements = [s for s in function_statements(template) if any(a.startswith("logs:") for a in s["Action"])]
     assert [sorted(s["Action"]) for s in log_statements] == [["logs:CreateLogStream", "logs:PutLogEvents"]]
-    assert log_statements[0]["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:"
-                                             f"${{AWS::AccountId}}:log-group:/aws/lambda/{function_name}:*"}
+    assert log_statements[0]["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:"
+        f"${{AWS::AccountId}}:log-group:/aws/lambda/{function_name}:*"
+    }
 
 
 def test_role_statements_are_only_for_the_table_and_the_logs(template):
@@ -136,8 +149,10 @@ def test_merge_template_takes_the_key_schema_from_db_schema_json(tmp_path):
     schema = {
         "TableName": "Todos",
         "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
-        "AttributeDefinitions": [{"AttributeName": "owner", "AttributeType": "S"},
-                                 {"AttributeName": "at", "AttributeType": "N"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "owner", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "N"},
+        ],
         "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
     }
     (tmp_path / "db" / "schema.json").write_text(json.dumps(schema), encoding="utf-8")

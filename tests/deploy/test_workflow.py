@@ -1,4 +1,5 @@
 """The GitHub Actions workflow: actionlint finds nothing, and it tests, packages and deploys main with OIDC."""
+
 import shutil
 import subprocess
 from pathlib import Path
@@ -34,8 +35,11 @@ def test_workflow_passes_actionlint():
 
 
 def test_actionlint_catches_a_misspelt_input_and_a_bad_permission(tmp_path):
-    broken = WORKFLOW.read_text(encoding="utf-8").replace("role-to-assume:", "role-to-asume:").replace(
-        "id-token: write", "id-token: writ")
+    broken = (
+        WORKFLOW.read_text(encoding="utf-8")
+        .replace("role-to-assume:", "role-to-asume:")
+        .replace("id-token: write", "id-token: writ")
+    )
     (tmp_path / "ci.yml").write_text(broken, encoding="utf-8")
     result = actionlint(tmp_path / "ci.yml")
     assert result.returncode == 1
@@ -61,7 +65,9 @@ def test_deploy_job_deploys_main_only_after_the_tests_with_oidc_credentials(work
     assert job["needs"] == "test"
     assert "github.ref == 'refs/heads/main'" in job["if"] and "github.event_name == 'push'" in job["if"]
     assert job["permissions"]["id-token"] == "write"
-    credentials = next(s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    credentials = next(
+        s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    )
     assert "role-to-assume" in credentials["with"]
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(credentials["with"])
     assert run_steps(job) == ["make deploy STAGE=prod"]
