@@ -97,13 +97,17 @@ class LocalPool:
         return (json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
     def restore(self, users: list[dict[str, Any]]) -> None:
-        from moto.cognitoidp.models import CognitoIdpUser
+        from moto.cognitoidp.models import CognitoIdpUser, UserStatus
         from moto.cognitoidp.utils import expand_attrs
 
         for saved in users:
             attributes = saved["attributes"]
             user = CognitoIdpUser(
-                self.pool.id, saved["username"], saved["password"], saved["status"], expand_attrs(attributes)
+                self.pool.id,
+                saved["username"],
+                saved["password"],
+                UserStatus(saved["status"]),
+                expand_attrs(attributes),
             )
             # moto gives every new user a random sub; the saved one keeps the user's todos theirs.
             user.id = attributes["sub"]

@@ -1,4 +1,5 @@
 """`make run` the way a user runs it: start, use the API over HTTP, Ctrl-C, start again."""
+
 import os
 import signal
 import subprocess
@@ -6,10 +7,12 @@ import threading
 import time
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 
 from devtools import engine
+from devtools.accounts import Pool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,8 +27,14 @@ class MakeRun:
     def __init__(self, env):
         self.output = []
         self.process = subprocess.Popen(
-            list(self.args), cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            list(self.args),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -53,13 +62,15 @@ class MakeRun:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
-            raise AssertionError(f"`make run` did not stop on Ctrl-C:\n{self.text()}")
+            raise AssertionError(f"`make run` did not stop on Ctrl-C:\n{self.text()}") from None
         self._reader.join(5)
 
 
 @pytest.fixture
 def stack_env(tmp_path):
-    ports = {name: engine.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_UI_PORT")}
+    ports = {
+        name: engine.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_UI_PORT", "HOBOPY_IDP_PORT")
+    }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
     env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"))
     return env, ports
@@ -92,8 +103,7 @@ def test_make_run_serves_the_walkthrough_and_keeps_data_across_restarts(stack_en
         l5 = http.get(f"{api}/todos/L5", timeout=10).json()
         assert l5["title"] == "プロフィールページ作成" and l5["priority"] == 3
 
-        created = http.post(f"{api}/todos", json={"title": "𩸽を買う", "memo": "魚屋さんで", "priority": 2},
-                            timeout=10)
+        created = http.post(f"{api}/todos", json={"title": "𩸽を買う", "memo": "魚屋さんで", "priority": 2}, timeout=10)
         assert created.status_code == 201
         new_id = created.json()["id"]
         assert created.headers["Location"] == f"/todos/{new_id}"
@@ -122,6 +132,80 @@ def test_make_run_serves_the_walkthrough_and_keeps_data_across_restarts(stack_en
         assert ids == sorted(["L5", "L7", new_id])
         kept = http.get(f"{api}/todos/{new_id}", timeout=10).json()
         assert kept["title"] == "𩸽を買う" and kept["completed"] is True
+    finally:
+        again.ctrl_c()
+    wait_until_closed(ports.values())
+
+
+def engine_pid(port):
+    """The engine process serving ``port`` (found by its command line)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"node") and str(port).encode() in args:
+            return int(cmdline.parent.name)
+    raise AssertionError(f"no engine process serves port {port}")
+
+
+def test_a_killed_engine_is_restarted_while_the_api_answers_503_and_then_recovers(stack_env):
+    env, ports = stack_env
+    api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
+    run = MakeRun(env)
+    try:
+        run.wait_for("Press Ctrl-C to stop everything.")
+        created = requests.post(f"{api}/todos", json={"title": "停電に備える", "memo": "", "priority": 4}, timeout=10)
+        assert created.status_code == 201
+        todo_url = f"{api}/todos/{created.json()['id']}"
+
+        os.kill(engine_pid(ports["HOBOPY_DB_PORT"]), signal.SIGKILL)
+        killed = time.monotonic()
+        down = requests.get(todo_url, timeout=10)
+        assert time.monotonic() - killed < 5
+        assert down.status_code == 503, down.text
+        assert down.json()["Code"] == "ServiceUnavailable" and down.json()["Message"].startswith("ServiceUnavailable: ")
+
+        run.wait_for("the engine is running again", timeout=60)
+        assert "the engine exited with signal SIGKILL; restarting it in" in run.text()
+        back = requests.get(todo_url, timeout=10)
+        assert back.status_code == 200 and back.json()["title"] == "停電に備える"
+        assert "the api exited" not in run.text(), "the API itself must ride out the engine's outage"
+    finally:
+        run.ctrl_c()
+    wait_until_closed(ports.values())
+    assert "Stopped" in run.text()
+
+
+def test_accounts_and_their_todos_outlive_a_restart(stack_env):
+    env, ports = stack_env
+    api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
+    idp_dir = Path(env["HOBOPY_DATA_DIR"]) / "idp"
+    run = MakeRun(env)
+    try:
+        run.wait_for("Press Ctrl-C to stop everything.")
+        pool = Pool.from_data_dir(idp_dir, f"http://127.0.0.1:{ports['HOBOPY_IDP_PORT']}")
+        assert pool.client_id in run.text()
+        user = pool.new_user()
+        sub = jwt.decode(user.id_token, options={"verify_signature": False})["sub"]
+        created = requests.post(
+            f"{api}/todos", json={"title": "私のだけ", "memo": "", "priority": "2"}, headers=user.headers(), timeout=10
+        )
+        assert created.status_code == 201, created.text
+        demo_ids = [t["id"] for t in requests.get(f"{api}/todos", timeout=10).json()]
+        assert created.json()["id"] not in demo_ids
+    finally:
+        run.ctrl_c()
+    wait_until_closed(ports.values())
+
+    again = MakeRun(env)
+    try:
+        again.wait_for("Press Ctrl-C to stop everything.")
+        id_token, _ = pool.sign_in(user.email, user.password)
+        assert jwt.decode(id_token, options={"verify_signature": False})["sub"] == sub
+        mine = requests.get(f"{api}/todos", headers={"Authorization": id_token}, timeout=10)
+        assert mine.status_code == 200
+        assert [(t["id"], t["title"]) for t in mine.json()] == [(created.json()["id"], "私のだけ")]
     finally:
         again.ctrl_c()
     wait_until_closed(ports.values())

@@ -1,4 +1,5 @@
 """How `hobopy run` chooses its engine: one already running, dynalite, or moto without Node.js."""
+
 import os
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 def run_env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
-    ports = {name: engine.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT")}
+    ports = {name: engine.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_IDP_PORT")}
     env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"), **extra)
     return env, ports
 
