@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 .PHONY: run test lint bench install clean help package deploy destroy fuzz loadtest
 
 help:
-	@echo "make run     start the local engine (:8001), the API (:8000) and the UI (:8002)"
+	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
 	@echo "make test    run the linters, then the whole test suite"
 	@echo "make lint    ruff (lint and format check) and mypy (strict on the Lambda code)"
 	@echo "make bench   measure the handler against bare boto3"

@@ -5,7 +5,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -50,30 +50,14 @@ class Stack:
         self.log_dir = Path(log_dir) if log_dir else self.data_dir / "logs"
         self.quiet = quiet
         self.origins = settings.stack_origins(self.ui_port)
+        self.db_endpoint, self.api_url, self.ui_url, self.idp_url = (
+            settings.url(port) for port in (self.db_port, self.api_port, self.ui_port, self.idp_port)
+        )
+        self.idp_dir = self.data_dir / "idp"
         self.engine_kind: str | None = None
         self.seeded = False
         self.auth: dict[str, str] = {}  # region, userPoolId, clientId: what the identity provider serves
         self.supervisor = supervise.Supervisor(say)
-
-    @property
-    def db_endpoint(self) -> str:
-        return settings.url(self.db_port)
-
-    @property
-    def api_url(self) -> str:
-        return settings.url(self.api_port)
-
-    @property
-    def ui_url(self) -> str:
-        return settings.url(self.ui_port)
-
-    @property
-    def idp_url(self) -> str:
-        return settings.url(self.idp_port)
-
-    @property
-    def idp_dir(self) -> Path:
-        return self.data_dir / "idp"
 
     def __enter__(self) -> "Stack":
         self.start()
@@ -106,26 +90,14 @@ class Stack:
         """Stop every part started here, newest first; safe to call more than once."""
         self.supervisor.stop()
 
-    def _start(
-        self,
-        name: str,
-        args: Sequence[str],
-        ready_url: str,
-        timeout: float = 60.0,
-        env: dict[str, str] | None = None,
-        after_restart: Callable[[], None] | None = None,
-    ) -> None:
+    def _start(self, name: str, args: list[str], ready_url: str, env: dict[str, str], timeout: float = 60.0) -> None:
         log = self.log(name) if self.quiet or name in ("engine", "idp") else None
-
-        def ready(process: Process) -> None:
-            supervise.wait_until(supervise.answers_http(ready_url), process, name, timeout)
-
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
         self._run(
             Child(
                 name,
-                lambda: supervise.spawn(args, log, {**_environ(), **(env or {})}, settings.ROOT),
-                ready,
-                after_restart,
+                lambda: supervise.spawn(args, log, env, settings.ROOT),
+                lambda process: supervise.wait_until(supervise.answers_http(ready_url), process, name, timeout),
             )
         )
 
@@ -160,14 +132,7 @@ class Stack:
             return engine.start_moto(self.db_port, HOST, self.log("engine"))
 
         # moto keeps the table in memory: after a restart it is created and seeded again.
-        self._run(
-            Child(
-                "engine",
-                start,
-                lambda process: engine.wait_until_serving(self.db_endpoint, process),
-                self._prepare_table,
-            )
-        )
+        self._run(Child("engine", start, lambda p: engine.wait_until_serving(self.db_endpoint, p), self._prepare_table))
 
     def _prepare_table(self) -> None:
         client = db.client(self.db_endpoint)
@@ -180,21 +145,11 @@ class Stack:
 
     def _start_idp(self) -> None:
         self._check_port_free(self.idp_port, "idp")
-        args = [
-            sys.executable,
-            "-m",
-            "devtools.idp",
-            "--host",
-            HOST,
-            "--port",
-            str(self.idp_port),
-            "--data-dir",
-            str(self.idp_dir),
-        ]
+        args = python("devtools.idp", self.idp_port, "--data-dir", str(self.idp_dir))
         for origin in self.origins:
             args += ["--allow-origin", origin]
         (self.idp_dir / "pool.json").unlink(missing_ok=True)
-        self._start("idp", args, self.idp_url + "/")
+        self._start("idp", args, self.idp_url + "/", {})
         self.auth = json.loads((self.idp_dir / "pool.json").read_text(encoding="utf-8"))
 
     def _start_api(self) -> None:
@@ -205,7 +160,7 @@ class Stack:
             "HOBOPY_CORS_ALLOW_ORIGINS": ",".join(self.origins),
             **self.auth_env(),
         }
-        self._start("api", api_command(HOST, self.api_port), f"{self.api_url}/openapi.json", env=env)
+        self._start("api", python("devtools.localapi --stage dev", self.api_port), f"{self.api_url}/openapi.json", env)
 
     def auth_env(self) -> dict[str, str]:
         """What tells the API and the UI which identity provider and pool to trust."""
@@ -217,43 +172,13 @@ class Stack:
 
     def _start_ui(self) -> None:
         self._check_port_free(self.ui_port, "ui")
-        args = [
-            sys.executable,
-            "-m",
-            "devtools.ui",
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            str(self.ui_port),
-            "--api-url",
-            self.api_url + "/",
-        ]
-        self._start("ui", args, self.ui_url + "/", timeout=180.0, env=self.auth_env())
+        args = python("devtools.ui serve", self.ui_port, "--api-url", self.api_url + "/")
+        self._start("ui", args, self.ui_url + "/", self.auth_env(), timeout=180.0)
 
 
-def _environ() -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
-
-
-def api_command(host: str, port: int) -> list[str]:
-    """How the API is served locally."""
-    if (settings.ROOT / "devtools" / "localapi.py").exists():
-        return [sys.executable, "-m", "devtools.localapi", "--stage", "dev", "--host", host, "--port", str(port)]
-    chalice = Path(sys.executable).with_name("chalice")
-    return [
-        str(chalice),
-        "--project-dir",
-        str(settings.BACKEND),
-        "local",
-        "--stage",
-        "dev",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--no-autoreload",
-    ]
+def python(module_and_options: str, port: int, *more: str) -> list[str]:
+    """A dev tool's server as a child process's command line."""
+    return [sys.executable, "-m", *module_and_options.split(), "--host", HOST, "--port", str(port), *more]
 
 
 @contextmanager

@@ -1,0 +1,42 @@
+"""Supervision of the stack's parts: restart with growing delays, a crash loop stops, stop ends everything."""
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from devtools.supervise import Child, CrashLoop, Supervisor, spawn
+
+
+def python_child(name: str, code: str) -> Child:
+    return Child(name, lambda: spawn([sys.executable, "-c", code]), ready=lambda process: None)
+
+
+def test_a_killed_child_is_restarted_and_stop_ends_it() -> None:
+    said: list[str] = []
+    supervisor = Supervisor(said.append, first_delay=0.01)
+    first = supervisor.start(python_child("sleeper", "import time; time.sleep(60)"))
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    supervisor.watch()
+    second = supervisor.children[0].process
+    assert second is not None and second.pid != first.pid and second.poll() is None
+    assert said == ["the sleeper exited with signal SIGKILL; restarting it in 0.01 s", "the sleeper is running again"]
+    supervisor.stop()
+    assert second.poll() is not None and supervisor.children == []
+
+
+def test_a_child_that_keeps_dying_is_a_crash_loop_after_restarts_with_growing_delays() -> None:
+    said: list[str] = []
+    supervisor = Supervisor(said.append, max_deaths=4, window=60, first_delay=0.01, max_delay=0.02)
+    supervisor.start(python_child("engine", "import sys; sys.exit(3)"))
+    deadline = time.monotonic() + 30
+    with pytest.raises(CrashLoop, match=r"^the engine died 4 times within 60 s \(last: status 3\); stopping"):
+        while time.monotonic() < deadline:
+            supervisor.watch()
+            time.sleep(0.01)
+    delays = [line.rsplit(" in ", 1)[1] for line in said if "restarting" in line]
+    assert delays == ["0.01 s", "0.02 s", "0.02 s"]
+    supervisor.stop()
