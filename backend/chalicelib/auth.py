@@ -51,8 +51,9 @@ def _bearer_token(header: str | None) -> str | None:
     if header is None:
         return None
     token = header.strip()
-    if token[:7].lower() == "bearer ":
-        token = token[7:].strip()
+    scheme, _, rest = token.partition(" ")
+    if scheme.lower() == "bearer":
+        token = rest.strip()
     if not token:
         raise Unauthorized(_INVALID)
     return token

@@ -1,4 +1,6 @@
 """The domain rules in chalicelib.todos, without AWS."""
+
+import base64
 import json
 
 import pytest
@@ -164,12 +166,54 @@ def test_bad_list_queries_are_rejected(params, message):
         ('"3"', frozenset({3})),
         ('"1", "2"', frozenset({1, 2})),
         ('W/"3"', frozenset()),
-        ("3", frozenset()),
+        ('"03"', frozenset()),
+        ('"3 "', frozenset()),
         ('"abc"', frozenset()),
+        ('"a,b", "4"', frozenset({4})),
+        ('W/"1", "2"', frozenset({2})),
     ],
 )
 def test_if_match_uses_strong_comparison(header, expected):
     assert todos.parse_if_match(header) == expected
+
+
+@pytest.mark.parametrize("header", ["3", "0", "", " ", "garbage", '"1",', '"1" "2"', '"unclosed', "W/3", '"1";'])
+def test_a_malformed_if_match_is_a_validation_error(header):
+    with pytest.raises(todos.ValidationError, match="If-Match must be"):
+        todos.parse_if_match(header)
+
+
+@pytest.mark.parametrize("given, stored", [("1", 1), ("5", 5), (3, 3)])
+def test_priority_may_be_a_canonical_decimal_string(given, stored):
+    fields = todos.validate_new({**VALID, "priority": given})
+    assert fields["priority"] == stored and type(fields["priority"]) is int
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"])
+def test_json_media_types_are_accepted(content_type):
+    todos.check_media_type(content_type)
+
+
+@pytest.mark.parametrize("content_type", [None, "", "text/plain;application/json", "text/plain; x=*/*", "*/*"])
+def test_other_media_types_are_unsupported(content_type):
+    with pytest.raises(todos.UnsupportedMediaType):
+        todos.check_media_type(content_type)
+
+
+def test_messages_quote_values_as_json_not_python():
+    assert str(todos.not_found("it's")) == 'no todo with id "it\'s".'
+
+
+def test_every_error_class_names_its_status_and_code():
+    assert {cls.__name__: (cls.STATUS, cls.CODE) for cls in todos.TodoError.__subclasses__()} == {
+        "ValidationError": (400, "BadRequestError"),
+        "Unauthorized": (401, "UnauthorizedError"),
+        "NotFound": (404, "NotFoundError"),
+        "PreconditionFailed": (412, "PreconditionFailed"),
+        "PayloadTooLarge": (413, "RequestEntityTooLargeError"),
+        "UnsupportedMediaType": (415, "UnsupportedMediaType"),
+        "Unavailable": (503, "ServiceUnavailable"),
+    }
 
 
 def test_etag_of_an_item_without_version_is_zero():
@@ -177,16 +221,20 @@ def test_etag_of_an_item_without_version_is_zero():
     assert todos.etag({"id": "x", "version": 7}) == '"7"'
 
 
-@pytest.mark.parametrize("todo_id, storable", [("L5", True), ("", False), ("a" * 2048, True),
-                                               ("a" * 2049, False), ("\ud800", False), (None, False)])
+@pytest.mark.parametrize(
+    "todo_id, storable",
+    [("L5", True), ("", False), ("a" * 2048, True), ("a" * 2049, False), ("\ud800", False), (None, False)],
+)
 def test_storable_ids(todo_id, storable):
     assert todos.is_storable_id(todo_id) is storable
 
 
-def test_new_ids_are_32_lowercase_hex_and_unique():
-    ids = {todos.new_id() for _ in range(100)}
-    assert len(ids) == 100
-    assert all(len(i) == 32 and i == i.lower() and int(i, 16) >= 0 for i in ids)
+def test_new_ids_are_uuid7_hex_unique_and_time_ordered():
+    import uuid
+
+    ids = [todos.new_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000 and ids == sorted(ids)
+    assert all(len(i) == 32 and i == i.lower() and uuid.UUID(i).version == 7 for i in ids)
 
 
 def test_timestamps_are_rfc3339_utc():
@@ -195,3 +243,21 @@ def test_timestamps_are_rfc3339_utc():
     stamp = todos.now()
     assert stamp.endswith("Z")
     assert datetime.fromisoformat(stamp.replace("Z", "+00:00")).utcoffset().total_seconds() == 0
+
+
+def test_a_cursor_nested_a_thousand_levels_deep_is_malformed_not_a_crash():
+    from chalicelib import storage
+
+    deep = base64.urlsafe_b64encode(("[" * 1000 + "]" * 1000).encode()).decode()
+    for cursor in (deep, storage.encode_cursor("x")[:-2] + "!!", "A" * (todos.CURSOR_MAX_CHARS + 1)):
+        with pytest.raises(todos.ValidationError, match="cursor is malformed"):
+            storage.decode_cursor(cursor)
+
+
+def test_page_size_counts_what_lambda_sends_back():
+    small = [{"id": str(n), "title": "t"} for n in range(10)]
+    assert todos.count_fitting(small) == 10
+    heavy = {"id": "x", "title": "\u0000" * 200, "memo": "𩸽" * 2000}
+    one = len(json.dumps(todos.to_json(heavy)))
+    assert todos.count_fitting([heavy] * 10, budget=one * 3 + one // 2) == 3
+    assert todos.count_fitting([heavy] * 10, budget=10) == 1
