@@ -31,7 +31,7 @@ from chalice.local import LocalGatewayException
 
 from devtools import settings, supervise
 from devtools.localgateway import ContractGateway, load_app
-from devtools.localhttp import GuardedRequestHandler
+from devtools.localhttp import REQUEST_TIMEOUT, GuardedRequestHandler
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +146,16 @@ def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | N
     show_default=True,
     help="The Chalice project (app.py and .chalice/).",
 )
-def main(stage: str, host: str, port: int, project_dir: Path) -> None:
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0.1),
+    default=REQUEST_TIMEOUT,
+    show_default=True,
+    help="Seconds a client may take to send a whole request.",
+)
+def main(stage: str, host: str, port: int, project_dir: Path, request_timeout: float) -> None:
     """Serve the Chalice app locally until SIGINT/SIGTERM."""
+    APIRequestHandler.request_timeout = request_timeout
     # The app logs as it would in Lambda: its messages on standard output.
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     try:
