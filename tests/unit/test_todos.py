@@ -172,7 +172,6 @@ def test_bad_list_queries_are_rejected(params, message):
         ('"1", "2"', frozenset({1, 2})),
         ('W/"3"', frozenset()),
         ('"03"', frozenset()),
-        ('"3 "', frozenset()),
         ('"abc"', frozenset()),
         ('"a,b", "4"', frozenset({4})),
         ('W/"1", "2"', frozenset({2})),
@@ -182,7 +181,7 @@ def test_if_match_uses_strong_comparison(header, expected):
     assert todos.parse_if_match(header) == expected
 
 
-@pytest.mark.parametrize("header", ["3", "0", "", " ", "garbage", '"1",', '"1" "2"', '"unclosed', "W/3", '"1";'])
+@pytest.mark.parametrize("header", ["3", "0", "", " ", "garbage", '"3 "', '"1",', '"1" "2"', '"unclosed', "W/3", '"1";'])
 def test_a_malformed_if_match_is_a_validation_error(header):
     with pytest.raises(todos.ValidationError, match="If-Match must be"):
         todos.parse_if_match(header)
