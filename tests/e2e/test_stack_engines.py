@@ -1,6 +1,7 @@
 """How `hobopy run` chooses its engine: one already running, dynalite, or moto without Node.js."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -73,3 +74,45 @@ def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path):
     assert run.process.returncode != 0
     assert "does not speak DynamoDB" in run.text() and "HOBOPY_DB_PORT" in run.text()
     assert "Traceback" not in run.text()
+
+
+def test_an_extra_origin_is_allowed_by_the_api_and_the_identity_provider(tmp_path, dynalite_endpoint):
+    port = int(dynalite_endpoint.rsplit(":", 1)[1])
+    extra = "http://localhost:5173"
+    env, ports = run_env(tmp_path, HOBOPY_DB_PORT=str(port), HOBOPY_EXTRA_ORIGINS=f"{extra}/")
+    run = HobopyRun(env)
+    try:
+        run.wait_for("Press Ctrl-C")
+        assert "HOBOPY_EXTRA_ORIGINS" in run.text() and extra in run.text()
+        api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}/todos"
+        idp = f"http://127.0.0.1:{ports['HOBOPY_IDP_PORT']}/"
+        for url, headers in ((api, "content-type,authorization"), (idp, "content-type,x-amz-target")):
+            for origin, allowed in ((extra, True), ("http://localhost:5174", False)):
+                answer = requests.options(
+                    url,
+                    timeout=10,
+                    headers={
+                        "Origin": origin,
+                        "Access-Control-Request-Method": "POST",
+                        "Access-Control-Request-Headers": headers,
+                    },
+                )
+                assert (answer.headers.get("Access-Control-Allow-Origin") == origin) is allowed, (url, origin)
+    finally:
+        run.ctrl_c()
+    wait_until_closed([ports["HOBOPY_API_PORT"], ports["HOBOPY_IDP_PORT"]])
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("HOBOPY_IDP_PORT", "80a", "HOBOPY_IDP_PORT='80a' is not a TCP port number"),
+        ("HOBOPY_EXTRA_ORIGINS", "localhost:5173", "'localhost:5173' is not an origin"),
+    ],
+)
+def test_a_bad_setting_is_one_clear_line(tmp_path, variable, value, message):
+    env, _ = run_env(tmp_path, **{variable: value})
+    result = subprocess.run(
+        [str(VENV_BIN / "hobopy"), "run", "--no-ui"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
