@@ -178,7 +178,7 @@ def proxy_event(
     context = event["requestContext"]
     context.update(
         {
-            "path": f"/{stage}{quote(path, safe='/{}')}",
+            "path": f"/{stage}{quote(path, safe='/%')}",
             "stage": stage,
             "requestId": str(uuid.uuid4()),
         }

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from devtools import apigw
+from app import app as routes  # only its routes: the events are built on them
+from devtools import localgateway
 from tests.conftest import create_fresh_table
 
 RUNNER = Path(__file__).with_name("lambda_runner.py")
@@ -138,8 +139,8 @@ class Handler:
 
     def __call__(self, method, path, payload=None, headers=None, caller=USER_A):
         """(status, parsed body, headers) of one request, signed in as ``caller`` (None: no token)."""
-        event = apigw.proxy_event(
-            method, path, body=payload, headers={"content-type": "application/json", **(headers or {})}
+        event = localgateway.proxy_event(
+            routes, method, path, body=payload, headers={"content-type": "application/json", **(headers or {})}
         )
         if caller is not None:
             # What API Gateway's Cognito authorizer passes on once it has verified the ID token.
