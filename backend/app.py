@@ -153,7 +153,7 @@ def delete_todo(todo_id: str) -> Response:
 def openapi_document() -> Response:
     """GET /openapi.json: this API's OpenAPI 3 document, its server set to where it was fetched."""
     base_path = _request_path()[: -len("/openapi.json")]
-    return json_response(openapi.document(base_path or "/"))
+    return json_response(openapi.document(base_path or "/", anonymous_allowed=settings.anonymous_owner() is not None))
 
 
 def _preflight(resource: str) -> Response:

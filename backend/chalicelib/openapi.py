@@ -15,8 +15,18 @@ def _load() -> dict[str, Any]:
     return loaded
 
 
-def document(base_path: str = "/") -> dict[str, Any]:
-    """The document with its server set to ``base_path``, where the API answers (``/api`` on a stage)."""
+def document(base_path: str = "/", anonymous_allowed: bool = False) -> dict[str, Any]:
+    """The document with its server set to ``base_path``, where the API answers (``/api`` on a stage).
+
+    Where the stage lets a request without a token act as its demo owner,
+    the todo operations say so: no token is one of their security options.
+    """
     result = copy.copy(_load())
     result["servers"] = [{"url": base_path or "/"}]
+    if anonymous_allowed:
+        result["paths"] = paths = copy.deepcopy(result["paths"])
+        for operations in paths.values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "security" in operation:
+                    operation["security"] = [*operation["security"], {}]
     return result
