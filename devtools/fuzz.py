@@ -259,7 +259,7 @@ def stack_origins(stack: Any) -> list[str]:
 
 def stack_pool(stack: Any) -> accounts.Pool:
     """The user pool of a Stack's identity provider."""
-    return local_pool(stack.data_dir / "idp", stack.idp_url)
+    return local_pool(stack.idp_dir, stack.idp_url)
 
 
 @contextmanager

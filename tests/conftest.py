@@ -161,5 +161,7 @@ def app_client(project_dir, stage="test"):
 def api(dynalite_table, tmp_path):
     """``chalice.test.Client`` HTTP client for the app, on a fresh dynalite table."""
     endpoint, table = dynalite_table
+    from tests.reliability.plugin import audited
+
     with app_client(chalice_project(tmp_path, endpoint, table)) as client:
-        yield client.http
+        yield audited(client.http)

@@ -1,14 +1,15 @@
-"""Fixtures of the reliability suite: a running stack over HTTP, and audited HTTP calls to it."""
+"""Fixtures of the reliability suite: a running stack over HTTP, its signed-in users, and audited HTTP calls to it."""
+
 import pytest
 import requests
 
-from devtools import fuzz
+from devtools import accounts, fuzz
 from tests.reliability.plugin import AUDIT
 
 
 @pytest.fixture(scope="session")
 def live_stack():
-    """The local stack (dynalite, seeded Todos table, ``chalice local``) on free ports, for the session."""
+    """The local stack (engine, seeded Todos table, identity provider, the API server) on free ports."""
     with fuzz.throwaway_stack() as stack:
         yield stack
 
@@ -18,16 +19,36 @@ def live_url(live_stack):
     return live_stack.api_url
 
 
+@pytest.fixture(scope="session")
+def live_pool(live_stack) -> accounts.Pool:
+    """The user pool of the live stack's identity provider."""
+    return fuzz.stack_pool(live_stack)
+
+
+@pytest.fixture
+def live_user(live_pool) -> accounts.User:
+    """A new user of the live stack, signed in."""
+    return live_pool.new_user()
+
+
 def call(session, method, url, **kwargs):
-    """An HTTP request whose answer goes through the error audit."""
+    """An HTTP request whose answer goes through the audit."""
     response = session.request(method, url, timeout=kwargs.pop("timeout", 10), **kwargs)
-    AUDIT.record(method, url, response.status_code, response.headers, response.content,
-                 kwargs.get("headers"), kwargs.get("data") or kwargs.get("json"))
+    AUDIT.record(
+        method,
+        url,
+        response.status_code,
+        response.headers,
+        response.content,
+        kwargs.get("headers"),
+        kwargs.get("data") or kwargs.get("json"),
+    )
     return response
 
 
 @pytest.fixture
-def http():
-    """A requests session; use ``call(http, ...)`` so answers are audited."""
+def http(live_user):
+    """A requests session signed in as ``live_user``; use ``call(http, ...)`` so answers are audited."""
     with requests.Session() as session:
+        session.headers.update(live_user.headers())
         yield session

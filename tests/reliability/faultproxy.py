@@ -1,4 +1,5 @@
 """A small HTTP proxy that injects faults: DynamoDB's throttling, late answers, request headers lost on the way."""
+
 import http.client
 import json
 import threading
@@ -6,10 +7,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-THROTTLED = json.dumps({
-    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-    "message": "The level of configured provisioned throughput for the table was exceeded.",
-}).encode()
+THROTTLED = json.dumps(
+    {
+        "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+        "message": "The level of configured provisioned throughput for the table was exceeded.",
+    }
+).encode()
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
 
@@ -19,13 +22,15 @@ class FaultProxy:
     ``throttle(n)``: the next ``n`` requests get DynamoDB's throttling error
     and never reach the engine. ``answer_late(n, seconds)``: the next ``n``
     requests reach the engine, but their answers are held back.
-    ``drop_headers``: request headers removed on the way.
+    ``drop_headers``: request headers removed on the way; ``set_headers``:
+    request headers replaced (or added) on the way.
     """
 
-    def __init__(self, upstream, drop_headers=()):
+    def __init__(self, upstream, drop_headers=(), set_headers=None):
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname, parts.port)
-        self.dropped = HOP_BY_HOP | {name.lower() for name in drop_headers}
+        self.set_headers = dict(set_headers or {})
+        self.dropped = HOP_BY_HOP | {name.lower() for name in [*drop_headers, *self.set_headers]}
         self.seen = []  # (operation, what happened)
         self._throttle = 0
         self._late = 0
@@ -93,8 +98,14 @@ class FaultProxy:
                     status, headers, body = 400, [("Content-Type", "application/x-amz-json-1.0")], THROTTLED
                 else:
                     status, headers, body = proxy._forward(
-                        self.command, self.path,
-                        {k: v for k, v in self.headers.items() if k.lower() not in proxy.dropped}, body)
+                        self.command,
+                        self.path,
+                        {
+                            **{k: v for k, v in self.headers.items() if k.lower() not in proxy.dropped},
+                            **proxy.set_headers,
+                        },
+                        body,
+                    )
                     if action == "late":
                         time.sleep(delay)
                 try:
