@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from devtools import engine
+from devtools.localhttp import GuardedRequestHandler
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
@@ -323,8 +324,8 @@ def build(api_url: str | None = None, stage: str = "dev", out_dir: Path = BUILD_
     return out_dir
 
 
-class StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site read-only, with the page's security headers and its configuration."""
+class StaticHandler(GuardedRequestHandler, http.server.SimpleHTTPRequestHandler):
+    """Serves the built site read-only to this machine, with the page's security headers and its configuration."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}
     server_version = "hobopy-ui"
@@ -352,12 +353,18 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         self.send_error(404, "Not found")
         return None
 
+    def answer_headers(self) -> list[tuple[str, str]]:
+        return [
+            ("X-Content-Type-Options", "nosniff"),
+            ("Content-Security-Policy", self.policy),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Frame-Options", "DENY"),
+            ("Cache-Control", "no-cache"),
+        ]
+
     def end_headers(self):
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Security-Policy", self.policy)
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("X-Frame-Options", "DENY")
-        self.send_header("Cache-Control", "no-cache")
+        for name, value in self.answer_headers():
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format, *args):

@@ -1,0 +1,92 @@
+"""The UI server (devtools.ui make_server): this machine only, request timeouts, trusted sizes, its security headers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devtools import ui
+from tests.local.conftest import assert_contract_error, closed_within, connect, read_answer
+
+TIMEOUT = 1.0
+
+
+@pytest.fixture
+def port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    monkeypatch.setattr(ui.StaticHandler, "request_timeout", TIMEOUT)
+    (tmp_path / "app.css").write_text("body {}\n", encoding="utf-8")
+    server = ui.make_server("127.0.0.1", 0, "http://127.0.0.1:8000/", "dev", tmp_path)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def get(port: int, path: str, host: str = "127.0.0.1", extra: str = "") -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode()
+
+
+def test_the_site_is_served_with_its_security_headers(port: int) -> None:
+    with connect(port) as sock:
+        for path in ("/", "/app.css", "/config.json"):
+            sock.sendall(get(port, path, f"localhost:{port}"))
+            answer = read_answer(sock)
+            assert answer.status == 200, answer
+            assert answer.headers["x-content-type-options"] == "nosniff"
+            assert "default-src 'none'" in answer.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1"])
+def test_foreign_hosts_are_refused(port: int, host: str) -> None:
+    with connect(port) as sock:
+        sock.sendall(get(port, "/config.json", host.format(port=port)))
+        answer = read_answer(sock)
+    assert_contract_error(answer, 403, "ForbiddenError")
+    # The refusal keeps the page's policy too.
+    assert "default-src 'none'" in answer.headers["content-security-policy"]
+
+
+def test_missing_files_are_404_in_the_contracts_shape(port: int) -> None:
+    with connect(port) as sock:
+        sock.sendall(get(port, "/nothing.js"))
+        assert_contract_error(read_answer(sock), 404, "NotFoundError")
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1\r\nContent-Length: 2"])
+def test_bad_content_length_is_400(port: int, length: str) -> None:
+    with connect(port) as sock:
+        sock.sendall(get(port, "/", extra=f"Content-Length: {length}\r\n") + b"xx")
+        answer = read_answer(sock)
+        assert closed_within(sock, 2)
+    assert_contract_error(answer, 400, "BadRequestError")
+
+
+def test_a_body_on_a_get_does_not_break_the_next_request(port: int) -> None:
+    with connect(port) as sock:
+        sock.sendall(get(port, "/app.css", extra="Content-Length: 12\r\n") + b"GET / HTTP/1")
+        assert read_answer(sock).status == 200
+        sock.sendall(get(port, "/app.css"))
+        assert read_answer(sock).body == b"body {}\n"
+
+
+def test_unknown_methods_are_405_with_allow(port: int) -> None:
+    with connect(port) as sock:
+        sock.sendall(f"TRACE / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        answer = read_answer(sock)
+    assert_contract_error(answer, 405, "MethodNotAllowedError")
+    assert answer.headers["allow"] == "GET, HEAD"
+
+
+def test_a_slow_client_gets_408_and_is_closed(port: int) -> None:
+    with connect(port) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        answer = read_answer(sock)
+        assert closed_within(sock, 2)
+    assert_contract_error(answer, 408, "RequestTimeoutError")
+    assert time.monotonic() - started < TIMEOUT + 2
