@@ -1,18 +1,54 @@
-"""The benchmark script keeps working (its figures are read by people, not asserted here)."""
+"""The benchmark keeps working on a small run; its timings are read by people, its counts are asserted."""
+
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from devtools import bench
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_bench_prints_every_figure_on_a_small_run():
-    result = subprocess.run(
-        [sys.executable, "-m", "devtools.bench", "--calls", "5", "--rounds", "1", "--list-size", "1200"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+@pytest.fixture(scope="module")
+def small_run() -> str:
+    command = [sys.executable, "-m", "devtools.bench", "--calls", "5", "--rounds", "1", "--list-size", "1200"]
+    command += ["--cold-pairs", "2", "--keepalive-rounds", "3"]
+    command += ["--other-owners-todos", "600", "--isolation-rounds", "2"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_warm_figures_and_one_request_per_call(small_run: str) -> None:
+    assert "GET /todos/{id}" in small_run and "PUT /todos/{id}" in small_run
+    assert "DynamoDB requests per API call: GET 1, POST 1, PUT 1, DELETE 1" in small_run
+    assert "listing 1200 todos through pagination" in small_run
+    assert "in 2 pages" in small_run
+
+
+def test_cold_start_ratio_is_printed(small_run: str) -> None:
+    assert re.search(
+        r"cold start, GET /todos/\{id\} .* packaged handler \d+ ms, bare boto3 \d+ ms, ratio \d+\.\d\d", small_run
     )
-    assert result.returncode == 0, result.stderr
-    assert "GET /todos/{id}" in result.stdout and "PUT /todos/{id}" in result.stdout
-    assert "DynamoDB requests per API call: GET 1, POST 1, PUT 1, DELETE 1" in result.stdout
-    assert "listing 1200 todos through pagination" in result.stdout
-    assert "in 2 pages" in result.stdout
+
+
+def test_kept_alive_medians_for_both_servers(small_run: str) -> None:
+    for server in ("hobopy run's API server", "plain chalice local"):
+        assert re.search(re.escape(server) + r"\s+\d+\.\d ms\s+\d+\.\d ms\s+\d+\.\d\d", small_run), small_run
+
+
+def test_isolation_lists_the_callers_todos_in_one_request_per_page(small_run: str) -> None:
+    assert "loaded 600 todos of 6 other owners and 100 of the caller's" in small_run
+    assert re.search(
+        r"listing the caller's 100 todos .* ratio \d+\.\d\d .*DynamoDB requests per page: 1$", small_run, re.MULTILINE
+    )
+
+
+def test_cold_start_runtime_holds_boto3_and_not_chalice(tmp_path: Path) -> None:
+    runtime = bench.runtime_folder(tmp_path / "runtime")
+    names = {path.name for path in runtime.iterdir()}
+    assert {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"} <= names
+    assert not names & {"chalice", "click", "moto", "app.py", "chalicelib"}
