@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench install clean help package deploy destroy fuzz loadtest
+.PHONY: run test lint bench install clean help package deploy deploy-artifact destroy fuzz loadtest
 
 help:
 	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
@@ -18,6 +18,7 @@ help:
 	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
 	@echo "make package write dist/STAGE/sam.json and deployment.zip, offline (STAGE=prod)"
 	@echo "make deploy  package, upload and deploy the stack (needs AWS credentials and BUCKET=...)"
+	@echo "make deploy-artifact  deploy an existing package (DIST=...) with the aws CLI only, as CI does"
 	@echo "make destroy delete the stack (the table is kept)"
 
 install: $(STAMP) $(NODE_STAMP)
@@ -65,20 +66,30 @@ clean:
 STAGE ?= prod
 DIST ?= dist/$(STAGE)
 STACK ?= hobopy-$(STAGE)
-AWS := $(BIN)/aws
+# The project's aws CLI when it is installed; otherwise (CI's deploy job) the one on PATH.
+AWS = $(if $(wildcard $(BIN)/aws),$(BIN)/aws,aws)
 STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --output text --query
+OUTPUT = $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue")
 
 package: install
 	$(BIN)/hobopy package --stage $(STAGE) --out $(DIST)
 	$(BIN)/cfn-lint $(DIST)/sam.json
 
 deploy: package
+	@$(MAKE) --no-print-directory deploy-artifact
+
+# Deploys the package in DIST as `make package` wrote it, with the aws CLI alone:
+# nothing is installed and no project code runs while AWS credentials are at hand.
+deploy-artifact:
 	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket of yours in the stack's region>"; exit 2; }
+	@test -f $(DIST)/sam.json -a -f $(DIST)/deployment.zip || { echo "no package in $(DIST): run make package"; exit 2; }
 	$(AWS) cloudformation package --template-file $(DIST)/sam.json --s3-bucket $(BUCKET) --s3-prefix $(STACK) \
 		--use-json --output-template-file $(DIST)/packaged.json
 	$(AWS) cloudformation deploy --template-file $(DIST)/packaged.json --stack-name $(STACK) \
 		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
-	@echo "API: $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='EndpointURL'].OutputValue")todos"
+	@echo "API: $(call OUTPUT,EndpointURL)todos"
+	@echo "Accounts: region $(call OUTPUT,Region), user pool $(call OUTPUT,UserPoolId), app client $(call OUTPUT,UserPoolClientId)"
+	@echo "The first user signs up from the UI, or see README.md (Deploy to AWS > Accounts)."
 
 destroy: install
 	@echo "Keeping table $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='TodosTableName'].OutputValue") (see README: Deploy to AWS)"
