@@ -8,24 +8,17 @@ import urllib.request
 from pathlib import Path
 
 from devtools import settings
-from devtools.supervise import Process, Stopped, free_port, port_is_open, spawn, stop, stop_signals_raise, wait_until
+from devtools.supervise import Process, spawn, wait_until
 
-# Process helpers live in devtools.supervise; these names stay importable from here for older callers.
-__all__ = [
-    "Stopped",
-    "free_port",
-    "node_available",
-    "port_is_open",
-    "speaks_dynamodb",
-    "start_dynalite",
-    "start_moto",
-    "stop",
-    "stop_signals_raise",
-    "wait_until_serving",
-]
+# Process helpers live in devtools.supervise; older callers still find these here.
+from devtools.supervise import Stopped as Stopped
+from devtools.supervise import free_port as free_port
+from devtools.supervise import port_is_open as port_is_open
+from devtools.supervise import stop as stop
+from devtools.supervise import stop_signals_raise as stop_signals_raise
 
 DYNALITE_CLI = settings.ROOT / "node_modules" / "dynalite" / "cli.js"
-# Our wrapper of dynalite: same options, and it refuses foreign Hosts and browser requests.
+# dynalite behind our door: same options as its cli, and it refuses foreign Hosts and browser requests.
 DYNALITE_SERVER = settings.ROOT / "devtools" / "dynalite_server.js"
 
 
@@ -63,8 +56,18 @@ def start_dynalite(
     port: int, data_dir: Path | None = None, host: str = settings.HOST, log_path: Path | None = None
 ) -> Process:
     """Start dynalite on ``host:port``, persisting to ``data_dir`` (in memory when None)."""
-    script = DYNALITE_SERVER if DYNALITE_SERVER.exists() else DYNALITE_CLI
-    args = ["node", str(script), "--host", host, "--port", str(port), "--createTableMs", "50", "--deleteTableMs", "50"]
+    args = [
+        "node",
+        str(DYNALITE_SERVER),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--createTableMs",
+        "50",
+        "--deleteTableMs",
+        "50",
+    ]
     if data_dir is not None:
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         args += ["--path", str(data_dir)]

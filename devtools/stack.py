@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from devtools import db, engine, settings, supervise
+from devtools import accounts, db, engine, settings, supervise
 from devtools.supervise import Child, Process
 
 HOST = settings.HOST
@@ -161,6 +161,10 @@ class Stack:
             **self.auth_env(),
         }
         self._start("api", python("devtools.localapi --stage dev", self.api_port), f"{self.api_url}/openapi.json", env)
+
+    def pool(self) -> accounts.Pool:
+        """A client of this stack's identity provider: ``stack.pool().new_user()`` is a signed-in user."""
+        return accounts.Pool(self.auth["clientId"], self.idp_url, self.auth["region"])
 
     def auth_env(self) -> dict[str, str]:
         """What tells the API and the UI which identity provider and pool to trust."""
