@@ -1,4 +1,5 @@
 """Every row of the HTTP contract, through chalice.test.Client against a real dynalite table."""
+
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -50,8 +51,13 @@ def test_empty_table_lists_as_empty_array(api):
 def test_seed_todos_are_served_as_stored_without_invented_fields(seeded_api):
     items = sorted(all_todos(seeded_api), key=lambda t: t["id"])
     assert [t["id"] for t in items] == ["L5", "L6", "L7"]
-    assert items[0] == {"id": "L5", "title": "プロフィールページ作成", "memo": "分かりやすく端的に、且つ、魅力的に",
-                        "priority": 3, "completed": False}
+    assert items[0] == {
+        "id": "L5",
+        "title": "プロフィールページ作成",
+        "memo": "分かりやすく端的に、且つ、魅力的に",
+        "priority": 3,
+        "completed": False,
+    }
 
 
 def test_get_seed_todo_has_etag_of_version_zero(seeded_api):
@@ -106,7 +112,7 @@ BAD_BODIES = [
     (json.dumps({**NEW, "priority": ""}), "priority"),
     (json.dumps({**NEW, "priority": "6"}), "priority"),
     (json.dumps({**NEW, "priority": "+2"}), "priority"),
-    (json.dumps({**NEW, "priority": "３"}), "priority"),
+    (json.dumps({**NEW, "priority": "\uff13"}), "priority"),
     ('{"title": "x", "memo": "", "priority": ' + "9" * 5000 + "}", "priority must be an integer from 1 to 5"),
     (json.dumps({**NEW, "priority": 2.5}), "priority"),
     (json.dumps({**NEW, "priority": 3.0}), "priority"),
@@ -132,8 +138,16 @@ def test_bad_update_bodies_get_400_and_change_nothing(api, raw, words):
     assert all_todos(api) == [todo]
 
 
-NOT_JSON = ["text/plain", "application/x-www-form-urlencoded", "application/xml", "text/plain;application/json",
-            "text/plain; x=*/*", "application/jsonp", "application/json-patch+json", "*/*"]
+NOT_JSON = [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "application/xml",
+    "text/plain;application/json",
+    "text/plain; x=*/*",
+    "application/jsonp",
+    "application/json-patch+json",
+    "*/*",
+]
 
 
 @pytest.mark.parametrize("content_type", NOT_JSON)
@@ -226,7 +240,7 @@ def test_id_too_long_for_dynamodb_is_404_not_500(api):
 
 
 def test_unicode_round_trips_exactly(api):
-    text = "𩸽と🍣\n<img src=x onerror=alert(1)> & \"quotes\" \\ \u3000é\u0301 \U0001F468\u200D\U0001F469"
+    text = '𩸽と🍣\n<img src=x onerror=alert(1)> & "quotes" \\ \u3000é\u0301 \U0001f468\u200d\U0001f469'
     todo = create(api, title=text, memo=text)
     fetched = send(api, "GET", f"/todos/{todo['id']}")[1]
     assert fetched["title"] == text and fetched["memo"] == text
@@ -245,8 +259,10 @@ def test_completed_filter(api):
     assert [t["id"] for t in send(api, "GET", "/todos?completed=false")[1]] == [open_["id"]]
 
 
-@pytest.mark.parametrize("query", ["completed=yes", "limit=0", "limit=1001", "limit=abc", "limit=",
-                                   "cursor=%25%25%25", "cursor=eyJhZnRlciI6MX0"])
+@pytest.mark.parametrize(
+    "query",
+    ["completed=yes", "limit=0", "limit=1001", "limit=abc", "limit=", "cursor=%25%25%25", "cursor=eyJhZnRlciI6MX0"],
+)
 def test_bad_query_parameters_are_400(api, query):
     assert_error(*send(api, "GET", f"/todos?{query}")[:2], 400, "BadRequestError")
 
@@ -262,7 +278,7 @@ def test_pagination_follows_link_headers_to_every_todo(api):
         link = headers.get("Link")
         if link:
             assert link.endswith('>; rel="next"') and link.startswith("</todos?")
-            path = link[1:link.index(">")]
+            path = link[1 : link.index(">")]
             assert parse_qs(urlsplit(path).query)["limit"] == ["2"]
         else:
             path = None
@@ -274,9 +290,9 @@ def test_link_keeps_the_completed_filter(api):
         create(api, title=f"t{n}", completed=True)
     create(api, completed=False)
     _, items, headers = send(api, "GET", "/todos?completed=true&limit=3")
-    query = parse_qs(urlsplit(headers["Link"][1:headers["Link"].index(">")]).query)
+    query = parse_qs(urlsplit(headers["Link"][1 : headers["Link"].index(">")]).query)
     assert query["completed"] == ["true"] and query["limit"] == ["3"]
-    _, rest, headers = send(api, "GET", "/todos?" + urlsplit(headers["Link"][1:headers["Link"].index(">")]).query)
+    _, rest, headers = send(api, "GET", "/todos?" + urlsplit(headers["Link"][1 : headers["Link"].index(">")]).query)
     assert "Link" not in headers
     assert len(items) + len(rest) == 5 and all(t["completed"] for t in items + rest)
 
@@ -286,15 +302,20 @@ def test_stale_if_match_is_412_and_changes_nothing(api):
     assert send(api, "PUT", f"/todos/{todo['id']}", {"priority": 1}, headers={"If-Match": '"1"'})[0] == 200
     status, body, _ = send(api, "PUT", f"/todos/{todo['id']}", {"title": "late"}, headers={"If-Match": '"1"'})
     assert_error(status, body, 412, "PreconditionFailed")
-    assert_error(*send(api, "DELETE", f"/todos/{todo['id']}", headers={"If-Match": '"1"'})[:2],
-                 412, "PreconditionFailed")
+    assert_error(
+        *send(api, "DELETE", f"/todos/{todo['id']}", headers={"If-Match": '"1"'})[:2], 412, "PreconditionFailed"
+    )
     assert send(api, "GET", f"/todos/{todo['id']}")[1]["title"] == todo["title"]
 
 
 def test_every_answer_carries_nosniff_and_no_store(api):
     todo = create(api)
-    for method, path, payload in [("GET", "/todos", None), ("GET", f"/todos/{todo['id']}", None),
-                                  ("GET", "/todos/missing", None), ("POST", "/todos", {"title": ""})]:
+    for method, path, payload in [
+        ("GET", "/todos", None),
+        ("GET", f"/todos/{todo['id']}", None),
+        ("GET", "/todos/missing", None),
+        ("POST", "/todos", {"title": ""}),
+    ]:
         headers = send(api, method, path, payload)[2]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Cache-Control"] == "no-store"
@@ -311,9 +332,13 @@ def test_cors_headers_only_for_allowed_origins(api):
 def test_unreachable_database_is_503_within_five_seconds(tmp_path):
     closed = f"http://127.0.0.1:{engine.free_port()}"
     with app_client(chalice_project(tmp_path, closed, "Todos")) as client:
-        for method, path, payload in [("GET", "/todos", None), ("GET", "/todos/x", None),
-                                      ("POST", "/todos", NEW), ("PUT", "/todos/x", {"title": "y"}),
-                                      ("DELETE", "/todos/x", None)]:
+        for method, path, payload in [
+            ("GET", "/todos", None),
+            ("GET", "/todos/x", None),
+            ("POST", "/todos", NEW),
+            ("PUT", "/todos/x", {"title": "y"}),
+            ("DELETE", "/todos/x", None),
+        ]:
             started = time.monotonic()
             status, body, headers = send(client.http, method, path, payload)
             assert time.monotonic() - started < 5
