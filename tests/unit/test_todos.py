@@ -181,7 +181,9 @@ def test_if_match_uses_strong_comparison(header, expected):
     assert todos.parse_if_match(header) == expected
 
 
-@pytest.mark.parametrize("header", ["3", "0", "", " ", "garbage", '"3 "', '"1",', '"1" "2"', '"unclosed', "W/3", '"1";'])
+@pytest.mark.parametrize(
+    "header", ["3", "0", "", " ", "garbage", '"3 "', '"1",', '"1" "2"', '"unclosed', "W/3", '"1";']
+)
 def test_a_malformed_if_match_is_a_validation_error(header):
     with pytest.raises(todos.ValidationError, match="If-Match must be"):
         todos.parse_if_match(header)
