@@ -92,6 +92,6 @@ deploy-artifact:
 	@echo "The first user signs up from the UI, or see README.md (Deploy to AWS > Accounts)."
 
 destroy: install
-	@echo "Keeping table $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='TodosTableName'].OutputValue") (see README: Deploy to AWS)"
+	@echo "Keeping table $(call OUTPUT,TodosTableName) and user pool $(call OUTPUT,UserPoolId) (see README: Deploy to AWS)"
 	$(AWS) cloudformation delete-stack --stack-name $(STACK)
 	$(AWS) cloudformation wait stack-delete-complete --stack-name $(STACK)
