@@ -68,7 +68,7 @@ class Stack:
 
     def log(self, name: str) -> Path:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        return self.log_dir / f"{name}.log"
+        return self.log_dir / f"{name.lower().replace(' ', '-')}.log"
 
     def start(self) -> None:
         try:
@@ -91,7 +91,7 @@ class Stack:
         self.supervisor.stop()
 
     def _start(self, name: str, args: list[str], ready_url: str, env: dict[str, str], timeout: float = 60.0) -> None:
-        log = self.log(name) if self.quiet or name in ("engine", "idp") else None
+        log = self.log(name) if self.quiet or name in ("engine", "identity provider") else None
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
         self._run(
             Child(
@@ -149,7 +149,7 @@ class Stack:
         for origin in self.origins:
             args += ["--allow-origin", origin]
         (self.idp_dir / "pool.json").unlink(missing_ok=True)
-        self._start("idp", args, self.idp_url + "/", {})
+        self._start("identity provider", args, self.idp_url + "/", {})
         self.auth = json.loads((self.idp_dir / "pool.json").read_text(encoding="utf-8"))
 
     def _start_api(self) -> None:
@@ -160,7 +160,7 @@ class Stack:
             "HOBOPY_CORS_ALLOW_ORIGINS": ",".join(self.origins),
             **self.auth_env(),
         }
-        self._start("api", python("devtools.localapi --stage dev", self.api_port), f"{self.api_url}/openapi.json", env)
+        self._start("API", python("devtools.localapi --stage dev", self.api_port), f"{self.api_url}/openapi.json", env)
 
     def pool(self) -> accounts.Pool:
         """A client of this stack's identity provider: ``stack.pool().new_user()`` is a signed-in user."""
@@ -177,7 +177,7 @@ class Stack:
     def _start_ui(self) -> None:
         self._check_port_free(self.ui_port, "ui")
         args = python("devtools.ui serve", self.ui_port, "--api-url", self.api_url + "/")
-        self._start("ui", args, self.ui_url + "/", self.auth_env(), timeout=180.0)
+        self._start("UI", args, self.ui_url + "/", self.auth_env(), timeout=180.0)
 
 
 def python(module_and_options: str, port: int, *more: str) -> list[str]:

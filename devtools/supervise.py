@@ -218,12 +218,12 @@ class Supervisor:
         child.process = child.start()
         try:
             child.ready(child.process)
-        except StartError as exc:
+            if child.after_restart:
+                child.after_restart()
+        except Exception as exc:  # whatever it was, the child is not serving: try again or call it a crash loop
             self.say(f"the {child.name} did not come back: {exc}")
             stop(child.process)
             return  # watch() sees it dead and counts another death
-        if child.after_restart:
-            child.after_restart()
         self.say(f"the {child.name} is running again")
 
     def stop(self) -> None:

@@ -137,40 +137,52 @@ def test_make_run_serves_the_walkthrough_and_keeps_data_across_restarts(stack_en
     wait_until_closed(ports.values())
 
 
-def engine_pid(port):
-    """The engine process serving ``port`` (found by its command line)."""
+def pid_serving(port, program):
+    """The process whose command line names ``program`` and ``port``."""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if args and args[0].endswith(b"node") and str(port).encode() in args:
+        if str(port).encode() in args and any(program.encode() in arg for arg in args):
             return int(cmdline.parent.name)
-    raise AssertionError(f"no engine process serves port {port}")
+    raise AssertionError(f"no {program} process serves port {port}")
 
 
-def test_a_killed_engine_is_restarted_while_the_api_answers_503_and_then_recovers(stack_env):
+def test_killed_engine_and_identity_provider_are_restarted_while_the_api_answers_503(stack_env):
     env, ports = stack_env
     api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
     run = MakeRun(env)
     try:
         run.wait_for("Press Ctrl-C to stop everything.")
-        created = requests.post(f"{api}/todos", json={"title": "停電に備える", "memo": "", "priority": 4}, timeout=10)
+        pool = Pool.from_data_dir(Path(env["HOBOPY_DATA_DIR"]) / "idp", f"http://127.0.0.1:{ports['HOBOPY_IDP_PORT']}")
+        user = pool.new_user()
+        created = requests.post(
+            f"{api}/todos",
+            json={"title": "停電に備える", "memo": "", "priority": 4},
+            headers=user.headers(),
+            timeout=10,
+        )
         assert created.status_code == 201
         todo_url = f"{api}/todos/{created.json()['id']}"
 
-        os.kill(engine_pid(ports["HOBOPY_DB_PORT"]), signal.SIGKILL)
+        os.kill(pid_serving(ports["HOBOPY_DB_PORT"], "dynalite"), signal.SIGKILL)
         killed = time.monotonic()
-        down = requests.get(todo_url, timeout=10)
+        down = requests.get(todo_url, headers=user.headers(), timeout=10)
         assert time.monotonic() - killed < 5
         assert down.status_code == 503, down.text
         assert down.json()["Code"] == "ServiceUnavailable" and down.json()["Message"].startswith("ServiceUnavailable: ")
 
         run.wait_for("the engine is running again", timeout=60)
         assert "the engine exited with signal SIGKILL; restarting it in" in run.text()
-        back = requests.get(todo_url, timeout=10)
+        back = requests.get(todo_url, headers=user.headers(), timeout=10)
         assert back.status_code == 200 and back.json()["title"] == "停電に備える"
-        assert "the api exited" not in run.text(), "the API itself must ride out the engine's outage"
+
+        os.kill(pid_serving(ports["HOBOPY_IDP_PORT"], "devtools.idp"), signal.SIGKILL)
+        run.wait_for("the identity provider is running again", timeout=60)
+        pool.refresh(user)
+        assert requests.get(todo_url, headers=user.headers(), timeout=10).status_code == 200
+        assert "the API exited" not in run.text(), "the API itself must ride out the outages"
     finally:
         run.ctrl_c()
     wait_until_closed(ports.values())

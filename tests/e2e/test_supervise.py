@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from devtools import supervise
 from devtools.supervise import Child, CrashLoop, Supervisor, spawn
 
 
@@ -39,4 +40,27 @@ def test_a_child_that_keeps_dying_is_a_crash_loop_after_restarts_with_growing_de
             time.sleep(0.01)
     delays = [line.rsplit(" in ", 1)[1] for line in said if "restarting" in line]
     assert delays == ["0.01 s", "0.02 s", "0.02 s"]
+    supervisor.stop()
+
+
+def test_a_child_that_does_not_come_back_is_stopped_and_counts_as_another_death() -> None:
+    said: list[str] = []
+    started: list[supervise.Process] = []
+
+    def start() -> supervise.Process:
+        started.append(spawn([sys.executable, "-c", "import time; time.sleep(60)"]))
+        return started[-1]
+
+    def ready(process: supervise.Process) -> None:
+        if len(started) > 1:
+            raise supervise.StartError("no answer")
+
+    supervisor = Supervisor(said.append, max_deaths=2, first_delay=0.01)
+    supervisor.start(Child("engine", start, ready))
+    os.kill(started[0].pid, signal.SIGKILL)
+    started[0].wait()
+    with pytest.raises(CrashLoop, match="the engine died 2 times"):
+        supervisor.watch()
+    assert "the engine did not come back: no answer" in said
+    assert len(started) == 2 and started[1].poll() is not None, "the one that did not come back is stopped"
     supervisor.stop()
