@@ -1,9 +1,11 @@
 """Fresh tables on the session's dynalite engine for the command tests."""
+
 import uuid
 
 import pytest
 
-from devtools import db
+from chalicelib.storage import dynamodb_client
+from devtools import tables
 
 
 @pytest.fixture
@@ -18,4 +20,4 @@ def unused_table(dynalite_endpoint):
     """(endpoint options, endpoint, table name) of a table that does not exist yet; removed afterwards."""
     name = f"test-{uuid.uuid4().hex[:12]}"
     yield ["--endpoint-url", dynalite_endpoint, "--table", name], dynalite_endpoint, name
-    db.delete_table(db.client(dynalite_endpoint), name)
+    tables.delete_table(dynamodb_client(dynalite_endpoint), name)

@@ -1,15 +1,17 @@
 """Run the installed `hobopy` and `aws` console scripts in subprocesses, as a user would."""
+
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from devtools import db
+from chalicelib.storage import dynamodb_client
+from devtools import datafiles, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-SEED = json.loads(db.SEED_PATH.read_text(encoding="utf-8"))
+SEED = json.loads(datafiles.SEED_PATH.read_text(encoding="utf-8"))
 SEED_ITEMS = [request["PutRequest"]["Item"] for request in SEED["Todos"]]
 
 # A locale that says ASCII; PYTHONUTF8=0 stops Python from switching to UTF-8 on its own.
@@ -19,8 +21,9 @@ UTF8_LOCALE = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
 
 def environment(extra=None):
     # No AWS settings from outside: nothing may find real credentials or reach beyond 127.0.0.1.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HOBOPY_", "LC_", "PYTHON", "AWS_")) and k != "LANG"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("HOBOPY_", "LC_", "PYTHON", "AWS_")) and k != "LANG"
+    }
     env.update(UTF8_LOCALE, AWS_EC2_METADATA_DISABLED="true")
     env.update(extra or {})
     return env
@@ -28,8 +31,14 @@ def environment(extra=None):
 
 def run(program, *args, env=None, input=None, cwd=ROOT):
     """Run a console script from the virtualenv; returns the finished process (bytes output)."""
-    return subprocess.run([str(BIN / program), *map(str, args)], env=environment(env), input=input,
-                          cwd=cwd, capture_output=True, timeout=120)
+    return subprocess.run(
+        [str(BIN / program), *map(str, args)],
+        env=environment(env),
+        input=input,
+        cwd=cwd,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def hobopy(*args, **kwargs):
@@ -50,10 +59,9 @@ def assert_one_line_failure(result, *fragments):
 
 def table_items(endpoint, table):
     """The table's items in DynamoDB JSON, sorted by id."""
-    return sorted(db.scan_items(db.client(endpoint), table), key=lambda item: item["id"]["S"])
+    return sorted(tables.scan_items(dynamodb_client(endpoint), table), key=lambda item: item["id"]["S"])
 
 
 def write_json(path, document):
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
-

@@ -1,11 +1,13 @@
 """The walk-through's aws CLI commands against the local engine, with our unchanged db/ files."""
+
 import json
 import re
 import shlex
 
 import pytest
 
-from devtools import db, engine
+from chalicelib.storage import dynamodb_client
+from devtools import datafiles, engine, tables
 from tests.cli.scripts import C_LOCALE, ROOT, SEED, SEED_ITEMS, hobopy, run, table_items, write_json
 
 pytestmark = pytest.mark.engine
@@ -53,8 +55,10 @@ def readme_commands():
 def test_the_readmes_aws_cli_and_hobopy_db_commands_work_with_the_unchanged_db_files(own_engine, tmp_path):
     env, commands = readme_commands()
     assert [c[:3] for c in commands if c[0].endswith("aws")] == [
-        [".venv/bin/aws", "dynamodb", "create-table"], [".venv/bin/aws", "dynamodb", "batch-write-item"],
-        [".venv/bin/aws", "dynamodb", "scan"]]
+        [".venv/bin/aws", "dynamodb", "create-table"],
+        [".venv/bin/aws", "dynamodb", "batch-write-item"],
+        [".venv/bin/aws", "dynamodb", "scan"],
+    ]
     port = own_engine.rsplit(":", 1)[1]
     for command in commands:
         program, args = command[0].removeprefix(".venv/bin/"), command[1:]
@@ -66,23 +70,23 @@ def test_the_readmes_aws_cli_and_hobopy_db_commands_work_with_the_unchanged_db_f
             result = run(program, *args, env={"HOBOPY_DB_PORT": port}, input=b"y\n", cwd=tmp_path)
         assert result.returncode == 0, (command, result.stderr)
         if args[:2] == ["dynamodb", "create-table"]:
-            db.wait_until_active(db.client(own_engine), "Todos")
+            dynamodb_client(own_engine).get_waiter("table_exists").wait(TableName="Todos")
         if args[:2] == ["dynamodb", "scan"]:
             assert scanned(result) == SEED_ITEMS
         if args[:2] == ["db", "scan"]:
             assert "プロフィールページ作成" in result.stdout.decode("utf-8")
-    assert (tmp_path / "backup.json").read_bytes() == db.SEED_PATH.read_bytes()
+    assert (tmp_path / "backup.json").read_bytes() == datafiles.SEED_PATH.read_bytes()
     assert table_items(own_engine, "Todos") == SEED_ITEMS
 
 
 def test_create_table_from_a_renamed_copy_of_the_schema_then_load_and_scan(unused_table, tmp_path):
     _, endpoint, name = unused_table
-    schema = write_json(tmp_path / "schema.json", {**db.read_json(db.SCHEMA_PATH), "TableName": name})
+    schema = write_json(tmp_path / "schema.json", {**datafiles.read_json(datafiles.SCHEMA_PATH), "TableName": name})
     seed = write_json(tmp_path / "seed.json", {name: SEED["Todos"]})
 
     created = aws("create-table", "--cli-input-json", f"file://{schema}", "--endpoint-url", endpoint)
     assert created.returncode == 0, created.stderr
-    db.wait_until_active(db.client(endpoint), name)
+    dynamodb_client(endpoint).get_waiter("table_exists").wait(TableName=name)
     written = aws("batch-write-item", "--request-items", f"file://{seed}", "--endpoint-url", endpoint)
     assert written.returncode == 0, written.stderr
     assert scanned(aws("scan", "--table-name", name, "--endpoint-url", endpoint)) == SEED_ITEMS
@@ -93,9 +97,9 @@ def test_batch_write_item_accepts_a_file_written_by_export(table, tmp_path):
     assert hobopy("db", "load", *options).returncode == 0
     exported = tmp_path / "export.json"
     assert hobopy("db", "export", "-o", exported, *options).returncode == 0
-    dynamodb = db.client(endpoint)
-    db.delete_table(dynamodb, name)
-    db.ensure_table(dynamodb, db.load_schema(table_name=name))
+    dynamodb = dynamodb_client(endpoint)
+    tables.delete_table(dynamodb, name)
+    tables.ensure_table(dynamodb, datafiles.load_schema(table_name=name))
 
     written = aws("batch-write-item", "--request-items", f"file://{exported}", "--endpoint-url", endpoint)
     assert written.returncode == 0, written.stderr

@@ -1,0 +1,560 @@
+"""The project's JSON files: read, checked and converted, in the aws CLI's own formats.
+
+``db/schema.json`` is a ``create-table --cli-input-json`` file and
+``db/initial-data.json`` a ``batch-write-item --request-items`` file. Files are
+always read as UTF-8, whatever the platform's locale says; a problem is one
+``DataFileError`` located as file:line:column, with the JSON path and the fix.
+A data file is checked whole before anything is written, so a typo at item 40
+cannot leave a table half loaded.
+"""
+
+import base64
+import binascii
+import difflib
+import functools
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+from boto3.dynamodb.types import Binary, TypeDeserializer
+from botocore.exceptions import ParamValidationError
+from botocore.validate import validate_parameters
+
+from chalicelib.settings import DEFAULT_TABLE
+from devtools.settings import ROOT
+
+SCHEMA_PATH = ROOT / "db" / "schema.json"
+SEED_PATH = ROOT / "db" / "initial-data.json"
+TABLE_NAME = DEFAULT_TABLE
+MAX_ITEM_BYTES = 400 * 1024
+# Where a todo's fields go when items are listed or exported: the seed's order.
+FIELD_ORDER = ("title", "memo", "priority", "completed", "createdAt", "updatedAt", "version")
+
+ATTRIBUTE_TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
+REQUEST_TYPES = {"PutRequest": "Item", "DeleteRequest": "Key"}
+_TABLE_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,255}\Z")
+_NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+_WHITESPACE_RE = re.compile(r"[ \t\n\r]*")
+_JSON_HINTS = {
+    "Expecting property name": "JSON allows no trailing comma, comment or single-quoted name.",
+    "Expecting ',' delimiter": "A comma is missing between two items (or a quote is not closed).",
+    "Expecting value": "A value is missing, or there is a trailing comma before ] or }.",
+}
+
+JsonPath = Sequence[str | int]
+Item = dict[str, Any]
+Requests = list[dict[str, Any]]
+
+
+class DataFileError(Exception):
+    """A problem in a file and its fix, shown as ``file:line:column: message`` (the position when known)."""
+
+    def __init__(self, path: str | Path | None, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.path, self.message, self.line, self.column = path, message, line, column
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.message
+        where = display_path(self.path) + (f":{self.line}:{self.column}" if self.line else "")
+        return f"{where}: {self.message}"
+
+
+class _ShapeError(Exception):
+    """A value at ``path`` (keys and indexes from the document's root) breaks a rule."""
+
+    def __init__(self, path: JsonPath, message: str) -> None:
+        super().__init__(message)
+        self.path = tuple(path)
+        self.message = message
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_text(path: str | Path) -> str:
+    """The file's text as UTF-8; other encodings are refused with a guess at what they are."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise DataFileError(path, f"cannot read the file: {exc.strerror or exc}.") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        guess = _legacy_encoding_hint(data)
+        raise DataFileError(
+            path,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){'; ' + guess if guess else ''}; save the file as UTF-8.",
+            line,
+            column,
+        ) from None
+
+
+def _legacy_encoding_hint(data: bytes) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "it looks like UTF-16"
+    try:
+        data.decode("cp932")
+        return "it looks like Shift_JIS (cp932)"
+    except UnicodeDecodeError:
+        return None
+
+
+def _load(path: str | Path) -> tuple[str, Any]:
+    text = read_text(path)
+    if text.startswith("\ufeff"):
+        # The aws CLI and Chalice both refuse it, so a file that works here works there too.
+        raise DataFileError(
+            path,
+            "starts with a byte order mark, which the aws CLI and Chalice refuse in JSON; "
+            "save it as UTF-8 without BOM.",
+            1,
+            1,
+        )
+    if not text.strip():
+        raise DataFileError(path, "the file is empty; it should hold a JSON object.")
+    try:
+        return text, json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = next((h for start, h in _JSON_HINTS.items() if exc.msg.startswith(start)), "Fix the syntax there.")
+        raise DataFileError(path, f"invalid JSON: {exc.msg}. {hint}", exc.lineno, exc.colno) from None
+
+
+def read_json(path: str | Path) -> Any:
+    """Parse a JSON file as UTF-8; errors name the file, the line and column, and the fix."""
+    return _load(path)[1]
+
+
+def load_schema(path: str | Path = SCHEMA_PATH, table_name: str | None = None) -> dict[str, Any]:
+    """The ``create-table`` arguments from a schema file, as CreateTable would accept them."""
+    schema = read_json(path)
+    if not isinstance(schema, dict) or "TableName" not in schema or "KeySchema" not in schema:
+        raise DataFileError(path, "not a create-table file (it needs TableName and KeySchema).")
+    if table_name:
+        schema = {**schema, "TableName": table_name}
+    try:
+        validate_parameters(schema, _create_table_input())
+    except ParamValidationError as exc:
+        problems = "; ".join(line.strip() for line in exc.kwargs["report"].splitlines() if line.strip())
+        raise DataFileError(path, f"not accepted by CreateTable: {problems}") from None
+    defined = {d["AttributeName"] for d in schema.get("AttributeDefinitions", [])}
+    for key in schema["KeySchema"]:
+        if key["AttributeName"] not in defined:
+            raise DataFileError(
+                path, f"the key attribute {key['AttributeName']!r} needs an entry in AttributeDefinitions."
+            )
+    return schema
+
+
+@functools.cache
+def _create_table_input() -> Any:
+    return botocore.session.get_session().get_service_model("dynamodb").operation_model("CreateTable").input_shape
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` as UTF-8, replacing ``path`` only once the whole file is written."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(text.encode("utf-8"))
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+# ---- batch-write-item files ------------------------------------------------
+
+
+def read_requests(path: str | Path) -> dict[str, Requests]:
+    """The write requests of a ``batch-write-item`` file, checked whole: ``{table: [request, ...]}``.
+
+    Attribute values stay in DynamoDB JSON (``{"N": "3"}``).
+    """
+    text, document = _load(path)
+    try:
+        _check_document(document)
+    except _ShapeError as exc:
+        raise _located(path, text, exc) from None
+    return document  # type: ignore[no-any-return]
+
+
+def check_keys(
+    requests: Requests,
+    table_name: str,
+    key_schema: Sequence[Any],
+    attribute_definitions: Sequence[Any],
+    path: str | Path | None = None,
+    at: str | None = None,
+) -> None:
+    """Check that each request carries the table's key, with the right types, once.
+
+    ``at`` is the name the requests have in the file (for error positions).
+    """
+    types = {d["AttributeName"]: d["AttributeType"] for d in attribute_definitions}
+    key_names = [k["AttributeName"] for k in sorted(key_schema, key=lambda k: k["KeyType"] != "HASH")]
+    at = at or table_name
+    seen: dict[str, list[str | int]] = {}
+    try:
+        for index, request in enumerate(requests):
+            ((kind, body),) = request.items()
+            where: list[str | int] = [at, index, kind, REQUEST_TYPES[kind]]
+            attributes = body[REQUEST_TYPES[kind]]
+            for name in key_names:
+                if name not in attributes:
+                    raise _ShapeError(where, f"the key attribute {name!r} of table {table_name} is missing.")
+                ((given, value),) = attributes[name].items()
+                if given != types[name]:
+                    raise _ShapeError(
+                        [*where, name],
+                        f"the key attribute {name!r} of table {table_name} has type {types[name]}, not {given}.",
+                    )
+                if value == "":
+                    raise _ShapeError([*where, name, given], "a key attribute cannot be empty.")
+            if kind == "DeleteRequest" and set(attributes) != set(key_names):
+                extra = sorted(set(attributes) - set(key_names))
+                raise _ShapeError(
+                    [*where, extra[0]],
+                    f"a DeleteRequest Key holds only the key ({', '.join(key_names)}); {extra[0]!r} is not part of it.",
+                )
+            key = ", ".join(f"{name}={_json(next(iter(attributes[name].values())))}" for name in key_names)
+            if key in seen:
+                raise _ShapeError(
+                    where,
+                    f"the key {key} was already written by {_dotted(seen[key])}; a key may appear once per table.",
+                )
+            seen[key] = where[:2]
+    except _ShapeError as exc:
+        if path is None:
+            raise DataFileError(None, f"{_dotted(exc.path)}: {exc.message}") from None
+        raise _located(path, _load(path)[0], exc) from None
+
+
+def to_boto(requests: Requests) -> Requests:
+    """Requests from a file, with binary values decoded from base64 as boto3 wants them."""
+    out = []
+    for request in requests:
+        ((kind, body),) = request.items()
+        field = REQUEST_TYPES[kind]
+        out.append({kind: {field: {name: _map_binary(v, base64.b64decode) for name, v in body[field].items()}}})
+    return out
+
+
+def _map_binary(value: dict[str, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """``value`` with ``convert`` applied to every binary inside it (B, BS, and within M and L)."""
+    ((kind, inner),) = value.items()
+    if kind == "B":
+        return {kind: convert(inner)}
+    if kind == "BS":
+        return {kind: [convert(v) for v in inner]}
+    if kind == "M":
+        return {kind: {k: _map_binary(v, convert) for k, v in inner.items()}}
+    if kind == "L":
+        return {kind: [_map_binary(v, convert) for v in inner]}
+    return value
+
+
+def _base64_text(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _dotted(path: JsonPath) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text or "the top level"
+
+
+def _check_document(document: Any) -> None:
+    if not isinstance(document, dict):
+        raise _ShapeError(
+            [],
+            "the top level must be an object of table name -> list of requests, "
+            'like {"Todos": [{"PutRequest": {"Item": {...}}}]}.',
+        )
+    if not document:
+        raise _ShapeError([], "the file names no table.")
+    for table, requests in document.items():
+        if not _TABLE_NAME_RE.match(table):
+            raise _ShapeError(
+                [table], f"{table!r} is not a valid table name (3 to 255 letters, digits, '_', '-' or '.')."
+            )
+        if not isinstance(requests, list):
+            raise _ShapeError([table], "a table's requests must be a JSON list.")
+        for index, request in enumerate(requests):
+            _check_request(request, [table, index])
+
+
+def _check_request(request: Any, path: list[str | int]) -> None:
+    if not isinstance(request, dict) or len(request) != 1:
+        raise _ShapeError(
+            path,
+            "a request must be an object with one key: "
+            '{"PutRequest": {"Item": {...}}} or {"DeleteRequest": {"Key": {...}}}.',
+        )
+    ((kind, body),) = request.items()
+    if kind not in REQUEST_TYPES:
+        raise _ShapeError(
+            [*path, kind],
+            f"unknown request {kind!r}{_did_you_mean(kind, REQUEST_TYPES)}; use PutRequest or DeleteRequest.",
+        )
+    field = REQUEST_TYPES[kind]
+    if not isinstance(body, dict) or set(body) != {field}:
+        raise _ShapeError([*path, kind], f'a {kind} holds exactly one key, {field}: {{"{field}": {{...}}}}.')
+    attributes = body[field]
+    if not isinstance(attributes, dict) or not attributes:
+        raise _ShapeError(
+            [*path, kind, field],
+            f'{field} must be a non-empty object of attribute name -> value, like {{"id": {{"S": "L5"}}}}.',
+        )
+    size = sum(_check_attribute(name, value, [*path, kind, field, name]) for name, value in attributes.items())
+    if size > MAX_ITEM_BYTES:
+        raise _ShapeError(
+            [*path, kind, field], f"the item is about {size // 1024} KB; DynamoDB items are at most 400 KB."
+        )
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:
+        close = [c for c in choices if c.lower() == word.lower()]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _suggest(value: Any) -> str:
+    """The DynamoDB JSON a user probably meant for a plain JSON ``value``."""
+    if isinstance(value, bool):
+        return '{"BOOL": ' + json.dumps(value) + "}"
+    if isinstance(value, int | float):
+        return '{"N": "' + json.dumps(value) + '"}'
+    if isinstance(value, str):
+        return '{"S": ' + json.dumps(value[:20] + ("..." if len(value) > 20 else ""), ensure_ascii=False) + "}"
+    if value is None:
+        return '{"NULL": true}'
+    if isinstance(value, list):
+        return '{"L": [...]}'
+    return '{"M": {...}}'
+
+
+def _check_attribute(name: str, value: Any, path: list[str | int]) -> int:
+    """Check one DynamoDB JSON attribute value; returns its approximate size in bytes."""
+    if name == "":
+        raise _ShapeError(path, "attribute names cannot be empty.")
+    return len(name.encode("utf-8")) + _check_value(value, path)
+
+
+def _check_value(value: Any, path: list[str | int]) -> int:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise _ShapeError(path, f"not a DynamoDB JSON value; write it as {_suggest(value)}.")
+    ((kind, inner),) = value.items()
+    if kind not in ATTRIBUTE_TYPES:
+        if not _did_you_mean(kind, ATTRIBUTE_TYPES):
+            raise _ShapeError(
+                path,
+                f"not a DynamoDB JSON value: {kind!r} is not a type; write the value "
+                f'as {_suggest(inner)}, or a map as {{"M": {{...}}}}.',
+            )
+        raise _ShapeError(
+            [*path, kind],
+            f"unknown type {kind!r}{_did_you_mean(kind, ATTRIBUTE_TYPES)}; use one of {', '.join(ATTRIBUTE_TYPES)}.",
+        )
+    where = [*path, kind]
+    if kind == "S":
+        _expect(isinstance(inner, str), where, f'"S" holds a string, like {{"S": "text"}}, not {_json(inner)}.')
+        return len(inner.encode("utf-8", "surrogatepass"))
+    if kind == "N":
+        return _check_number(inner, where)
+    if kind == "B":
+        return _check_base64(inner, where)
+    if kind == "BOOL":
+        _expect(isinstance(inner, bool), where, f'"BOOL" holds true or false, not {_json(inner)}.')
+        return 1
+    if kind == "NULL":
+        _expect(inner is True, where, f'"NULL" must be true: {{"NULL": true}}, not {_json(inner)}.')
+        return 1
+    if kind == "M":
+        _expect(isinstance(inner, dict), where, '"M" holds an object of name -> DynamoDB JSON value.')
+        return 3 + sum(_check_attribute(k, v, [*where, k]) + 1 for k, v in inner.items())
+    if kind == "L":
+        _expect(isinstance(inner, list), where, '"L" holds a list of DynamoDB JSON values.')
+        return 3 + sum(_check_value(v, [*where, i]) + 1 for i, v in enumerate(inner))
+    _expect(isinstance(inner, list) and bool(inner), where, f'"{kind}" holds a non-empty list.')
+    element = {"SS": "S", "NS": "N", "BS": "B"}[kind]
+    sizes, seen = 0, set()
+    for index, member in enumerate(inner):
+        sizes += _check_set_member(element, member, [*where, index])
+        canonical = Decimal(member) if element == "N" else member
+        if canonical in seen:
+            raise _ShapeError([*where, index], f"{_json(member)} appears twice; a set holds each value once.")
+        seen.add(canonical)
+    return sizes
+
+
+def _check_set_member(element: str, member: Any, path: list[str | int]) -> int:
+    if element == "S":
+        _expect(isinstance(member, str), path, f"a string set holds strings, not {_json(member)}.")
+        return len(member.encode("utf-8", "surrogatepass"))
+    if element == "N":
+        return _check_number(member, path)
+    return _check_base64(member, path)
+
+
+def _expect(condition: bool, path: JsonPath, message: str) -> None:
+    if not condition:
+        raise _ShapeError(path, message)
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _check_number(text: Any, path: JsonPath) -> int:
+    if not isinstance(text, str):
+        raise _ShapeError(path, f'numbers are strings in DynamoDB JSON: write {{"N": "{_json(text)}"}}.')
+    if not _NUMBER_RE.match(text):
+        raise _ShapeError(path, f"{_json(text)} is not a number.")
+    number = Decimal(text)
+    digits = list(number.as_tuple().digits)
+    while len(digits) > 1 and digits[-1] == 0:
+        digits.pop()
+    while len(digits) > 1 and digits[0] == 0:
+        digits.pop(0)
+    if len(digits) > 38:
+        raise _ShapeError(path, f"{_json(text)} has more than 38 significant digits.")
+    if number and not -130 <= number.adjusted() <= 125:
+        raise _ShapeError(path, f"{_json(text)} is outside DynamoDB's range (1E-130 to 9.9E+125).")
+    return len(digits) // 2 + 2
+
+
+def _check_base64(text: Any, path: JsonPath) -> int:
+    try:
+        if not isinstance(text, str):
+            raise binascii.Error
+        return len(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        raise _ShapeError(path, f'binary values are base64 text, like {{"B": "aGk="}}, not {_json(text)}.') from None
+
+
+def _located(path: str | Path, text: str, error: _ShapeError) -> DataFileError:
+    line, column = _position(text, error.path) or (0, 0)
+    return DataFileError(path, f"{_dotted(error.path)}: {error.message}", line, column)
+
+
+def _skip(text: str, index: int = 0) -> int:
+    """The index of the first non-blank character from ``index`` (the pattern matches even nothing)."""
+    return _WHITESPACE_RE.match(text, index).end()  # type: ignore[union-attr]
+
+
+def _position(text: str, json_path: JsonPath) -> tuple[int, int] | None:
+    """(line, column) of the value at ``json_path`` in JSON ``text``, or of its key in an object."""
+    decoder = json.JSONDecoder()
+    try:
+        index = key_start = _skip(text)
+        for step in json_path:
+            index = _skip(text, index + 1)
+            if isinstance(step, int):
+                for _ in range(step):
+                    index = _skip(text, _skip(text, decoder.raw_decode(text, index)[1]) + 1)
+                continue
+            found = None
+            while text[index] == '"':
+                start = index
+                key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
+                index = _skip(text, _skip(text, index) + 1)
+                if key == step:
+                    # Of repeated keys the last one counts, as in json.loads.
+                    found = (start, index)
+                index = _skip(text, decoder.raw_decode(text, index)[1])
+                if text[index] == ",":
+                    index = _skip(text, index + 1)
+            if found is None:
+                return None
+            key_start, index = found
+        offset = key_start if json_path and isinstance(json_path[-1], str) else index
+    except (IndexError, ValueError):
+        return None
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+# ---- items as files and as text ---------------------------------------------
+
+
+def _natural(text: str) -> list[tuple[int, int, str]]:
+    # "L9" before "L10", as a person would sort ids.
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part]
+
+
+def _sort_value(value: dict[str, Any]) -> tuple[int, Decimal | int, list[tuple[int, int, str]]]:
+    ((kind, inner),) = value.items()
+    if kind == "N":
+        return (0, Decimal(inner), [])
+    if kind == "S":
+        return (1, 0, _natural(inner))
+    return (2, 0, [(1, 0, repr(inner))])
+
+
+def sorted_items(items: Iterable[Item], keys: Sequence[str]) -> list[Item]:
+    """Items in key order (numbers by value, text naturally)."""
+    return sorted(items, key=lambda item: [_sort_value(item[k]) if k in item else (3, 0, []) for k in keys])
+
+
+def columns(items: Iterable[Item], keys: Sequence[str]) -> list[str]:
+    """Attribute names present in ``items``: the key, the todo fields in order, then the rest sorted."""
+    present = {name for item in items for name in item}
+    first = [name for name in [*keys, *FIELD_ORDER] if name in present]
+    return first + sorted(present - set(first))
+
+
+def to_document(table_name: str, items: Iterable[Item], keys: Sequence[str]) -> dict[str, Requests]:
+    """A ``batch-write-item`` document that puts ``items`` (as returned by boto3) into ``table_name``."""
+    return {
+        table_name: [
+            {"PutRequest": {"Item": {name: _map_binary(item[name], _base64_text) for name in columns([item], keys)}}}
+            for item in sorted_items(items, keys)
+        ]
+    }
+
+
+def dump_document(document: Any) -> str:
+    """The text of a data file: UTF-8 JSON indented like db/initial-data.json."""
+    return json.dumps(document, indent=4, ensure_ascii=False) + "\n"
+
+
+_deserialize = TypeDeserializer().deserialize
+
+
+def plain(value: Any) -> Any:
+    """A DynamoDB JSON value as plain JSON: numbers as numbers, sets as sorted lists, binary as base64."""
+    return _jsonable(_deserialize(value))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        # Floats that would not print back as the stored digits stay text.
+        return float(value) if Decimal(repr(float(value))) == value else str(value)
+    if isinstance(value, Binary):
+        return _base64_text(value.value)  # type: ignore[attr-defined]
+    if isinstance(value, set):
+        return [_jsonable(v) for v in sorted(value, key=lambda v: getattr(v, "value", v))]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,79 @@
+"""Table operations for the dev tools: create and delete (with boto3's waiters), batch writes, reads.
+
+Clients come from ``chalicelib.storage.dynamodb_client``, the Lambda code's
+own factory, so the tools and the API reach a database the same way.
+"""
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.table import BatchWriter
+
+from devtools.datafiles import Item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+# Local engines create a table in a blink; AWS takes seconds. One minute either way.
+WAIT = {"Delay": 0.05, "MaxAttempts": 1200}
+
+
+def ensure_table(client: DynamoDBClient, schema: dict[str, Any]) -> bool:
+    """Create the table described by ``schema`` unless it exists, and wait until it is ACTIVE.
+
+    True when this call created it.
+    """
+    try:
+        client.create_table(**schema)
+        created = True
+    except client.exceptions.ResourceInUseException:
+        created = False
+    client.get_waiter("table_exists").wait(TableName=schema["TableName"], WaiterConfig=WAIT)  # type: ignore[arg-type]
+    return created
+
+
+def delete_table(client: DynamoDBClient, table_name: str) -> bool:
+    """Delete the table if it exists and wait until it is gone; True when there was one."""
+    try:
+        client.delete_table(TableName=table_name)
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    client.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig=WAIT)  # type: ignore[arg-type]
+    return True
+
+
+def write_batches(client: DynamoDBClient, table_name: str, requests: Sequence[dict[str, Any]]) -> None:
+    """Send write requests (boto3 shapes) in batches of 25; boto3 resends what DynamoDB leaves unprocessed."""
+    with BatchWriter(table_name, client) as batch:
+        for request in requests:
+            if "PutRequest" in request:
+                batch.put_item(request["PutRequest"]["Item"])
+            else:
+                batch.delete_item(request["DeleteRequest"]["Key"])
+
+
+def key_names(client: DynamoDBClient, table_name: str) -> list[str]:
+    """The table's key attribute names, partition key first."""
+    table = client.describe_table(TableName=table_name)["Table"]
+    return [k["AttributeName"] for k in sorted(table["KeySchema"], key=lambda k: k["KeyType"] != "HASH")]
+
+
+def scan_items(client: DynamoDBClient, table_name: str) -> Iterator[Item]:
+    """Every item of the table in DynamoDB JSON, page after page."""
+    for page in client.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
+        yield from page["Items"]
+
+
+def partition_items(client: DynamoDBClient, table_name: str, key: str, value: str) -> Iterator[Item]:
+    """The items whose partition key ``key`` is the string ``value``, page after page."""
+    pages = client.get_paginator("query").paginate(
+        TableName=table_name,
+        ConsistentRead=True,
+        KeyConditionExpression="#k = :v",
+        ExpressionAttributeNames={"#k": key},
+        ExpressionAttributeValues={":v": {"S": value}},
+    )
+    for page in pages:
+        yield from page["Items"]
