@@ -6,8 +6,10 @@ would have created is visible afterwards.
 
 import logging
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,3 +124,32 @@ def test_chalice_package_is_not_stopped(aws: str, backend: Path, tmp_path: Path)
     result = chalice(["package", "--stage", "prod", str(tmp_path / "out")], backend, aws)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "out" / "sam.json").is_file()
+
+
+def test_chalice_local_is_not_stopped(backend: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(CHALICE), "local", "--stage", "dev", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=backend,
+        env={k: v for k, v in aws_environment("").items() if k != "AWS_ENDPOINT_URL"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.communicate()[0]
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "chalice local did not start"
+                time.sleep(0.2)
+        assert answer.status_code == 200
+        assert answer.json()["paths"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
