@@ -20,8 +20,6 @@ import tempfile
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ import click
 import requests
 
 from devtools import accounts, settings
+from devtools.stack import throwaway_stack
 
 ROOT = settings.ROOT
 
@@ -260,21 +259,6 @@ def stack_origins(stack: Any) -> list[str]:
 def stack_pool(stack: Any) -> accounts.Pool:
     """The user pool of a Stack's identity provider."""
     return local_pool(stack.idp_dir, stack.idp_url)
-
-
-@contextmanager
-def throwaway_stack(db_port: int | None = None) -> Iterator[Any]:
-    """A running Stack (no UI) on free ports, its data in a temporary folder removed afterwards.
-
-    With ``db_port``, an engine already serving there is used as it is.
-    """
-    from devtools.stack import Stack
-
-    with (
-        tempfile.TemporaryDirectory(prefix="hobopy-stack-") as data_dir,
-        Stack(db_port=db_port, data_dir=data_dir, with_ui=False) as stack,
-    ):
-        yield stack
 
 
 if __name__ == "__main__":
