@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 import click
 from chalice.local import LocalGatewayException
 
-from devtools import settings, supervise
+from devtools import settings
 from devtools.localgateway import ContractGateway, load_app
-from devtools.localhttp import REQUEST_TIMEOUT, GuardedRequestHandler
+from devtools.localhttp import REQUEST_TIMEOUT, GuardedRequestHandler, serve_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -166,13 +166,7 @@ def main(stage: str, host: str, port: int, project_dir: Path, request_timeout: f
         # Chalice's config loader says what is wrong with the project.
         raise click.ClickException(str(exc)) from None
     click.echo(f"API ({stage}) at http://{host}:{server.server_port}/", err=True)
-    try:
-        with supervise.stop_signals_raise():
-            server.serve_forever()
-    except supervise.Stopped:
-        pass
-    finally:
-        server.server_close()
+    serve_until_stopped(server)
     click.echo("API server stopped.", err=True)
 
 

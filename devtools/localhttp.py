@@ -18,12 +18,14 @@ import io
 import json
 import re
 import socket
+import socketserver
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import cast
 
+from devtools import supervise
 from devtools.settings import LOOPBACK_NAMES
 
 # How long a client may take to send one whole request (line, headers, body),
@@ -72,6 +74,17 @@ def host_allowed(host: str | None, port: int) -> bool:
         return False
     host = host.strip().lower()
     return any(host in (name, f"{name}:{port}") for name in LOOPBACK_NAMES)
+
+
+def serve_until_stopped(server: socketserver.BaseServer) -> None:
+    """Serve until SIGINT, SIGTERM or SIGHUP arrives, then close the listening socket."""
+    try:
+        with supervise.stop_signals_raise():
+            server.serve_forever()
+    except supervise.Stopped:
+        pass
+    finally:
+        server.server_close()
 
 
 def contract_body(status: int, message: str) -> bytes:

@@ -73,3 +73,13 @@ def assert_contract_error(answer: Answer, status: int, code: str) -> None:
     assert isinstance(body, dict) and set(body) == {"Code", "Message"}, body
     assert body["Code"] == code, body
     assert body["Message"].startswith(f"{code}: "), body
+
+
+def assert_timed_out(sock: socket.socket, request: bytes, timeout: float) -> None:
+    """Send the start of ``request`` and stop: the server must answer 408 and hang up within ``timeout``."""
+    started = time.monotonic()
+    sock.sendall(request)
+    answer = read_answer(sock)
+    assert closed_within(sock, 2)
+    assert_contract_error(answer, 408, "RequestTimeoutError")
+    assert time.monotonic() - started < timeout + 2
