@@ -24,7 +24,8 @@ from tests.conftest import create_fresh_table
 pytestmark = pytest.mark.engine
 
 PLAIN_SEED = [{name: datafiles.plain(value) for name, value in item.items()} for item in SEED_ITEMS]
-COMMANDS = ["create-table", "load", "scan", "export", "reset"]
+COMMANDS = ["create-table", "load", "scan", "export", "reset", "move-todos"]
+REQUIRED = {"reset": ["--yes"], "move-todos": ["--to", "someone"]}
 
 
 def columns_of(text):
@@ -243,9 +244,8 @@ def test_delete_requests_in_a_file_remove_their_items(table, tmp_path):
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_says_in_one_line_when_the_engine_is_not_running(command):
     endpoint = f"http://127.0.0.1:{engine.free_port()}"
-    args = ["--yes"] if command == "reset" else []
     assert_one_line_failure(
-        hobopy("db", command, *args, "--endpoint-url", endpoint),
+        hobopy("db", command, *REQUIRED.get(command, []), "--endpoint-url", endpoint),
         f"cannot reach a DynamoDB engine at {endpoint}",
         "hobopy run",
     )
