@@ -17,6 +17,7 @@ import base64
 import http.client
 import http.server
 import logging
+import socket
 import socketserver
 import statistics
 import sys
@@ -81,6 +82,8 @@ class LocalAPIServer(http.server.ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], gateway: ContractGateway) -> None:
         self.gateway = gateway
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, APIRequestHandler)
 
     def server_bind(self) -> None:

@@ -163,6 +163,9 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
             return
         handler()
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def server_port(self) -> int:
         return int(cast(tuple[str, int], self.server.server_address)[1])
 

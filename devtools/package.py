@@ -23,7 +23,8 @@ from typing import Any
 
 import click
 
-from devtools import db, preflight
+from devtools import preflight
+from devtools.datafiles import DataFileError, load_schema, read_json
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = Path("deploy") / "resources.json"
@@ -44,8 +45,8 @@ class PackageError(Exception):
 def merge_template(project_dir: Path | str = ROOT) -> dict[str, Any]:
     """``deploy/resources.json`` with the table's key schema taken from ``db/schema.json``."""
     project_dir = Path(project_dir)
-    template: dict[str, Any] = copy.deepcopy(db.read_json(project_dir / RESOURCES))
-    schema = db.load_schema(project_dir / "db" / "schema.json")
+    template: dict[str, Any] = copy.deepcopy(read_json(project_dir / RESOURCES))
+    schema = load_schema(project_dir / "db" / "schema.json")
     table = template["Resources"][TABLE_RESOURCE]["Properties"]
     key_names = {element["AttributeName"] for element in schema["KeySchema"]}
     table["KeySchema"] = schema["KeySchema"]
@@ -210,5 +211,5 @@ def package_command(stage: str, out_dir: str | None) -> None:
     """
     try:
         package(stage, out_dir)
-    except (PackageError, db.DataFileError) as exc:
+    except (PackageError, DataFileError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -28,7 +28,9 @@ for _name in (
 ):
     os.environ.pop(_name, None)
 
-from devtools import db, engine  # noqa: E402
+from chalicelib.storage import dynamodb_client  # noqa: E402
+from devtools import engine, tables  # noqa: E402
+from devtools.datafiles import load_schema  # noqa: E402
 
 # Audits every error answer any suite receives (see tests/reliability/plugin.py).
 pytest_plugins = ["tests.reliability.plugin"]
@@ -67,7 +69,7 @@ def moto_endpoint():
 def create_fresh_table(endpoint):
     """A new table with the project's schema and a random name; returns the name."""
     name = f"test-{uuid.uuid4().hex[:12]}"
-    db.ensure_table(db.client(endpoint), db.load_schema(table_name=name))
+    tables.ensure_table(dynamodb_client(endpoint), load_schema(table_name=name))
     return name
 
 
@@ -76,7 +78,7 @@ def dynalite_table(dynalite_endpoint):
     """(endpoint, table name) of a fresh, empty table on dynalite."""
     name = create_fresh_table(dynalite_endpoint)
     yield dynalite_endpoint, name
-    db.client(dynalite_endpoint).delete_table(TableName=name)
+    dynamodb_client(dynalite_endpoint).delete_table(TableName=name)
 
 
 def seed_requests():

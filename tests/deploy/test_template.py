@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools import db, package
+from devtools import package
+from devtools.datafiles import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 STORAGE = ROOT / "backend" / "chalicelib" / "storage.py"
@@ -58,7 +59,7 @@ def test_template_passes_cfn_lint(packaged):
 
 
 def test_table_key_schema_is_the_one_in_db_schema_json(template):
-    schema = db.load_schema()
+    schema = load_schema()
     table = template["Resources"]["TodosTable"]
     assert table["Type"] == "AWS::DynamoDB::Table"
     assert table["Properties"]["KeySchema"] == schema["KeySchema"]

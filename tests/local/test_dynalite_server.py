@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from devtools import db, engine, supervise
+from chalicelib.storage import dynamodb_client
+from devtools import engine, supervise
 from tests.conftest import ROOT, create_fresh_table
 
 SCRIPT = ROOT / "devtools" / "dynalite_server.js"
@@ -60,7 +61,7 @@ def send(
 
 def test_boto3_works_through_it(endpoint: str) -> None:
     table = create_fresh_table(endpoint)
-    assert table in db.client(endpoint).list_tables()["TableNames"]
+    assert table in dynamodb_client(endpoint).list_tables()["TableNames"]
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1:8002", "null"])
@@ -105,6 +106,6 @@ def test_sigterm_keeps_the_data_of_path(tmp_path: Path) -> None:
     assert process.wait(timeout=5) == 0
     endpoint, process = start(tmp_path / "second.log", data)
     try:
-        assert table in db.client(endpoint).list_tables()["TableNames"]
+        assert table in dynamodb_client(endpoint).list_tables()["TableNames"]
     finally:
         supervise.stop(process)

@@ -5,7 +5,7 @@ import threading
 import pytest
 import requests
 
-from devtools import db
+from chalicelib.storage import dynamodb_client
 from tests.reliability.conftest import call
 
 JSON = {"Content-Type": "application/json"}
@@ -100,7 +100,7 @@ def legacy_todo(dynalite_table, api):
     endpoint, table = dynalite_table
     item = {"id": {"S": "L9"}, "title": {"S": "seeded"}, "memo": {"S": ""}, "priority": {"N": "2"},
             "completed": {"BOOL": False}}
-    db.client(endpoint).put_item(TableName=table, Item=item)
+    dynamodb_client(endpoint).put_item(TableName=table, Item=item)
     return "/todos/L9"
 
 

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from devtools import db
+from chalicelib.storage import dynamodb_client
 from tests.conftest import app_client, chalice_project, create_fresh_table
 from tests.reliability.plugin import audited, report_figure
 
@@ -137,7 +137,7 @@ class TodoMachine(RuleBasedStateMachine):
 
     @initialize(target=ids)
     def legacy_todos(self):
-        dynamodb = db.client(self.endpoint)
+        dynamodb = dynamodb_client(self.endpoint)
         for user, todos in LEGACY.items():
             owner = _subject(self.users[user].id_token)
             for todo in todos:
@@ -307,7 +307,7 @@ def test_random_call_sequences_of_two_users_never_lose_invent_corrupt_or_share_a
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
             ),
         )
-    db.client(engine_endpoint).delete_table(TableName=table)
+    dynamodb_client(engine_endpoint).delete_table(TableName=table)
     # The invariant runs once after the setup and once after every step.
     steps = TodoMachine.comparisons - EXAMPLES
     report_figure(
