@@ -128,11 +128,23 @@ def header_problems(status: int, headers: Headers | None) -> list[str]:
     ]
 
 
-def answer_problems(
-    status: int, headers: Headers | None, body: bytes | str, echoed: Iterable[object] = ()
+def body_problems(
+    status: int, headers: Headers | None, body: bytes | str, echoed: Iterable[object] = (), method: str = "GET"
 ) -> list[str]:
-    """Everything wrong with one answer: [] when it passes the audit."""
-    problems = header_problems(status, headers)
+    """What is wrong with the body of an answer to ``method``: an error's shape and leaks; any body of a HEAD answer.
+
+    An answer to HEAD has no body (RFC 9110), errors included: one there would
+    be read as the start of the next answer on a kept-alive connection.
+    """
+    if method.upper() == "HEAD":
+        return [f"{status} answer to HEAD with a body: {body[:100]!r}"] if body else []
     if status >= 400:
-        problems += error_body_problems(status, header(headers, "content-type"), body, echoed)
-    return problems
+        return error_body_problems(status, header(headers, "content-type"), body, echoed)
+    return []
+
+
+def answer_problems(
+    status: int, headers: Headers | None, body: bytes | str, echoed: Iterable[object] = (), method: str = "GET"
+) -> list[str]:
+    """Everything wrong with one answer to ``method``: [] when it passes the audit."""
+    return header_problems(status, headers) + body_problems(status, headers, body, echoed, method)

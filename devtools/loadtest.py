@@ -184,7 +184,7 @@ class _Client:
             self.report.latencies[operation].append(elapsed)
             self.report.statuses[response.status_code] += 1
         for problem in contract_audit.answer_problems(
-            response.status_code, response.headers, response.content, contract_audit.echoes(path)
+            response.status_code, response.headers, response.content, contract_audit.echoes(path), method
         ):
             self.report.problem(f"{method} {path}: {problem}")
         if response.status_code not in expected:

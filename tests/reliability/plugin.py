@@ -42,7 +42,7 @@ class ErrorAudit:
         request_body: object = None,
     ) -> None:
         """Audit one answer to ``method url``; ``headers`` is any mapping of response headers."""
-        found = answer_problems(status, headers, body, echoes(url, request_headers, request_body))
+        found = answer_problems(status, headers, body, echoes(url, request_headers, request_body), method)
         with self._lock:
             self.answers += 1
             self.errors += status >= 400

@@ -117,3 +117,10 @@ def test_a_whole_answer_is_judged_on_its_headers_and_for_errors_on_its_body():
     assert answer_problems(404, SAFE, body("NotFoundError", "no todo with id 'x'.")) == []
     assert answer_problems(404, SAFE, "<html>Not Found</html>") != []
     assert answer_problems(405, {"Content-Type": JSON}, body("MethodNotAllowedError", "TRACE is not allowed.")) != []
+
+
+def test_an_answer_to_head_has_no_body_whatever_its_status():
+    assert answer_problems(404, SAFE, b"", method="HEAD") == []
+    assert answer_problems(200, SAFE, b"", method="HEAD") == []
+    assert answer_problems(200, SAFE, b"[]", method="HEAD") != []
+    assert answer_problems(405, SAFE, body("MethodNotAllowedError", "no."), method="HEAD") != []

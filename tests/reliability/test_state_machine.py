@@ -32,7 +32,7 @@ from tests.conftest import app_client, chalice_project, create_fresh_table
 from tests.reliability.plugin import audited, report_figure
 
 JSON = {"Content-Type": "application/json"}
-EXAMPLES = int(os.environ.get("HOBOPY_STATEFUL_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("HOBOPY_STATEFUL_EXAMPLES", "8"))
 STEPS_PER_EXAMPLE = 30
 USERS = (0, 1)
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -224,6 +224,17 @@ class TodoMachine(RuleBasedStateMachine):
             assert status == 412, todo
         else:
             assert status == 200 and todo == self.model[user].pop(todo_id)
+
+    @rule(todo_id=ids, method=st.sampled_from(["GET", "PATCH", "DELETE"]))
+    def reach_for_the_other_user_s_todo(self, todo_id, method):
+        owners = [user for user in USERS if todo_id in self.model[user]]
+        if len(owners) != 1:
+            return
+        intruder = 1 - owners[0]
+        self._someone_elses(intruder, todo_id)
+        body = {"title": "not yours"} if method == "PATCH" else None
+        status, error, _ = self._send(intruder, method, f"/todos/{_quote(todo_id)}", body, {"If-Match": "*"})
+        assert status == 404 and error["Code"] == "NotFoundError", error
 
     @rule(user=users, body=bad_bodies)
     def create_invalid(self, user, body):
