@@ -36,11 +36,12 @@ def as_tree(value):
     """Parsed JSON with every object, however deep, made a dict (``as_dict`` converts only the top)."""
     if Array.isArray(value):
         return [as_tree(item) for item in value]
-    if as_dict(value) is None:
+    source = as_dict(value)
+    if source is None:
         return value
     result = {}
-    for key in Object.keys(value):
-        result[key] = as_tree(value[key])
+    for key in source.keys():  # noqa: SIM118 (Transcrypt's dicts are iterated through keys())
+        result[key] = as_tree(source[key])
     return result
 
 
@@ -439,7 +440,9 @@ class App:
             self.show_auth_error("もう一度ログインしてください。確認コードはそのあとで入力できます。")
             return
         body = account.confirm_request(self.auth["clientId"], self.pending["email"], values["code"])
-        failure = (await self.provider("ConfirmSignUp", body))[1]
+        # Two statements: Transcrypt compiles (await x)[1] as await x[1].
+        answer = await self.provider("ConfirmSignUp", body)
+        failure = answer[1]
         if failure is not None:
             self.show_auth_error(failure["text"])
             self.focus_auth_field()
@@ -450,7 +453,9 @@ class App:
         if self.pending is None:
             return
         body = account.resend_request(self.auth["clientId"], self.pending["email"])
-        failure = (await self.provider("ResendConfirmationCode", body))[1]
+        # Two statements: Transcrypt compiles (await x)[1] as await x[1].
+        answer = await self.provider("ResendConfirmationCode", body)
+        failure = answer[1]
         if failure is not None:
             self.show_auth_error(failure["text"])
             return

@@ -1,4 +1,5 @@
 """Fixtures of the UI tests: the UI's Python on the path, a running stack, and headless Chromium."""
+
 import sys
 import urllib.parse
 from pathlib import Path
@@ -6,20 +7,26 @@ from pathlib import Path
 import pytest
 import requests
 
-
 FRONTEND_SOURCE = Path(__file__).resolve().parents[2] / "frontend" / "src"
 if str(FRONTEND_SOURCE) not in sys.path:
     sys.path.insert(0, str(FRONTEND_SOURCE))
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 LOOPBACK = "127.0.0.1"
 
 
 @pytest.fixture(scope="session")
 def ui_stack(tmp_path_factory):
-    """The whole local stack on free ports: dynalite (seeded Todos table), ``chalice local`` and the UI server."""
+    """The whole local stack on free ports: dynalite (seeded), the identity provider, the API and the UI server."""
     from devtools.stack import Stack
 
     data_dir = tmp_path_factory.mktemp("stack")
@@ -34,11 +41,13 @@ def api_url(ui_stack):
 
 
 class TodoApi:
-    """The API over HTTP, to set up and check what the UI did."""
+    """The API over HTTP, to set up and check what the UI did: as ``user``, or as the demo owner (no token)."""
 
-    def __init__(self, base):
+    def __init__(self, base, user=None):
         self.base = base
         self.http = requests.Session()
+        if user is not None:
+            self.http.headers.update(user.headers())
 
     def list(self):
         response = self.http.get(f"{self.base}/todos", timeout=10)
@@ -65,7 +74,16 @@ class TodoApi:
 
 @pytest.fixture(scope="session")
 def todo_api(api_url):
+    """The demo owner's todos: what the page shows before anyone signs in."""
     return TodoApi(api_url)
+
+
+@pytest.fixture(scope="session")
+def pool(ui_stack):
+    """The local identity provider's user pool, to make users and sign them in."""
+    from devtools.accounts import Pool
+
+    return Pool(client_id=ui_stack.auth["clientId"], endpoint=ui_stack.idp_url, region=ui_stack.auth["region"])
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,17 @@
 """The UI in headless Chromium against the running stack (dynalite, chalice local, the UI server)."""
-import os
+
 import re
 import uuid
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
-SEED = {"L5": ("プロフィールページ作成", "分かりやすく端的に、且つ、魅力的に", "中"),
-        "L6": ("サイドメニューのカスタマイズ", "プロフィール、検索メニューが必要", "低"),
-        "L7": ("リスト(Li)カスタマイズ", "できるかな?", "中")}
+SEED = {
+    "L5": ("プロフィールページ作成", "分かりやすく端的に、且つ、魅力的に", "中"),
+    "L6": ("サイドメニューのカスタマイズ", "プロフィール、検索メニューが必要", "低"),
+    "L7": ("リスト(Li)カスタマイズ", "できるかな?", "中"),
+}
 XSS_TITLE = "<img src=x onerror=window.__xss=1>"
+MEMO = "新時代、熱狂しろ！\n二行目"  # noqa: RUF001 (Japanese punctuation is full width)
 
 
 def unique(text):
@@ -60,21 +60,18 @@ def test_the_seed_todos_render_in_japanese_with_labels_and_in_sort_order(ui, tmp
     expect(ui.locator("#new-todo")).to_have_text("新規登録")
     ui.set_viewport_size({"width": 1000, "height": 330})
     ui.screenshot(path=tmp_path / "seed.png")
-    if os.environ.get("HOBOPY_UPDATE_SCREENSHOT") == "1":
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        ui.screenshot(path=SCREENSHOT)
 
 
 def test_creating_a_todo_in_the_dialog_reaches_the_api_and_the_list(ui, todo_api):
     title = unique("CATCH the GLORY")
     open_new_dialog(ui)
     expect(ui.locator("#modal-todo-priority")).to_have_value("3")
-    fill_form(ui, title=title, memo="新時代、熱狂しろ！\n二行目", priority=5)
+    fill_form(ui, title=title, memo=MEMO, priority=5)
     ui.click("#register-button")
 
     expect(ui.locator("#input-form")).to_be_hidden()
     created = find_by_title(todo_api, title)
-    assert (created["memo"], created["priority"], created["completed"]) == ("新時代、熱狂しろ！\n二行目", 5, False)
+    assert (created["memo"], created["priority"], created["completed"]) == (MEMO, 5, False)
     cells = row(ui, created["id"]).locator("td")
     expect(cells.nth(1)).to_have_text(title)
     expect(cells.nth(3)).to_have_text("最高")

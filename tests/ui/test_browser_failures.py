@@ -1,25 +1,29 @@
 """The UI when things go wrong for real: the database stops (503), the API is not there, the list is long."""
+
 import subprocess
 import sys
 import time
 
 import pytest
 from playwright.sync_api import expect
-
-from devtools import db, engine
-from devtools.ui import ROOT
 from todoui import model, remote
+
+from chalicelib.storage import dynamodb_client
+from devtools import datafiles, engine, supervise, tables
+from devtools.ui import ROOT
 
 pytestmark = pytest.mark.slow
 
 UNAVAILABLE_TEXT = "サーバーが一時的に応答できません。1 秒ほど待ってから"
+# The page without a token shows the local demo owner's list, where the seed's todos are.
+DEMO = {"S": "demo"}
 
 
 class Engine:
     """A dynalite this module starts and stops itself, keeping its data on disk across restarts."""
 
     def __init__(self, data_dir):
-        self.port = engine.free_port()
+        self.port = supervise.free_port()
         self.data_dir = data_dir
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -29,7 +33,7 @@ class Engine:
         engine.wait_until_serving(self.endpoint, self.process)
 
     def stop(self):
-        engine.stop(self.process)
+        supervise.stop(self.process)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +51,7 @@ def stack(database, tmp_path_factory):
     """The stack on the module's own engine, which the stack finds running and uses as it is."""
     from devtools.stack import Stack
 
-    with Stack(db_port=database.port, data_dir=tmp_path_factory.mktemp("stack"), with_ui=True,
-               quiet=True) as running:
+    with Stack(db_port=database.port, data_dir=tmp_path_factory.mktemp("stack"), with_ui=True, quiet=True) as running:
         assert running.engine_kind == "existing"
         yield running
 
@@ -62,22 +65,38 @@ def database_down(database):
 
 
 def test_a_list_longer_than_one_api_page_loads_completely_by_following_link_next(stack, database, open_page):
-    client = db.client(database.endpoint)
-    requests_ = [{"PutRequest": {"Item": {"id": {"S": f"bulk-{n:04d}"}, "title": {"S": f"まとめて {n}"},
-                                          "memo": {"S": ""}, "priority": {"N": "1"}, "completed": {"BOOL": True}}}}
-                 for n in range(1010)]
-    db.write_batches(client, "Todos", requests_)
+    client = dynamodb_client(database.endpoint)
+    requests_ = [
+        {
+            "PutRequest": {
+                "Item": {
+                    "owner": DEMO,
+                    "id": {"S": f"bulk-{n:04d}"},
+                    "title": {"S": f"まとめて {n}"},
+                    "memo": {"S": ""},
+                    "priority": {"N": "1"},
+                    "completed": {"BOOL": True},
+                }
+            }
+        }
+        for n in range(1010)
+    ]
+    tables.write_batches(client, "Todos", requests_)
     page = open_page(f"{stack.ui_url}/index.html")
     expect(page.locator("#todo-list tr")).to_have_count(1013, timeout=30_000)
     expect(page.locator("#list-status")).to_have_text("全 1013 件 (未完了 3 件)")
     api_pages = [url for url in page.log.requests if url.startswith(stack.api_url + "/todos")]
     assert len(api_pages) == 2 and "cursor=" in api_pages[1]
-    db.write_batches(client, "Todos", [{"DeleteRequest": {"Key": {"id": {"S": f"bulk-{n:04d}"}}}}
-                                       for n in range(1010)])
+    tables.write_batches(
+        client,
+        "Todos",
+        [{"DeleteRequest": {"Key": {"owner": DEMO, "id": {"S": f"bulk-{n:04d}"}}}} for n in range(1010)],
+    )
 
 
 def test_when_the_database_is_down_saving_says_so_in_the_dialog_and_keeps_what_was_typed(
-        stack, open_page, database_down):
+    stack, open_page, database_down
+):
     page = open_page(f"{stack.ui_url}/index.html")
     page.log.allow_status(503)
     page.click("#new-todo")
@@ -96,7 +115,8 @@ def test_when_the_database_is_down_saving_says_so_in_the_dialog_and_keeps_what_w
 
 
 def test_when_the_database_is_down_a_toggle_shows_a_dismissible_banner_and_the_checkbox_goes_back(
-        stack, open_page, database_down):
+    stack, open_page, database_down
+):
     page = open_page(f"{stack.ui_url}/index.html")
     page.log.allow_status(503)
     database_down()
@@ -110,7 +130,8 @@ def test_when_the_database_is_down_a_toggle_shows_a_dismissible_banner_and_the_c
 
 
 def test_a_list_that_could_not_load_loads_with_the_reload_button_once_the_database_is_back(
-        stack, database, open_page, database_down):
+    stack, database, open_page, database_down
+):
     database_down()
     page = open_page(f"{stack.ui_url}/index.html")
     page.log.allow_status(503)
@@ -127,14 +148,17 @@ def test_a_list_that_could_not_load_loads_with_the_reload_button_once_the_databa
 @pytest.fixture
 def ui_without_api(tmp_path):
     """A UI server whose API URL points at a port where nothing listens."""
-    port = engine.free_port()
-    dead_api = f"http://127.0.0.1:{engine.free_port()}/"
+    port = supervise.free_port()
+    dead_api = f"http://127.0.0.1:{supervise.free_port()}/"
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.ui", "serve", "--port", str(port), "--api-url", dead_api],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
-        while not engine.port_is_open("127.0.0.1", port):
+        while not supervise.port_is_open("127.0.0.1", port):
             assert process.poll() is None and time.monotonic() < deadline, "the UI server did not start"
             time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
@@ -162,9 +186,8 @@ def test_when_the_api_cannot_be_reached_the_page_says_so_and_the_form_keeps_its_
 
 
 def test_an_empty_list_says_so_and_the_first_todo_replaces_the_message(stack, database, open_page):
-    client = db.client(database.endpoint)
-    items = client.scan(TableName="Todos", ProjectionExpression="id")["Items"]
-    db.write_batches(client, "Todos", [{"DeleteRequest": {"Key": item}} for item in items])
+    client = dynamodb_client(database.endpoint)
+    clear_demo_list(client)
     try:
         page = open_page(f"{stack.ui_url}/index.html")
         expect(page.locator("#list-status")).to_have_text(model.EMPTY_TEXT)
@@ -177,7 +200,13 @@ def test_an_empty_list_says_so_and_the_first_todo_replaces_the_message(stack, da
         expect(page.locator("#todo-table")).to_be_visible()
         expect(page.locator("#list-status")).to_have_text("全 1 件 (未完了 1 件)")
     finally:
-        items = client.scan(TableName="Todos", ProjectionExpression="id")["Items"]
-        db.write_batches(client, "Todos", [{"DeleteRequest": {"Key": item}} for item in items])
-        for requests_ in db.read_json(db.SEED_PATH).values():
-            db.write_batches(client, "Todos", requests_)
+        clear_demo_list(client)
+        for requests_ in datafiles.read_json(datafiles.SEED_PATH).values():
+            tables.write_batches(client, "Todos", requests_)
+
+
+def clear_demo_list(client):
+    keys = [
+        {"owner": item["owner"], "id": item["id"]} for item in tables.partition_items(client, "Todos", "owner", "demo")
+    ]
+    tables.write_batches(client, "Todos", [{"DeleteRequest": {"Key": key}} for key in keys])
