@@ -1,18 +1,15 @@
 """deployment.zip on its own: small, runtime code only, and working with nothing but boto3 beside it."""
 
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
-from importlib import metadata
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
 
 from app import app as routes  # only its routes: the events are built on them
-from devtools import localgateway
+from devtools import bench, localgateway
 from tests.conftest import create_fresh_table
 
 RUNNER = Path(__file__).with_name("lambda_runner.py")
@@ -61,36 +58,14 @@ def test_deployment_zip_carries_no_sdk_dev_tools_or_caches(zip_names):
     assert unwanted == []
 
 
-def _copy_distributions(names, target):
-    """Copy installed distributions and what they require into ``target``, like a runtime's site-packages."""
-    seen, pending = set(), list(names)
-    while pending:
-        dist = metadata.distribution(pending.pop())
-        name = dist.metadata["Name"].lower()
-        if name in seen:
-            continue
-        seen.add(name)
-        for file in dist.files or ():
-            source = Path(dist.locate_file(file))
-            if ".." in file.parts or "__pycache__" in file.parts or not source.is_file():
-                continue
-            (target / file).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target / file)
-        for requirement in map(Requirement, dist.requires or ()):
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                pending.append(requirement.name)
-    return seen
-
-
 @pytest.fixture(scope="module")
 def unpacked(archive, tmp_path_factory):
     """(app folder, boto folder): the zip unpacked alone, and boto3 with its dependencies alone."""
     app_dir = tmp_path_factory.mktemp("task")
     with zipfile.ZipFile(archive) as package:
         package.extractall(app_dir)
-    boto_dir = tmp_path_factory.mktemp("runtime")
-    copied = _copy_distributions(RUNTIME_DISTRIBUTIONS, boto_dir)
-    assert "botocore" in copied and "chalice" not in copied
+    boto_dir = bench.runtime_folder(tmp_path_factory.mktemp("runtime"))
+    assert (boto_dir / "botocore").is_dir() and not (boto_dir / "chalice").exists()
     return app_dir, boto_dir
 
 
