@@ -7,6 +7,7 @@
 ``css/`` (the app's and Bootstrap's), ``config.js``/``config.json`` (the API's
 base URL and the identity provider). Nothing is loaded from anywhere else.
 """
+
 import functools
 import hashlib
 import html
@@ -24,7 +25,7 @@ from typing import Any
 
 import click
 
-from devtools import engine
+from devtools import engine, settings
 from devtools.localhttp import GuardedRequestHandler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,12 +63,14 @@ class UIError(Exception):
     """The UI cannot be built or served as asked."""
 
 
-def normalize_api_url(url):
+def normalize_api_url(url: str | None) -> str:
     """The API's base URL, checked (absolute http/https, no query) and ending in ``/``."""
     url = (url or "").strip()
     if PLACEHOLDER in url:
-        raise UIError(f"the API URL {url!r} is still the placeholder: put the deployed API's URL into "
-                      "frontend/config/prod.json or pass --api-url.")
+        raise UIError(
+            f"the API URL {url!r} is still the placeholder: put the deployed API's URL into "
+            "frontend/config/prod.json or pass --api-url."
+        )
     url = _checked_url(url, "API URL")
     return url if url.endswith("/") else url + "/"
 
@@ -79,7 +82,7 @@ def _checked_url(url: str, what: str) -> str:
     return url
 
 
-def stage_api_url(stage):
+def stage_api_url(stage: str) -> str:
     """The API URL that ``frontend/config/<stage>.json`` names."""
     if stage not in STAGES:
         raise UIError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}.")
@@ -100,15 +103,19 @@ def _read_stage_config(path: Path) -> dict[str, object]:
     return config
 
 
-def api_url_for(stage="dev", api_url=None):
+def api_url_for(stage: str = "dev", api_url: str | None = None) -> str:
     """``api_url`` when given, else the stage's; normalized."""
     return normalize_api_url(api_url if api_url else stage_api_url(stage))
 
 
 Auth = dict[str, str]
 # The page's names for the identity provider's settings, and the dev stage's variables that hold them.
-AUTH_FIELDS = {"endpoint": "AUTH_LOCAL_ENDPOINT", "userPoolId": "AUTH_USER_POOL_ID", "clientId": "AUTH_CLIENT_ID",
-               "region": "AUTH_REGION"}
+AUTH_FIELDS = {
+    "endpoint": "AUTH_LOCAL_ENDPOINT",
+    "userPoolId": "AUTH_USER_POOL_ID",
+    "clientId": "AUTH_CLIENT_ID",
+    "region": "AUTH_REGION",
+}
 
 
 def _stage_auth(stage: str) -> dict[str, object]:
@@ -127,8 +134,13 @@ def _stage_auth(stage: str) -> dict[str, object]:
     return auth
 
 
-def auth_for(stage: str = "dev", endpoint: str | None = None, user_pool_id: str | None = None,
-             client_id: str | None = None, region: str | None = None) -> Auth | None:
+def auth_for(
+    stage: str = "dev",
+    endpoint: str | None = None,
+    user_pool_id: str | None = None,
+    client_id: str | None = None,
+    region: str | None = None,
+) -> Auth | None:
     """The identity provider the page uses, as config.json names it; None when the dev stage names none.
 
     Given values win over the stage's. The region defaults to the pool id's
@@ -149,8 +161,10 @@ def auth_for(stage: str = "dev", endpoint: str | None = None, user_pool_id: str 
         if not isinstance(value, str) or not value.strip():
             raise UIError(f"the identity provider's {field} is missing: set it in {source} or pass it as an option.")
         if PLACEHOLDER in value:
-            raise UIError(f"the identity provider's {field} {value!r} is still the placeholder: put the deployed "
-                          f"user pool's value into {source} (`make deploy` prints it) or pass it as an option.")
+            raise UIError(
+                f"the identity provider's {field} {value!r} is still the placeholder: put the deployed "
+                f"user pool's value into {source} (`make deploy` prints it) or pass it as an option."
+            )
         auth[field] = value.strip()
     if "endpoint" in auth:
         if stage != "dev":
@@ -166,7 +180,7 @@ def provider_origin(auth: Auth) -> str:
     return f"https://cognito-idp.{auth['region']}.amazonaws.com"
 
 
-def origin_of(url):
+def origin_of(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -213,7 +227,7 @@ def api_files(api_url: str, stage: str, auth: Auth | None = None) -> dict[str, b
     }
 
 
-def _write_if_changed(path, data):
+def _write_if_changed(path: Path | str, data: bytes) -> bool:
     """Write ``data`` atomically unless the file already holds it; True when written."""
     path = Path(path)
     try:
@@ -234,7 +248,7 @@ def _write_if_changed(path, data):
     return True
 
 
-def source_fingerprint():
+def source_fingerprint() -> str:
     """A hash of every UI source file and the compiler's settings: equal hashes compile alike."""
     digest = hashlib.sha256()
     digest.update(" ".join(TRANSCRYPT_FLAGS).encode())
@@ -245,7 +259,7 @@ def source_fingerprint():
     return digest.hexdigest()
 
 
-def _transcrypt_version():
+def _transcrypt_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -254,7 +268,7 @@ def _transcrypt_version():
         raise UIError("Transcrypt is not installed: run `make install`.") from None
 
 
-def compile_sources(js_dir):
+def compile_sources(js_dir: Path | str) -> bool:
     """Compile ``frontend/src/main.py`` and what it imports into ``js_dir``; False when it was up to date."""
     js_dir = Path(js_dir)
     fingerprint = source_fingerprint()
@@ -267,8 +281,9 @@ def compile_sources(js_dir):
     # never sees a half-written module.
     with tempfile.TemporaryDirectory(dir=js_dir.parent, prefix=".transcrypt-") as scratch:
         args = [sys.executable, "-m", "transcrypt", *TRANSCRYPT_FLAGS, "-od", scratch, MAIN_MODULE]
-        result = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True,
-                                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        result = subprocess.run(
+            args, cwd=SOURCE_DIR, capture_output=True, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        )
         missing = [name for name in _module_files() if not (Path(scratch) / name).exists()]
         if result.returncode != 0 or missing:
             lacking = f" (it wrote no {', '.join(missing)})" if missing else ""
@@ -281,7 +296,7 @@ def compile_sources(js_dir):
     return True
 
 
-def _check_syntax():
+def _check_syntax() -> None:
     # Transcrypt takes a module it cannot parse for a name inside its package
     # and carries on, so syntax errors are caught here, with file and line.
     for path in sorted(SOURCE_DIR.rglob("*.py")):
@@ -291,7 +306,7 @@ def _check_syntax():
             raise UIError(f"Transcrypt could not compile the UI: {path}:{exc.lineno}: {exc.msg}") from None
 
 
-def _module_files():
+def _module_files() -> list[str]:
     """The JavaScript files a complete compile produces: one per Python module."""
     names = []
     for path in sorted(SOURCE_DIR.rglob("*.py")):
@@ -301,8 +316,7 @@ def _module_files():
     return names
 
 
-def build(api_url: str | None = None, stage: str = "dev", out_dir: Path = BUILD_DIR,
-          auth: Auth | None = None) -> Path:
+def build(api_url: str | None = None, stage: str = "dev", out_dir: Path = BUILD_DIR, auth: Auth | None = None) -> Path:
     """Build the site into ``out_dir``: compile (only when a source changed), copy static files, write config.
 
     ``auth``: the identity provider (``auth_for``); by default the stage's.
@@ -371,7 +385,9 @@ class StaticHandler(GuardedRequestHandler, http.server.SimpleHTTPRequestHandler)
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
 
-def make_server(host, port, api_url, stage="dev", out_dir=BUILD_DIR, auth=None):
+def make_server(
+    host: str, port: int, api_url: str, stage: str = "dev", out_dir: Path = BUILD_DIR, auth: Auth | None = None
+) -> http.server.ThreadingHTTPServer:
     """A threaded HTTP server for the built site in ``out_dir`` (not started); ``auth`` as for ``build``."""
     if auth is None:
         auth = auth_for(stage)
@@ -387,14 +403,21 @@ def make_server(host, port, api_url, stage="dev", out_dir=BUILD_DIR, auth=None):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli():
+def cli() -> None:
     """Build and serve the browser UI (Python compiled to JavaScript by Transcrypt)."""
 
 
-_stage_option = click.option("--stage", type=click.Choice(STAGES), default="dev", show_default=True,
-                             help="Which frontend/config/<stage>.json names the API.")
-_api_url_option = click.option("--api-url", default=None, metavar="URL",
-                               help="The API's base URL; overrides the stage's configuration.")
+_stage_option = click.option(
+    "--stage",
+    type=click.Choice(STAGES),
+    default="dev",
+    show_default=True,
+    help="Which frontend/config/<stage>.json names the API.",
+)
+_api_url_option = click.option(
+    "--api-url", default=None, metavar="URL", help="The API's base URL; overrides the stage's configuration."
+)
+
 
 def _auth_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The identity provider's settings (config.json's auth); the stage's values are the defaults."""
@@ -402,21 +425,35 @@ def _auth_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ("--auth-endpoint", "HOBOPY_AUTH_ENDPOINT", "The local identity provider's URL (dev only)."),
         ("--user-pool-id", "HOBOPY_AUTH_USER_POOL_ID", "The user pool's id."),
         ("--client-id", "HOBOPY_AUTH_CLIENT_ID", "The user pool app client's id."),
-        ("--auth-region", "HOBOPY_AUTH_REGION", "The user pool's region (default: from its id)."),
+        ("--auth-region", None, "The user pool's region (else the pool id's)."),
     ]
     for name, variable, text in reversed(options):
-        command = click.option(name, default=None, envvar=variable, metavar="VALUE",
-                               help=f"{text} Env {variable}; default: the stage's.")(command)
+        # The same HOBOPY_AUTH_* variables that win over the stage's values in the API (chalicelib.settings).
+        where = f" Env {variable};" if variable else ""
+        command = click.option(
+            name, default=None, envvar=variable, metavar="VALUE", help=f"{text}{where} default: the stage's."
+        )(command)
     return command
 
 
 def _auth_from_options(stage: str, options: dict[str, str | None]) -> Auth | None:
-    return auth_for(stage, endpoint=options["auth_endpoint"], user_pool_id=options["user_pool_id"],
-                    client_id=options["client_id"], region=options["auth_region"])
+    return auth_for(
+        stage,
+        endpoint=options["auth_endpoint"],
+        user_pool_id=options["user_pool_id"],
+        client_id=options["client_id"],
+        region=options["auth_region"],
+    )
 
 
-_out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
-                           show_default=True, help="Where the site is built.")
+_out_option = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=BUILD_DIR,
+    show_default=True,
+    help="Where the site is built.",
+)
 
 
 @cli.command("build")
@@ -440,13 +477,20 @@ def build_command(stage: str, api_url: str | None, out_dir: Path, **auth_options
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8002, envvar="HOBOPY_UI_PORT", show_default=True,
-              help="Port to listen on (env HOBOPY_UI_PORT).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=lambda: settings.port("ui"),
+    show_default=str(settings.UI_PORT),
+    help=f"Port to listen on (env {settings.PORT_VARIABLES['ui']}).",
+)
 @_stage_option
 @_api_url_option
 @_auth_options
 @_out_option
-def serve_command(host, port, stage, api_url, out_dir, **auth_options):
+def serve_command(
+    host: str, port: int, stage: str, api_url: str | None, out_dir: Path, **auth_options: str | None
+) -> None:
     """Build if needed, then serve the site until SIGINT/SIGTERM.
 
     Example: python -m devtools.ui serve --host 127.0.0.1 --port 8002 --api-url http://127.0.0.1:8000/
