@@ -81,6 +81,8 @@ def test_access_log_carries_no_token_header_or_query_string(rest_api):
     assert "header" not in lowered and "$input" not in lowered and "querystring" not in lowered
     assert "$context.authorizer.claims.sub" in log_format
     assert "email" not in lowered
+    # Values the client chooses freely could break the JSON line (a quote in a user agent).
+    assert "useragent" not in lowered
 
 
 def test_api_gateway_may_write_to_cloudwatch_and_the_role_outlives_the_stack(template, rest_api):
