@@ -14,13 +14,13 @@ them back with their ``sub``: the owner of a todo stays its owner.
 import argparse
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from devtools import settings
+from devtools.datafiles import write_atomic
 
 POOL_NAME = "hobopy-local"
 CLIENT_NAME = "hobopy-ui"
@@ -46,18 +46,6 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` only once all of it is on disk: a kill never leaves half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 class LocalPool:
     """The pool and client in moto's in-process backend, and its users as saved on disk."""
 
@@ -73,7 +61,7 @@ class LocalPool:
         self.pool = backend.create_user_pool(POOL_NAME, json.loads(json.dumps(POOL_CONFIG)))
         self.client = backend.create_user_pool_client(self.pool.id, False, dict(CLIENT_CONFIG))
         self.users_file = users_file
-        self._saved = b""
+        self._saved = ""
         if users_file.exists():
             self.restore(json.loads(users_file.read_text(encoding="utf-8"))["users"])
             self._saved = self.snapshot()
@@ -82,7 +70,7 @@ class LocalPool:
         """What a client needs to find the pool (the UI's ``auth`` settings, less the endpoint)."""
         return {"region": self.region, "userPoolId": self.pool.id, "clientId": self.client.id}
 
-    def snapshot(self) -> bytes:
+    def snapshot(self) -> str:
         """The users as ``users.json`` holds them."""
         users = [
             {
@@ -94,7 +82,7 @@ class LocalPool:
             }
             for user in self.pool.users.values()
         ]
-        return (json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        return json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n"
 
     def restore(self, users: list[dict[str, Any]]) -> None:
         from moto.cognitoidp.models import CognitoIdpUser, UserStatus
@@ -118,7 +106,7 @@ class LocalPool:
     def save_if_changed(self) -> None:
         data = self.snapshot()
         if data != self._saved:
-            write_atomically(self.users_file, data)
+            write_atomic(self.users_file, data)
             self._saved = data
 
 
@@ -188,7 +176,7 @@ def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str) -> 
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pool = LocalPool(region, data_dir / "users.json")
-    write_atomically(data_dir / "pool.json", (json.dumps(pool.ids()) + "\n").encode("ascii"))
+    write_atomic(data_dir / "pool.json", json.dumps(pool.ids()) + "\n")
     return LocalOnly(create_backend_app("cognito-idp"), pool, port, origins)
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from devtools import accounts, db, engine, settings, supervise
+from chalicelib.storage import dynamodb_client
+from devtools import accounts, datafiles, engine, settings, supervise, tables
 from devtools.supervise import Child, Process
 
 HOST = settings.HOST
@@ -135,12 +136,12 @@ class Stack:
         self._run(Child("engine", start, lambda p: engine.wait_until_serving(self.db_endpoint, p), self._prepare_table))
 
     def _prepare_table(self) -> None:
-        client = db.client(self.db_endpoint)
-        schema = db.load_schema()
-        if db.ensure_table(client, schema):
+        client = dynamodb_client(self.db_endpoint)
+        schema = datafiles.load_schema()
+        if tables.ensure_table(client, schema):
             # Only a table created just now gets the seed, so edits survive restarts.
-            for requests in db.read_requests(db.SEED_PATH).values():
-                db.write_batches(client, schema["TableName"], db.to_boto(requests))
+            for requests in datafiles.read_requests(datafiles.SEED_PATH).values():
+                tables.write_batches(client, schema["TableName"], datafiles.to_boto(requests))
             self.seeded = True
 
     def _start_idp(self) -> None:
@@ -234,7 +235,7 @@ def run(no_ui: bool) -> None:
                 time.sleep(0.5)
     except supervise.Stopped:
         click.echo("\nStopping...")
-    except (StackError, db.DataFileError, supervise.CrashLoop) as exc:
+    except (StackError, datafiles.DataFileError, supervise.CrashLoop) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         stack.stop()
