@@ -1,6 +1,7 @@
 """How `hobopy run` chooses its engine: one already running, dynalite, or moto without Node.js."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 import requests
 
 from devtools import engine
-from tests.e2e.test_make_run import MakeRun, wait_until_closed
+from tests.e2e.test_make_run import MakeRun, pid_serving, wait_until_closed
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -56,6 +57,11 @@ def test_without_node_the_stack_falls_back_to_moto_and_warns(tmp_path):
         assert sorted(t["id"] for t in requests.get(f"{api}/todos", timeout=10).json()) == ["L5", "L6", "L7"]
         created = requests.post(f"{api}/todos", json={"title": "テスト", "memo": "", "priority": 1}, timeout=10)
         assert created.status_code == 201
+
+        # In memory, a restarted engine has lost the table: the stack creates and seeds it again.
+        os.kill(pid_serving(ports["HOBOPY_DB_PORT"], "moto_server"), signal.SIGKILL)
+        run.wait_for("the engine is running again", timeout=60)
+        assert sorted(t["id"] for t in requests.get(f"{api}/todos", timeout=10).json()) == ["L5", "L6", "L7"]
     finally:
         run.ctrl_c()
     wait_until_closed(ports.values())
