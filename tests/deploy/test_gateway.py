@@ -104,3 +104,9 @@ def test_stage_is_throttled_and_logs_no_execution_details(rest_api):
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     # Execution logs with data tracing would write request headers, the ID token among them.
     assert not settings.get("DataTraceEnabled") and "LoggingLevel" not in settings
+
+
+def test_the_api_is_regional_so_no_cloudfront_answers_for_it(rest_api, template):
+    # An edge-optimized API sits behind CloudFront, which refuses some methods itself with an HTML page.
+    assert rest_api["Properties"]["EndpointConfiguration"] == "REGIONAL"
+    assert template["Outputs"]["EndpointURL"]["Value"]["Fn::Sub"].startswith("https://${RestAPI}.execute-api.")
