@@ -11,7 +11,7 @@ import jwt
 import pytest
 import requests
 
-from devtools import engine
+from devtools import settings, supervise
 from devtools.accounts import Pool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,9 +68,7 @@ class MakeRun:
 
 @pytest.fixture
 def stack_env(tmp_path):
-    ports = {
-        name: engine.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_UI_PORT", "HOBOPY_IDP_PORT")
-    }
+    ports = {settings.PORT_VARIABLES[part]: supervise.free_port() for part in ("db", "api", "ui", "idp")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
     env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"))
     return env, ports
@@ -79,10 +77,10 @@ def stack_env(tmp_path):
 def wait_until_closed(ports, timeout=15):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not any(engine.port_is_open("127.0.0.1", p) for p in ports):
+        if not any(supervise.port_is_open("127.0.0.1", p) for p in ports):
             return
         time.sleep(0.2)
-    still = [p for p in ports if engine.port_is_open("127.0.0.1", p)]
+    still = [p for p in ports if supervise.port_is_open("127.0.0.1", p)]
     raise AssertionError(f"ports still listening after Ctrl-C: {still}")
 
 

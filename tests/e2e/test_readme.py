@@ -1,4 +1,5 @@
 """The README's commands keep working: the walk-through runs, every make target it names exists."""
+
 import re
 import shutil
 import subprocess
@@ -47,8 +48,7 @@ def test_the_walkthrough_runs_against_the_local_stack(tmp_path):
     with Stack(data_dir=tmp_path / "data", with_ui=False) as stack:
         for command, expected in commands:
             command = command.replace("http://127.0.0.1:8000", stack.api_url)
-            result = subprocess.run(command, shell=True, capture_output=True, text=True, encoding="utf-8",
-                                    timeout=30)
+            result = subprocess.run(command, shell=True, capture_output=True, text=True, encoding="utf-8", timeout=30)
             assert result.returncode == 0, (command, result.stderr)
             assert "Internal" not in result.stdout
             if expected is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools import engine
+from devtools import engine, supervise
 from tests.e2e.test_make_run import MakeRun, pid_serving, wait_until_closed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 def run_env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
-    ports = {name: engine.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_IDP_PORT")}
+    ports = {name: supervise.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_IDP_PORT")}
     env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"), **extra)
     return env, ports
 
