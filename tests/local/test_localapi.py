@@ -159,6 +159,32 @@ def test_bad_content_length_is_400_and_closes(api: RunningAPI, lengths: list[str
     assert_contract_error(answer, 400, "BadRequestError")
 
 
+def test_pipelined_requests_get_their_answers_in_order(api: RunningAPI, todo_path: str) -> None:
+    with connect(api.port) as sock:
+        request = f"GET {todo_path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+        sock.sendall(b"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + request)
+        assert read_answer(sock).status == 404
+        assert read_answer(sock).status == 200
+
+
+def test_a_body_over_api_gateways_limit_is_413_unread(api: RunningAPI) -> None:
+    with connect(api.port) as sock:
+        sock.sendall(b"POST /todos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999999999999999\r\n\r\n{")
+        answer = read_answer(sock)
+        assert closed_within(sock, 2)
+    assert_contract_error(answer, 413, "RequestEntityTooLargeError")
+
+
+def test_a_chunked_body_is_411(api: RunningAPI) -> None:
+    with connect(api.port) as sock:
+        sock.sendall(
+            b"POST /todos HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+        )
+        answer = read_answer(sock)
+        assert closed_within(sock, 2)
+    assert_contract_error(answer, 411, "LengthRequiredError")
+
+
 def test_a_client_that_stops_mid_request_gets_408_and_is_closed(api: RunningAPI) -> None:
     with connect(api.port) as sock:
         assert_timed_out(
@@ -226,5 +252,7 @@ def test_stop_signals_end_the_server_cleanly(dynalite_endpoint: str, tmp_path: P
         kept.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         read_answer(kept)
         running.process.send_signal(signum)
-        assert running.process.wait(timeout=5) == 0
-    assert "API server stopped." in (tmp_path / "api.log").read_text()
+        code = running.process.wait(timeout=10)
+    log = (tmp_path / "api.log").read_text()
+    assert code == 0, log
+    assert "API server stopped." in log
