@@ -25,8 +25,8 @@ from typing import Any
 
 import click
 
-from devtools import engine, settings
-from devtools.localhttp import GuardedRequestHandler
+from devtools import settings
+from devtools.localhttp import GuardedRequestHandler, serve_until_stopped
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
@@ -505,13 +505,7 @@ def serve_command(
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     click.echo(f"UI at http://{host}:{server.server_address[1]}/ using the API at {api_url}", err=True)
-    try:
-        with engine.stop_signals_raise():
-            server.serve_forever()
-    except engine.Stopped:
-        pass
-    finally:
-        server.server_close()
+    serve_until_stopped(server)
     click.echo("UI server stopped.", err=True)
 
 

@@ -45,6 +45,12 @@ def as_tree(value):
     return result
 
 
+def mark_busy(form, button, busy):
+    """A form waiting for its answer: its button off, and busy for screen readers."""
+    button.disabled = busy
+    form.setAttribute("aria-busy", "true" if busy else "false")
+
+
 def now():
     """Seconds since the epoch, as the account module counts them."""
     return Date.now() / 1000
@@ -391,8 +397,7 @@ class App:
 
     def set_auth_busy(self, busy):
         self.auth_busy = busy
-        self.auth_submit.disabled = busy
-        self.auth_form.setAttribute("aria-busy", "true" if busy else "false")
+        mark_busy(self.auth_form, self.auth_submit, busy)
 
     async def on_auth_submit(self, event):
         event.preventDefault()
@@ -774,8 +779,7 @@ class App:
 
     def set_saving(self, saving):
         self.saving = saving
-        self.register_button.disabled = saving
-        self.form.setAttribute("aria-busy", "true" if saving else "false")
+        mark_busy(self.form, self.register_button, saving)
 
     async def on_submit(self, event):
         event.preventDefault()
