@@ -5,6 +5,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import jwt
@@ -17,6 +18,7 @@ from devtools.accounts import Pool
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
+StackEnv = tuple[dict[str, str], dict[str, int]]
 
 
 class MakeRun:
@@ -24,8 +26,8 @@ class MakeRun:
 
     args = ("make", "--no-print-directory", "run")
 
-    def __init__(self, env):
-        self.output = []
+    def __init__(self, env: dict[str, str]) -> None:
+        self.output: list[str] = []
         self.process = subprocess.Popen(
             list(self.args),
             cwd=ROOT,
@@ -39,21 +41,22 @@ class MakeRun:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
-    def _read(self):
+    def _read(self) -> None:
+        assert self.process.stdout is not None
         for line in self.process.stdout:
             self.output.append(line)
 
-    def text(self):
+    def text(self) -> str:
         return "".join(self.output)
 
-    def wait_for(self, needle, timeout=240):
+    def wait_for(self, needle: str, timeout: float = 240) -> None:
         deadline = time.monotonic() + timeout
         while needle not in self.text():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"`make run` never printed {needle!r}:\n{self.text()}")
             time.sleep(0.2)
 
-    def ctrl_c(self, timeout=30):
+    def ctrl_c(self, timeout: float = 30) -> None:
         """What Ctrl-C does in a terminal: SIGINT to the whole foreground process group."""
         if self.process.poll() is not None:
             return  # it already ended; the caller's assertions say why
@@ -67,14 +70,14 @@ class MakeRun:
 
 
 @pytest.fixture
-def stack_env(tmp_path):
+def stack_env(tmp_path: Path) -> StackEnv:
     ports = {settings.PORT_VARIABLES[part]: supervise.free_port() for part in ("db", "api", "ui", "idp")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
     env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"))
     return env, ports
 
 
-def wait_until_closed(ports, timeout=15):
+def wait_until_closed(ports: Iterable[int], timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not any(supervise.port_is_open("127.0.0.1", p) for p in ports):
@@ -84,7 +87,7 @@ def wait_until_closed(ports, timeout=15):
     raise AssertionError(f"ports still listening after Ctrl-C: {still}")
 
 
-def test_make_run_serves_the_walkthrough_and_keeps_data_across_restarts(stack_env):
+def test_make_run_serves_the_walkthrough_and_keeps_data_across_restarts(stack_env: StackEnv) -> None:
     env, ports = stack_env
     api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
     http = requests.Session()
@@ -135,7 +138,7 @@ def test_make_run_serves_the_walkthrough_and_keeps_data_across_restarts(stack_en
     wait_until_closed(ports.values())
 
 
-def pid_serving(port, program):
+def pid_serving(port: int, program: str) -> int:
     """The process whose command line names ``program`` and ``port``."""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
@@ -147,7 +150,7 @@ def pid_serving(port, program):
     raise AssertionError(f"no {program} process serves port {port}")
 
 
-def test_killed_engine_and_identity_provider_are_restarted_while_the_api_answers_503(stack_env):
+def test_killed_engine_and_identity_provider_are_restarted_while_the_api_answers_503(stack_env: StackEnv) -> None:
     env, ports = stack_env
     api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
     run = MakeRun(env)
@@ -187,7 +190,7 @@ def test_killed_engine_and_identity_provider_are_restarted_while_the_api_answers
     assert "Stopped" in run.text()
 
 
-def test_accounts_and_their_todos_outlive_a_restart(stack_env):
+def test_accounts_and_their_todos_outlive_a_restart(stack_env: StackEnv) -> None:
     env, ports = stack_env
     api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
     idp_dir = Path(env["HOBOPY_DATA_DIR"]) / "idp"

@@ -18,7 +18,7 @@ VENV_BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
 
 
-def run_env(tmp_path, **extra):
+def run_env(tmp_path: Path, **extra: str) -> tuple[dict[str, str], dict[str, int]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
     ports = {name: supervise.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_IDP_PORT")}
     env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"), **extra)
@@ -31,7 +31,7 @@ class HobopyRun(MakeRun):
     args = (str(VENV_BIN / "hobopy"), "run", "--no-ui")
 
 
-def test_an_engine_already_listening_is_used_and_left_running(tmp_path, dynalite_endpoint):
+def test_an_engine_already_listening_is_used_and_left_running(tmp_path: Path, dynalite_endpoint: str) -> None:
     port = int(dynalite_endpoint.rsplit(":", 1)[1])
     env, ports = run_env(tmp_path, HOBOPY_DB_PORT=str(port))
     run = HobopyRun(env)
@@ -46,7 +46,7 @@ def test_an_engine_already_listening_is_used_and_left_running(tmp_path, dynalite
     assert engine.speaks_dynamodb(dynalite_endpoint), "the engine it did not start must keep running"
 
 
-def test_without_node_the_stack_falls_back_to_moto_and_warns(tmp_path):
+def test_without_node_the_stack_falls_back_to_moto_and_warns(tmp_path: Path) -> None:
     # A PATH with only the virtual environment on it: no node.
     env, ports = run_env(tmp_path, PATH=str(VENV_BIN))
     run = HobopyRun(env)
@@ -67,7 +67,7 @@ def test_without_node_the_stack_falls_back_to_moto_and_warns(tmp_path):
     wait_until_closed(ports.values())
 
 
-def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path):
+def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as blocker:
@@ -82,7 +82,7 @@ def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path):
     assert "Traceback" not in run.text()
 
 
-def test_an_extra_origin_is_allowed_by_the_api_and_the_identity_provider(tmp_path, dynalite_endpoint):
+def test_an_extra_origin_is_allowed_by_api_and_identity_provider(tmp_path: Path, dynalite_endpoint: str) -> None:
     port = int(dynalite_endpoint.rsplit(":", 1)[1])
     extra = "http://localhost:5173"
     env, ports = run_env(tmp_path, HOBOPY_DB_PORT=str(port), HOBOPY_EXTRA_ORIGINS=f"{extra}/")
@@ -116,7 +116,7 @@ def test_an_extra_origin_is_allowed_by_the_api_and_the_identity_provider(tmp_pat
         ("HOBOPY_EXTRA_ORIGINS", "localhost:5173", "'localhost:5173' is not an origin"),
     ],
 )
-def test_a_bad_setting_is_one_clear_line(tmp_path, variable, value, message):
+def test_a_bad_setting_is_one_clear_line(tmp_path: Path, variable: str, value: str, message: str) -> None:
     env, _ = run_env(tmp_path, **{variable: value})
     result = subprocess.run(
         [str(VENV_BIN / "hobopy"), "run", "--no-ui"], env=env, capture_output=True, text=True, timeout=60
