@@ -94,7 +94,7 @@ def contract_body(status: int, message: str) -> bytes:
 
 
 class _Watchdog:
-    """One thread per server that cuts off requests which overstay their deadline.
+    """One thread for the process that cuts off requests which overstay their deadline.
 
     A socket timeout alone lets a client dribble a byte every few seconds for
     ever; shutting the read side down ends any read in progress at once.
@@ -113,6 +113,7 @@ class _Watchdog:
                 self._thread.start()
 
     def disarm(self, handler: GuardedRequestHandler) -> None:
+        # Under the lock: a handler is either still armed or already expired, never half-way.
         with self._lock:
             self._deadlines.pop(handler, None)
 
@@ -124,8 +125,7 @@ class _Watchdog:
                 late = [handler for handler, deadline in self._deadlines.items() if deadline <= now]
                 for handler in late:
                     del self._deadlines[handler]
-            for handler in late:
-                handler.expire()
+                    handler.expire()
 
 
 class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
