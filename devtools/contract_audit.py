@@ -80,6 +80,16 @@ def echoes(url: str, headers: Mapping[str, object] | None = None, body: object =
     return values
 
 
+def error_code(body: bytes | str) -> str | None:
+    """The ``Code`` of an error body in the contract's shape, or None."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    code = parsed.get("Code") if isinstance(parsed, dict) else None
+    return code if isinstance(code, str) else None
+
+
 def error_body_problems(
     status: int, content_type: str | None, body: bytes | str, echoed: Iterable[object] = ()
 ) -> list[str]:

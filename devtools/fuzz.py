@@ -48,21 +48,20 @@ def to_toml(config: dict[str, Any]) -> str:
 
 # Statuses that are right for schema-valid data for a reason no schema can state: (operations, status,
 # the Code such an answer must carry, a word its message must contain, why). fuzz_checks holds every
-# such answer to its reason; everything else is judged by schemathesis's own defaults.
+# such answer to its reason; everything else is judged by schemathesis's own defaults (which already take
+# 404 for an id an earlier step deleted).
 JUSTIFIED: list[tuple[list[str], int, str, str, str]] = [
-    (["listTodos"], 400, "BadRequestError", "cursor", "a well-formed cursor the API did not issue is refused"),
-    (
-        ["updateTodo", "patchTodo", "deleteTodo"],
-        412,
-        "PreconditionFailed",
-        "If-Match",
-        "a tag made stale by another step",
-    ),
+    (["listTodos", "headTodos"], 400, "BadRequestError", "cursor", "a well-formed cursor the API did not issue"),
+    (["updateTodo", "patchTodo", "deleteTodo"], 412, "PreconditionFailed", "If-Match", "a tag another step made stale"),
 ]
 
 
 def schemathesis_config(
-    origins: list[str], cursors: list[str], ids: list[str], token: str | None = None
+    origins: list[str],
+    cursors: list[str],
+    ids: list[str],
+    token: str | None = None,
+    document: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The run's settings: the signed-in user's token, real values to mix in, and the justified statuses."""
     from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES as positive_defaults
@@ -92,8 +91,21 @@ def schemathesis_config(
         ],
     }
     if token:
-        config["headers"] = {"Authorization": token}
+        config["auth"] = auth_settings(document or {}, token)
     return config
+
+
+def auth_settings(document: dict[str, Any], token: str) -> dict[str, Any]:
+    """schemathesis's ``auth`` settings that send ``token`` the way the document's security schemes take it."""
+    schemes = {}
+    for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
+        if scheme.get("type") == "apiKey" and scheme.get("in") == "header" and scheme.get("name") == "Authorization":
+            schemes[name] = {"api_key": token}
+        elif scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
+            schemes[name] = {"bearer": token.removeprefix("Bearer ")}
+    if not schemes:
+        raise click.ClickException("the API's document declares no security scheme that takes an ID token")
+    return {"openapi": schemes}
 
 
 def known_values(url: str, token: str | None = None, sizes: tuple[int, ...] = (1, 2, 3)) -> tuple[list[str], list[str]]:
@@ -129,10 +141,12 @@ def run_schemathesis(
 ) -> tuple[int, dict[str, Any]]:
     """Run ``st run --checks all`` against ``url`` as the holder of ``token``; returns (exit code, JSON report)."""
     ids, cursors = known_values(url, token)
+    with urllib.request.urlopen(f"{url.rstrip('/')}/openapi.json", timeout=10) as answer:
+        document = json.loads(answer.read())
     report_dir = Path(report_dir or tempfile.mkdtemp(prefix="hobopy-fuzz-"))
     report_dir.mkdir(parents=True, exist_ok=True)
     config_path = report_dir / "schemathesis.toml"
-    config_path.write_text(to_toml(schemathesis_config(origins, cursors, ids, token)), encoding="utf-8")
+    config_path.write_text(to_toml(schemathesis_config(origins, cursors, ids, token, document)), encoding="utf-8")
     report_path = report_dir / "report.json"
     args = [
         str(Path(sys.executable).with_name("st")),
@@ -244,21 +258,11 @@ def fuzz_command(
         )
     else:
         with throwaway_stack() as stack:
-            token = fuzz_user(stack_pool(stack), stack.api_url).headers()["Authorization"]
-            code, report = run_schemathesis(stack.api_url, stack_origins(stack), token, **options)
+            token = fuzz_user(stack.pool(), stack.api_url).headers()["Authorization"]
+            code, report = run_schemathesis(stack.api_url, stack.origins, token, **options)
     click.echo(f"fuzz: {summary(report)}")
     click.echo(f"report and configuration: {report['report_dir']}")
     sys.exit(code)
-
-
-def stack_origins(stack: Any) -> list[str]:
-    """The origins a Stack's API allows (its UI's)."""
-    return settings.local_origins(stack.ui_port)
-
-
-def stack_pool(stack: Any) -> accounts.Pool:
-    """The user pool of a Stack's identity provider."""
-    return local_pool(stack.idp_dir, stack.idp_url)
 
 
 if __name__ == "__main__":

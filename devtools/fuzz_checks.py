@@ -1,8 +1,11 @@
 """The project's own schemathesis checks, loaded by ``st run`` through SCHEMATHESIS_HOOKS=devtools.fuzz_checks."""
 
+import threading
 from typing import Any
 
+import requests
 import schemathesis
+from schemathesis.generation.modes import GenerationMode
 
 from devtools import contract_audit, fuzz
 
@@ -15,6 +18,20 @@ def _echoed(case: Any) -> list[str]:
     if isinstance(case.body, dict):
         values += [str(k) for k in case.body]
     return values
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """A case with a part generated as invalid data is invalid data, whatever its overall label says.
+
+    schemathesis 4.32.5's coverage phase pairs a valid value of one parameter
+    with a fallback value of a header whose pattern it cannot cover (If-Match:
+    0) and labels the whole case valid; its own component labels say otherwise.
+    """
+    meta = case.meta
+    parts = meta.components.values() if meta is not None else ()
+    if meta is not None and meta.generation.mode.is_positive and any(part.mode.is_negative for part in parts):
+        meta.generation.mode = GenerationMode.NEGATIVE
 
 
 @schemathesis.check
@@ -45,11 +62,72 @@ def justified_statuses_only_for_their_reason(ctx: Any, response: Any, case: Any)
         return None
     operation_id = case.operation.schema.get_operation_id(case.operation)
     for operations, status, code, word, why in fuzz.JUSTIFIED:
-        if operation_id in operations and response.status_code == status:
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = {}
-            if not isinstance(answer, dict) or answer.get("Code") != code or word not in answer.get("Message", ""):
-                raise AssertionError(f"{status} is allowed for valid data only when {why}; this one says {answer}")
+        if operation_id not in operations or response.status_code != status:
+            continue
+        content = response.content
+        if case.method == "HEAD":
+            # A HEAD answer has no body to give its reason: GET the same resource the same way.
+            probe = response.request.copy()
+            probe.method = "GET"
+            with requests.Session() as session:
+                content = session.send(probe, timeout=10).content
+        text = content.decode("utf-8", "replace")
+        if contract_audit.error_code(content) != code or word not in text:
+            raise AssertionError(f"{status} is allowed for valid data only when {why}; this one says {text[:300]}")
+    return None
+
+
+_probed: set[tuple[str, str]] = set()
+_probed_lock = threading.Lock()
+
+
+def _tampered(authorization: str) -> str:
+    # The same token with one character of its signature changed: well formed, signed by nobody.
+    head, _, signature = authorization.rpartition(".")
+    return f"{head}.{'A' if signature[:1] != 'A' else 'B'}{signature[1:]}"
+
+
+def _token_probes(case: Any, sent: Any) -> dict[str, str | None]:
+    probes: dict[str, str | None] = {"garbage": "Bearer garbage"}
+    authorization = sent.headers.get("Authorization")
+    if authorization and authorization.count(".") == 2:
+        probes["tampered"] = _tampered(authorization)
+    schema = case.operation.schema.raw_schema
+    security = case.operation.definition.raw.get("security", schema.get("security", []))
+    if {} not in security:
+        probes["none"] = None
+    return probes
+
+
+@schemathesis.check
+def tokens_are_verified(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A request a signed-in user got through is 401 in the contract's shape with no token, or a bad one.
+
+    Once per operation and kind of token: the accepted request is sent again
+    as it was, its Authorization header replaced (or left out where the
+    document says a request needs a token).
+    """
+    security = case.operation.definition.raw.get("security", case.operation.schema.raw_schema.get("security"))
+    if not security or not 200 <= response.status_code < 300:
+        return None
+    sent = response.request
+    for kind, authorization in _token_probes(case, sent).items():
+        with _probed_lock:
+            if (case.operation.label, kind) in _probed:
+                continue
+            _probed.add((case.operation.label, kind))
+        probe = sent.copy()
+        probe.headers.pop("Authorization", None)
+        if authorization is not None:
+            probe.headers["Authorization"] = authorization
+        with requests.Session() as session:
+            answer = session.send(probe, timeout=10, allow_redirects=False)
+        problems = contract_audit.answer_problems(
+            answer.status_code, answer.headers, answer.content, method=probe.method or "GET"
+        )
+        code = contract_audit.error_code(answer.content) if probe.method != "HEAD" else "UnauthorizedError"
+        if answer.status_code != 401 or code != "UnauthorizedError":
+            problems.insert(0, f"with {kind} token: {answer.status_code} {code}, not 401 UnauthorizedError")
+        if problems:
+            raise AssertionError(f"{probe.method} {probe.url}: " + "; ".join(problems))
     return None

@@ -26,6 +26,7 @@ import click
 import requests
 
 from devtools import contract_audit, fuzz
+from devtools.stack import throwaway_stack
 
 WEIGHTS = {"create": 25, "read": 20, "update": 20, "list": 10, "delete": 10, "increment": 15, "trespass": 5}
 MAX_INCREMENT_ATTEMPTS = 50
@@ -445,9 +446,9 @@ def loadtest_command(
             url, [pool.new_user().headers() for _ in range(user_count)], clients, seconds, keep_alive, seed
         )
     else:
-        with fuzz.throwaway_stack() as stack:
+        with throwaway_stack() as stack:
             url = stack.api_url
-            pool = fuzz.stack_pool(stack)
+            pool = stack.pool()
             users = [pool.new_user().headers() for _ in range(user_count)]
             report = run_load(url, users, clients, seconds, keep_alive, seed)
     for line in report.lines(url, keep_alive):

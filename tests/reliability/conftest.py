@@ -3,14 +3,15 @@
 import pytest
 import requests
 
-from devtools import accounts, fuzz
+from devtools import accounts
+from devtools.stack import throwaway_stack
 from tests.reliability.plugin import AUDIT
 
 
 @pytest.fixture(scope="session")
 def live_stack():
     """The local stack (engine, seeded Todos table, identity provider, the API server) on free ports."""
-    with fuzz.throwaway_stack() as stack:
+    with throwaway_stack() as stack:
         yield stack
 
 
@@ -22,7 +23,7 @@ def live_url(live_stack):
 @pytest.fixture(scope="session")
 def live_pool(live_stack) -> accounts.Pool:
     """The user pool of the live stack's identity provider."""
-    return fuzz.stack_pool(live_stack)
+    return live_stack.pool()
 
 
 @pytest.fixture

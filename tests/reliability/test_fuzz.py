@@ -1,73 +1,130 @@
-"""Schema-driven fuzzing (schemathesis) of the running stack: a short run here, a long one in `make fuzz`."""
+"""Schema-driven fuzzing (schemathesis) of the running stack as a signed-in user: a short run here, a long one in
+`make fuzz`; and proof that the project's checks catch what they are there for."""
+
 import json
 import os
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from chalicelib import openapi
 from devtools import fuzz
-from tests.reliability.openapi_doc import DOCUMENT
+from devtools.localhttp import SECURITY_HEADERS
 from tests.reliability.plugin import report_figure
+
+ALL_PHASES = {"coverage": "success", "fuzzing": "success", "stateful": "success"}
 
 
 @pytest.mark.slow
-def test_fuzzing_every_operation_finds_no_server_error_leak_or_schema_violation(live_stack, tmp_path):
+def test_fuzzing_every_operation_as_a_signed_in_user_finds_nothing(live_stack, live_user, tmp_path):
     # A fixed seed keeps this short run repeatable; `make fuzz` explores with fresh seeds.
-    seed = int(os.environ.get("HOBOPY_FUZZ_SEED", "20261129"))
-    code, report = fuzz.run_schemathesis(live_stack.api_url, fuzz.stack_origins(live_stack), max_examples=5,
-                                         seed=seed, report_dir=tmp_path, quiet=True)
-    report_figure(f"fuzz (short run): {fuzz.summary(report)}")
+    seed = int(os.environ.get("HOBOPY_FUZZ_SEED", "20261130"))
+    token = live_user.headers()["Authorization"]
+    code, report = fuzz.run_schemathesis(
+        live_stack.api_url, live_stack.origins, token, max_examples=5, seed=seed, report_dir=tmp_path, quiet=True
+    )
+    report_figure(f"fuzz (short run, signed in): {fuzz.summary(report)}")
     assert code == 0, report.get("output", report)
-    # Every operation but the document itself, which schemathesis leaves out.
-    assert report["operations"]["tested"] == len(list(_operations())) - 1
-    assert {name: phase["status"] for name, phase in report["phases"].items() if name != "examples"} == {
-        "coverage": "success", "fuzzing": "success", "stateful": "success"}
-    assert report["test_cases"]["generated"] >= 100
+    document = openapi.document("/", anonymous_allowed=True)
+    operations = [m for item in document["paths"].values() for m in item if m != "parameters"]
+    assert report["operations"]["tested"] == len(operations)
+    assert {name: phase["status"] for name, phase in report["phases"].items() if name != "examples"} == ALL_PHASES
+    assert report["test_cases"]["generated"] >= 300
 
 
-def _operations():
-    for item in DOCUMENT["paths"].values():
-        yield from (m for m in item if m != "parameters")
+def test_the_configuration_widens_nothing_but_the_justified_statuses():
+    config = fuzz.schemathesis_config([], [], [], "Bearer x", openapi.document("/"))
+    assert "checks" not in config and "phases" not in config
+    assert all(set(operation) == {"include-operation-id", "checks"} for operation in config["operations"])
+    widened = {
+        (tuple(operation["include-operation-id"]), check, status)
+        for operation in config["operations"]
+        for check, settings in operation["checks"].items()
+        for status in settings["expected-statuses"]
+        if status not in ("2xx", "3xx", "401", "403", "404", "409", "429", "5xx")
+    }
+    assert widened == {(tuple(ops), "positive_data_acceptance", str(status)) for ops, status, *_ in fuzz.JUSTIFIED}
+    assert config["auth"] == {"openapi": {"CognitoIdToken": {"api_key": "Bearer x"}}}
 
 
-class _LeakyHandler(BaseHTTPRequestHandler):
-    """An API that gets everything wrong the way a careless one would: tracebacks in its errors."""
-
-    def _answer(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        if self.path.startswith("/openapi.json"):
-            status, body = 200, json.dumps(DOCUMENT)
-        else:
-            status = 400
-            body = json.dumps({"Code": "BadRequestError", "Message": 'Traceback (most recent call last):\n  File '
-                               '"/srv/app.py", line 3, in create\nKeyError: \'title\''})
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
-
-    def log_message(self, *args):
-        pass
+Answer = tuple[int, dict[str, str], bytes]
 
 
-def test_the_fuzz_checks_catch_an_api_that_leaks_tracebacks(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _LeakyHandler)
+@contextmanager
+def fake_api(answer: Callable[[str, str, dict[str, str]], Answer]) -> Iterator[str]:
+    """An HTTP server that serves the real document and lets ``answer(method, path, headers)`` say the rest."""
+    document = json.dumps(openapi.document("/")).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.startswith("/openapi.json"):
+                status, headers, body = 200, {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}, document
+            else:
+                status, headers, body = answer(self.command, self.path, dict(self.headers))
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        code, report = fuzz.run_schemathesis(url, ["http://127.0.0.1:8002"], max_examples=1, report_dir=tmp_path,
-                                             phases=["coverage"], quiet=True)
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
-    failed_checks = {failure["title"] for failure in report["failures"]}
+
+
+def failed_checks(url, tmp_path, phases=("coverage",)):
+    code, report = fuzz.run_schemathesis(
+        url,
+        ["http://127.0.0.1:8002"],
+        "Bearer a.b.c",
+        max_examples=1,
+        report_dir=tmp_path,
+        phases=list(phases),
+        quiet=True,
+        seed=1,
+    )
     assert code != 0
-    assert "Custom check failed: `errors_in_contract_shape_without_internals`" in failed_checks
-    assert "Custom check failed: `security_headers_on_every_answer`" in failed_checks
+    return {failure["title"] for failure in report["failures"]}
+
+
+def error(status, code, message, headers=SECURITY_HEADERS):
+    body = json.dumps({"Code": code, "Message": f"{code}: {message}"}).encode()
+    return status, {"Content-Type": "application/json", **dict(headers)}, body
+
+
+def careless(method, path, headers):
+    """An API that gets it all wrong: any token will do, a refused list blames the limit, errors show tracebacks."""
+    if method == "OPTIONS":
+        return 204, dict(SECURITY_HEADERS), b""
+    if path.startswith("/todos") and method in ("GET", "HEAD") and path.count("/") == 1:
+        return error(400, "BadRequestError", "limit is out of range.")
+    if method == "POST":
+        leak = 'Traceback (most recent call last):\n  File "/srv/app.py", line 3, in create\nKeyError: 1'
+        return error(400, "BadRequestError", leak, headers=())
+    return 200, {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}, b"{}"
+
+
+def test_the_project_s_fuzz_checks_catch_what_they_are_for(tmp_path):
+    with fake_api(careless) as url:
+        failed = failed_checks(url, tmp_path, phases=("coverage", "fuzzing"))
+    assert {
+        "Custom check failed: `errors_in_contract_shape_without_internals`",
+        "Custom check failed: `security_headers_on_every_answer`",
+        "Custom check failed: `tokens_are_verified`",
+        "Custom check failed: `justified_statuses_only_for_their_reason`",
+    } <= failed
