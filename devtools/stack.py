@@ -91,9 +91,27 @@ class Stack:
         """Stop every part started here, newest first; safe to call more than once."""
         self.supervisor.stop()
 
-    def _start(self, name: str, args: list[str], ready_url: str, env: dict[str, str], timeout: float = 60.0) -> None:
-        log = self.log(name) if self.quiet or name in ("engine", "identity provider") else None
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+    def _serve(
+        self,
+        name: str,
+        part: str,
+        command: str,
+        *more: str,
+        ready: str = "/",
+        env: dict[str, str] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        """Start ``python -m <command> --host H --port P <more>`` as the ``part`` of the stack, and wait for it."""
+        port = {"api": self.api_port, "ui": self.ui_port, "idp": self.idp_port}[part]
+        if supervise.port_is_open(HOST, port):
+            raise StackError(
+                f"port {port} is already in use (another `make run`?); "
+                f"stop it or choose another port with {settings.PORT_VARIABLES[part]}."
+            )
+        args = [sys.executable, "-m", *command.split(), "--host", HOST, "--port", str(port), *more]
+        log = self.log(name) if self.quiet or part == "idp" else None
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        ready_url = settings.url(port) + ready
         self._run(
             Child(
                 name,
@@ -107,13 +125,6 @@ class Stack:
             self.supervisor.start(child)
         except supervise.StartError as exc:
             raise StackError(f"{exc}; see {self.log(child.name)}") from None
-
-    def _check_port_free(self, port: int, part: str) -> None:
-        if supervise.port_is_open(HOST, port):
-            raise StackError(
-                f"port {port} is already in use (another `make run`?); "
-                f"stop it or choose another port with {settings.PORT_VARIABLES[part]}."
-            )
 
     def _start_engine(self) -> None:
         if engine.speaks_dynamodb(self.db_endpoint):
@@ -145,23 +156,19 @@ class Stack:
             self.seeded = True
 
     def _start_idp(self) -> None:
-        self._check_port_free(self.idp_port, "idp")
-        args = python("devtools.idp", self.idp_port, "--data-dir", str(self.idp_dir))
-        for origin in self.origins:
-            args += ["--allow-origin", origin]
+        origins = [arg for origin in self.origins for arg in ("--allow-origin", origin)]
         (self.idp_dir / "pool.json").unlink(missing_ok=True)
-        self._start("identity provider", args, self.idp_url + "/", {})
+        self._serve("identity provider", "idp", "devtools.idp", "--data-dir", str(self.idp_dir), *origins)
         self.auth = json.loads((self.idp_dir / "pool.json").read_text(encoding="utf-8"))
 
     def _start_api(self) -> None:
-        self._check_port_free(self.api_port, "api")
         env = {
             # These win over the dev stage's values when ports move.
             "HOBOPY_DB_ENDPOINT": self.db_endpoint,
             "HOBOPY_CORS_ALLOW_ORIGINS": ",".join(self.origins),
             **self.auth_env(),
         }
-        self._start("API", python("devtools.localapi --stage dev", self.api_port), f"{self.api_url}/openapi.json", env)
+        self._serve("API", "api", "devtools.localapi --stage dev", ready="/openapi.json", env=env)
 
     def pool(self) -> accounts.Pool:
         """A client of this stack's identity provider: ``stack.pool().new_user()`` is a signed-in user."""
@@ -176,14 +183,8 @@ class Stack:
         }
 
     def _start_ui(self) -> None:
-        self._check_port_free(self.ui_port, "ui")
-        args = python("devtools.ui serve", self.ui_port, "--api-url", self.api_url + "/")
-        self._start("UI", args, self.ui_url + "/", self.auth_env(), timeout=180.0)
-
-
-def python(module_and_options: str, port: int, *more: str) -> list[str]:
-    """A dev tool's server as a child process's command line."""
-    return [sys.executable, "-m", *module_and_options.split(), "--host", HOST, "--port", str(port), *more]
+        api = self.api_url + "/"
+        self._serve("UI", "ui", "devtools.ui serve", "--api-url", api, env=self.auth_env(), timeout=180.0)
 
 
 @contextmanager
