@@ -67,19 +67,28 @@ def test_without_node_the_stack_falls_back_to_moto_and_warns(tmp_path: Path) -> 
     wait_until_closed(ports.values())
 
 
-def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "variable, message",
+    [
+        ("HOBOPY_DB_PORT", "does not speak DynamoDB"),
+        ("HOBOPY_IDP_PORT", "is already in use"),
+        ("HOBOPY_API_PORT", "is already in use"),
+    ],
+)
+def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path: Path, variable: str, message: str) -> None:
     import socket
 
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
-        env, _ = run_env(tmp_path, HOBOPY_DB_PORT=str(blocker.getsockname()[1]))
+        env, ports = run_env(tmp_path, **{variable: str(blocker.getsockname()[1])})
         run = HobopyRun(env)
-        run.process.wait(30)
+        run.process.wait(60)
         run._reader.join(5)
     assert run.process.returncode != 0
-    assert "does not speak DynamoDB" in run.text() and "HOBOPY_DB_PORT" in run.text()
+    assert message in run.text() and variable in run.text()
     assert "Traceback" not in run.text()
+    wait_until_closed(ports.values())
 
 
 def test_an_extra_origin_is_allowed_by_api_and_identity_provider(tmp_path: Path, dynalite_endpoint: str) -> None:
