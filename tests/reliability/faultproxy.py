@@ -13,7 +13,8 @@ THROTTLED = json.dumps(
         "message": "The level of configured provisioned throughput for the table was exceeded.",
     }
 ).encode()
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
+# Host is left to http.client, which names the upstream: servers refuse a Host that is not theirs.
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "host"}
 
 
 class FaultProxy:

@@ -30,7 +30,8 @@ def test_fuzzing_every_operation_as_a_signed_in_user_finds_nothing(live_stack, l
     assert code == 0, report.get("output", report)
     document = openapi.document("/", anonymous_allowed=True)
     operations = [m for item in document["paths"].values() for m in item if m != "parameters"]
-    assert report["operations"]["tested"] == len(operations)
+    # Every operation but GET of the document itself, which schemathesis loaded the run from.
+    assert report["operations"]["tested"] == len(operations) - 1
     assert {name: phase["status"] for name, phase in report["phases"].items() if name != "examples"} == ALL_PHASES
     assert report["test_cases"]["generated"] >= 300
 
