@@ -167,6 +167,7 @@ class App:
         self.auth_busy = False
         self.auth_opener = None
         self.pending = None  # e-mail and password between sign-up and the code, to sign in after it
+        self.challenge = None  # the provider's request for a new password, and the e-mail typed
         self.todos = []
         self.editing = None  # the todo the dialog edits; None while it creates one
         self.opener = None  # what had focus before the dialog opened
@@ -363,23 +364,25 @@ class App:
         by_id("auth-title").textContent = texts["title"]
         by_id("auth-lead").textContent = texts["lead"]
         self.auth_submit.textContent = texts["submit"]
+        new_password = mode == account.SIGN_UP or mode == account.NEW_PASSWORD
         by_id("auth-credentials").hidden = mode == account.CONFIRM
+        by_id("auth-email-field").hidden = mode == account.NEW_PASSWORD
         by_id("auth-code-field").hidden = mode != account.CONFIRM
-        by_id("auth-password-hint").hidden = mode != account.SIGN_UP
-        self.password_input.setAttribute(
-            "autocomplete", "new-password" if mode == account.SIGN_UP else "current-password"
-        )
+        by_id("auth-password-hint").hidden = not new_password
+        by_id("auth-password-label").textContent = "新しいパスワード" if mode == account.NEW_PASSWORD else "パスワード"
+        self.password_input.setAttribute("autocomplete", "new-password" if new_password else "current-password")
         by_id("auth-switch").textContent = "アカウントを作成" if mode == account.SIGN_IN else "ログインに戻る"
 
     def focus_auth_field(self):
         if self.auth_mode == account.CONFIRM:
             self.code_input.focus()
-        elif len(self.email_input.value) == 0:
+        elif len(self.email_input.value) == 0 and self.auth_mode != account.NEW_PASSWORD:
             self.email_input.focus()
         else:
             self.password_input.focus()
 
     def on_auth_switch(self, event=None):
+        self.challenge = None
         self.set_auth_mode(account.SIGN_UP if self.auth_mode == account.SIGN_IN else account.SIGN_IN)
         self.hide_auth_error()
         self.show_auth_note(None)
@@ -416,6 +419,8 @@ class App:
                 await self.sign_up(values)
             elif self.auth_mode == account.CONFIRM:
                 await self.confirm(values)
+            elif self.auth_mode == account.NEW_PASSWORD:
+                await self.set_new_password(values["password"])
             else:
                 await self.sign_in(values["email"], values["password"])
         finally:
@@ -477,12 +482,43 @@ class App:
             self.show_auth_error(failure["text"])
             self.focus_auth_field()
             return
-        session = account.start_session(answer[0], id_claims(answer[0]), now())
+        if answer[0].get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            self.challenge = answer[0]
+            self.challenge["email"] = email
+            self.password_input.value = ""
+            self.set_auth_mode(account.NEW_PASSWORD)
+            self.focus_auth_field()
+            return
+        await self.finish_sign_in(answer[0], email)
+
+    async def set_new_password(self, password):
+        if self.challenge is None:
+            self.set_auth_mode(account.SIGN_IN)
+            return
+        body = account.new_password_request(self.auth["clientId"], self.challenge, password)
+        answer = await self.provider("RespondToAuthChallenge", body)
+        failure = answer[1]
+        if failure is not None:
+            if failure["name"] == "NotAuthorizedException":
+                # The provider's request for a new password has run out (after a few minutes).
+                self.challenge = None
+                self.set_auth_mode(account.SIGN_IN)
+                self.show_auth_error("時間が経ったため、もう一度仮のパスワードでログインしてください。")
+            else:
+                self.show_auth_error(failure["text"])
+            self.focus_auth_field()
+            return
+        email = self.challenge["email"]
+        self.challenge = None
+        await self.finish_sign_in(answer[0], email)
+
+    async def finish_sign_in(self, result, email):
+        session = account.start_session(result, id_claims(result), now(), None, email)
         if session is None:
-            # A challenge (a new password, MFA) that this page does not offer.
+            # A further step (MFA) that this page does not offer.
             self.show_auth_error(
                 "このアカウントはこの画面ではログインできません ("
-                + model.text_of(answer[0].get("ChallengeName"))
+                + model.text_of(result.get("ChallengeName"))
                 + ")。管理者に連絡してください。"
             )
             return

@@ -74,6 +74,25 @@ def test_the_request_bodies_are_cognitos_with_the_email_as_user_name():
     assert account.resend_request(CLIENT, "a@example.com") == {"ClientId": CLIENT, "Username": "a@example.com"}
 
 
+def test_a_temporary_password_is_replaced_for_the_user_the_provider_names():
+    challenge = {
+        "ChallengeName": "NEW_PASSWORD_REQUIRED",
+        "Session": "s1",
+        "ChallengeParameters": {"USER_ID_FOR_SRP": "4f1c-sub", "requiredAttributes": "[]"},
+        "email": "a@example.com",
+    }
+    assert account.new_password_request(CLIENT, challenge, "New-passw0rd") == {
+        "ClientId": CLIENT,
+        "ChallengeName": "NEW_PASSWORD_REQUIRED",
+        "Session": "s1",
+        "ChallengeResponses": {"USERNAME": "4f1c-sub", "NEW_PASSWORD": "New-passw0rd"},
+    }
+    moto_like = {**challenge, "ChallengeParameters": {"USERNAME": "4f1c-sub"}}
+    assert account.new_password_request(CLIENT, moto_like, "p")["ChallengeResponses"]["USERNAME"] == "4f1c-sub"
+    bare = {**challenge, "ChallengeParameters": {}, "email": " a@example.com "}
+    assert account.new_password_request(CLIENT, bare, "p")["ChallengeResponses"]["USERNAME"] == "a@example.com"
+
+
 @pytest.mark.parametrize(
     "mode, values, problem",
     [
@@ -87,6 +106,13 @@ def test_the_request_bodies_are_cognitos_with_the_email_as_user_name():
         (account.SIGN_UP, {"email": "a@b", "password": "Longer12", "code": ""}, None),
         (account.CONFIRM, {"email": "", "password": "", "code": "  "}, "メールに届いた確認コードを入力してください。"),
         (account.CONFIRM, {"email": "", "password": "", "code": "123456"}, None),
+        (account.NEW_PASSWORD, {"email": "", "password": "", "code": ""}, "パスワードを入力してください。"),
+        (
+            account.NEW_PASSWORD,
+            {"email": "", "password": "Short1", "code": ""},
+            "パスワードは 8 文字以上にしてください。",
+        ),
+        (account.NEW_PASSWORD, {"email": "", "password": "Longer12", "code": ""}, None),
     ],
 )
 def test_the_form_names_what_is_missing_before_anything_is_sent(mode, values, problem):
@@ -185,6 +211,14 @@ def test_a_session_counts_its_end_from_expires_in_on_this_machines_clock():
     assert not account.usable(None, 0)
 
 
+def test_the_address_signed_in_with_names_the_user_before_the_tokens_claim():
+    session = account.start_session(result(), {"email": "claim@example.com"}, 0.0, None, " typed@example.com ")
+    assert session["email"] == "typed@example.com"
+    assert account.start_session(result(), {"email": "claim@example.com"}, 0.0, None, "")["email"] == (
+        "claim@example.com"
+    )
+
+
 def test_a_short_lived_token_is_refreshed_when_a_fifth_of_its_life_remains():
     session = account.start_session(result(expires_in=100), {}, 0.0)
     assert session["refreshAt"] == 80.0
@@ -231,5 +265,10 @@ def test_the_header_says_who_is_signed_in_or_that_the_list_is_the_demo():
 
 
 def test_each_dialog_mode_has_its_title_and_button():
-    titles = {mode: account.dialog_text(mode)["submit"] for mode in (account.SIGN_IN, account.SIGN_UP, account.CONFIRM)}
-    assert titles == {account.SIGN_IN: "ログイン", account.SIGN_UP: "アカウントを作成", account.CONFIRM: "確認"}
+    modes = (account.SIGN_IN, account.SIGN_UP, account.CONFIRM, account.NEW_PASSWORD)
+    assert {mode: account.dialog_text(mode)["submit"] for mode in modes} == {
+        account.SIGN_IN: "ログイン",
+        account.SIGN_UP: "アカウントを作成",
+        account.CONFIRM: "確認",
+        account.NEW_PASSWORD: "設定してログイン",
+    }

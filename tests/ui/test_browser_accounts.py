@@ -170,6 +170,32 @@ def test_an_account_signed_up_but_not_confirmed_is_asked_for_its_code_at_sign_in
     expect(ui.locator(WHO)).to_have_text(f"{email} でログイン中")
 
 
+def test_an_account_made_by_an_administrator_sets_its_own_password_at_the_first_sign_in(ui, ui_stack, pool):
+    """How the README makes the first user of a deployed pool when no one may sign up by e-mail."""
+    email = new_email()
+    pool.call(
+        "AdminCreateUser",
+        UserPoolId=ui_stack.auth["userPoolId"],
+        Username=email,
+        TemporaryPassword="Temp-passw0rd",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
+    ui.click("#sign-in-button")
+    fill_account_form(ui, email, "Temp-passw0rd")
+    expect(ui.locator("#auth-title")).to_have_text("新しいパスワードの設定")
+    expect(ui.locator("#auth-email")).to_be_hidden()
+    expect(ui.locator("#auth-password")).to_be_focused()
+    expect(ui.locator("#auth-password")).to_have_value("")
+    ui.fill("#auth-password", PASSWORD)
+    ui.click("#auth-submit")
+    expect(ui.locator("#auth-dialog")).to_be_hidden()
+    expect(ui.locator(WHO)).to_have_text(f"{email} でログイン中")
+
+    ui.click("#sign-out-button")
+    sign_in(ui, email, PASSWORD)
+
+
 def test_a_401_brings_back_sign_in_and_the_form_keeps_its_text(ui, api_url, pool):
     ui.log.allow_status(401)
     user = pool.new_user(PASSWORD)

@@ -21,6 +21,7 @@ PASSWORD_MIN = 8
 SIGN_IN = "sign-in"
 SIGN_UP = "sign-up"
 CONFIRM = "confirm"
+NEW_PASSWORD = "new-password"  # an account made by an administrator: its temporary password must be replaced
 
 # What the page does after a failed call to the provider.
 RETRY = "retry"  # show the message; the form keeps its text
@@ -119,6 +120,28 @@ def password_request(client_id, email, password):
     }
 
 
+def new_password_request(client_id, challenge, password):
+    """The body of ``RespondToAuthChallenge`` that replaces a temporary password.
+
+    ``challenge``: the ``InitiateAuth`` answer that asked for it, and the e-mail typed.
+    """
+    parameters = challenge.get("ChallengeParameters")
+    username = None
+    if parameters is not None and not isinstance(parameters, (str, list)):
+        username = _text(parameters.get("USER_ID_FOR_SRP"))
+        if username is None:
+            username = _text(parameters.get("USERNAME"))
+    return {
+        "ClientId": client_id,
+        "ChallengeName": "NEW_PASSWORD_REQUIRED",
+        "Session": challenge.get("Session"),
+        "ChallengeResponses": {
+            "USERNAME": username if username is not None else challenge.get("email").strip(),
+            "NEW_PASSWORD": password,
+        },
+    }
+
+
 def refresh_request(client_id, refresh_token):
     """The body of ``InitiateAuth`` that trades the refresh token for a new ID token."""
     return {"ClientId": client_id, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": refresh_token}}
@@ -131,14 +154,24 @@ def form_problem(mode, values):
         if len(values["code"].strip()) == 0:
             return "メールに届いた確認コードを入力してください。"
         return None
+    if mode == NEW_PASSWORD:
+        return _password_problem(values["password"])
     at = email.find("@")
     if len(email) == 0:
         return "メールアドレスを入力してください。"
     if at <= 0 or at == len(email) - 1 or email.find(" ") >= 0:
         return "メールアドレスの形式が正しくありません。"
+    if mode == SIGN_UP:
+        return _password_problem(values["password"])
     if len(values["password"]) == 0:
         return "パスワードを入力してください。"
-    if mode == SIGN_UP and len(values["password"]) < PASSWORD_MIN:
+    return None
+
+
+def _password_problem(password):
+    if len(password) == 0:
+        return "パスワードを入力してください。"
+    if len(password) < PASSWORD_MIN:
         return "パスワードは " + str(PASSWORD_MIN) + " 文字以上にしてください。"
     return None
 
@@ -210,12 +243,13 @@ def token_payload(token):
     return converted
 
 
-def start_session(result, claims, now, previous=None):
+def start_session(result, claims, now, previous=None, email=None):
     """The session an ``InitiateAuth`` answer starts, or renews when ``previous`` is the session refreshed.
 
-    ``claims`` are the ID token's. The end is counted from ``ExpiresIn`` on
-    this machine's clock, so a clock that is off does not matter. None when
-    the answer holds no usable tokens.
+    ``claims`` are the ID token's; ``email``, the address just signed in with,
+    which names the user when given (the claims' ``email`` otherwise). The end
+    is counted from ``ExpiresIn`` on this machine's clock, so a clock that is
+    off does not matter. None when the answer holds no usable tokens.
     """
     if result is None or isinstance(result, (str, list)):
         return None
@@ -233,7 +267,9 @@ def start_session(result, claims, now, previous=None):
     if claims is None or isinstance(claims, (str, list)):
         claims = {}
     margin = min(REFRESH_MARGIN, lifetime / 5)
-    email = _text(claims.get("email"))
+    email = _text(email)
+    if email is None:
+        email = _text(claims.get("email"))
     if email is None and previous is not None:
         email = previous["email"]
     return {
@@ -291,6 +327,12 @@ def dialog_text(mode):
             "title": "アカウント作成",
             "submit": "アカウントを作成",
             "lead": "メールアドレスとパスワードを決めてください。確認コードをメールで送ります。",
+        }
+    if mode == NEW_PASSWORD:
+        return {
+            "title": "新しいパスワードの設定",
+            "submit": "設定してログイン",
+            "lead": "仮のパスワードでログインしました。これから使うパスワードを決めてください。",
         }
     if mode == CONFIRM:
         return {
