@@ -325,6 +325,8 @@ class App:
             self.ask_sign_in(failure["text"])
             return False
         # No network: try again soon; the token still works until it ends.
+        if self.refresh_timer is not None:
+            clearTimeout(self.refresh_timer)
         self.refresh_timer = setTimeout(self.refresh_tokens, account.RETRY_DELAY * 1000)
         return account.usable(self.session, now())
 
