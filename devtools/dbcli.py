@@ -111,7 +111,8 @@ def _explain(exc: Exception, target: Target) -> str:
             # botocore uses the HTTP status as the code when the answer has no DynamoDB error type.
             return (
                 f"error: something answered HTTP {code} {target.describe()}, but not as DynamoDB does; "
-                "is --endpoint-url the engine's address (the engine is on :8001, the API on :8000)?"
+                f"is --endpoint-url the engine's address (the engine is on :{settings.DB_PORT}, "
+                f"the API on :{settings.API_PORT})?"
             )
         return f"error: {exc.operation_name} {target.describe()} failed: {code}: {message}"
     return f"error: {exc}"
@@ -142,8 +143,8 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
     @click.option(
         "--endpoint-url",
         metavar="URL",
-        help="DynamoDB endpoint [default: $HOBOPY_DB_ENDPOINT, else http://127.0.0.1:$HOBOPY_DB_PORT "
-        "(8001)]. An empty value means AWS itself.",
+        help=f"DynamoDB endpoint [default: $HOBOPY_DB_ENDPOINT, else {settings.url(settings.DB_PORT)} "
+        "(port from $HOBOPY_DB_PORT)]. An empty value means AWS itself.",
     )
     @click.option(
         "--aws", is_flag=True, help="Use DynamoDB on AWS with your AWS credentials (same as --endpoint-url '')."
@@ -162,7 +163,8 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
                 raise Failure(f"error: {exc}") from None
         if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
             raise click.BadParameter(
-                f"{endpoint_url!r} is not a URL; write it like http://127.0.0.1:8001.", param_hint="--endpoint-url"
+                f"{endpoint_url!r} is not a URL; write it like {settings.url(settings.DB_PORT)}.",
+                param_hint="--endpoint-url",
             )
         function(Target(endpoint_url or None, region), *args, **kwargs)
 
