@@ -44,7 +44,7 @@ import boto3
 import click
 from packaging.requirements import Requirement
 
-from devtools import engine, localapi, localgateway, package, supervise
+from devtools import engine, localapi, localgateway, package, supervise, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
@@ -52,7 +52,6 @@ SCHEMA = ROOT / "db" / "schema.json"
 # The signed-in caller of the handler runs: the ``sub`` API Gateway's authorizer passes on.
 CALLER = "0d5e7c1a-bench-4c1e-9a53-caller000001"
 STAMP = "2026-01-01T00:00:00.000Z"
-BATCH = 25
 FUNCTION_NAME = "hobopy-prod"
 # The distributions the Lambda Python runtime provides next to the function's code.
 RUNTIME_DISTRIBUTIONS = ("boto3",)
@@ -94,15 +93,7 @@ def todo_item(owner: str, number: int) -> Item:
 
 
 def _write_chunk(client: Client, table: str, items: list[Item]) -> None:
-    for start in range(0, len(items), BATCH):
-        pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]}
-        for attempt in range(10):
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-            if not pending:
-                break
-            time.sleep(0.01 * 2**attempt)
-        else:
-            raise click.ClickException(f"the engine kept refusing writes to {table}")
+    tables.write_batches(client, table, [{"PutRequest": {"Item": item}} for item in items])
 
 
 def load_items(client: Client, table: str, items: list[Item], workers: int = 8) -> None:
@@ -552,7 +543,7 @@ def isolation(handler: Handler, endpoint: str, others: int, own: int, rounds: in
     help="Other owners' todos in the crowded table of the isolation figure (0 skips it).",
 )
 @click.option("--own-todos", "own", default=100, show_default=True, help="The caller's todos in both tables.")
-@click.option("--isolation-rounds", default=30, show_default=True, help="Paired listings for the isolation figure.")
+@click.option("--isolation-rounds", default=60, show_default=True, help="Paired listings for the isolation figure.")
 def main(
     calls: int,
     rounds: int,
