@@ -1,4 +1,5 @@
 """Optimistic concurrency: ETag "<version>", If-Match, 412 that changes nothing, last writer wins without it."""
+
 import json
 import threading
 
@@ -6,6 +7,7 @@ import pytest
 import requests
 
 from chalicelib.storage import dynamodb_client
+from tests.conftest import DEMO_OWNER
 from tests.reliability.conftest import call
 
 JSON = {"Content-Type": "application/json"}
@@ -27,7 +29,7 @@ def create(api):
 
 
 def stored(api, todo_id):
-    status, todo, headers = send(api, "GET", f"/todos/{todo_id}")
+    status, todo, _ = send(api, "GET", f"/todos/{todo_id}")
     return todo if status == 200 else None
 
 
@@ -35,11 +37,20 @@ WRITES = [("PUT", {"title": "changed"}), ("PATCH", {"memo": "changed"}), ("DELET
 
 
 @pytest.mark.parametrize("method, payload", WRITES, ids=[m for m, _ in WRITES])
-@pytest.mark.parametrize("tag", ['"2"', '"0"', 'W/"1"', '"01x"', "garbage", '"1'])
+@pytest.mark.parametrize("tag", ['"2"', '"0"', 'W/"1"', '"01x"', '"01"', 'W/"1", "2"'])
 def test_a_write_whose_if_match_names_another_version_is_412_and_changes_nothing(api, method, payload, tag):
     todo = create(api)
     status, body, _ = send(api, method, f"/todos/{todo['id']}", payload, if_match=tag)
     assert status == 412 and body["Code"] == "PreconditionFailed"
+    assert stored(api, todo["id"]) == todo
+
+
+@pytest.mark.parametrize("method, payload", WRITES, ids=[m for m, _ in WRITES])
+@pytest.mark.parametrize("tag", ["garbage", '"1', "1", "", "0", '" 1"', '"1" "2"', "**", "W/1"])
+def test_a_write_whose_if_match_is_not_a_list_of_entity_tags_is_400_and_changes_nothing(api, method, payload, tag):
+    todo = create(api)
+    status, body, _ = send(api, method, f"/todos/{todo['id']}", payload, if_match=tag)
+    assert status == 400 and body["Code"] == "BadRequestError" and "If-Match" in body["Message"], body
     assert stored(api, todo["id"]) == todo
 
 
@@ -86,8 +97,13 @@ def test_without_if_match_the_last_writer_wins(api):
 
 def test_the_etag_of_every_answer_is_the_version_of_the_todo_it_carries(api):
     todo = create(api)
-    for method, payload in [("GET", None), ("PUT", {"completed": True}), ("PATCH", {"priority": 1}),
-                            ("GET", None), ("DELETE", None)]:
+    for method, payload in [
+        ("GET", None),
+        ("PUT", {"completed": True}),
+        ("PATCH", {"priority": 1}),
+        ("GET", None),
+        ("DELETE", None),
+    ]:
         status, body, headers = send(api, method, f"/todos/{todo['id']}", payload)
         assert status == 200 and headers["ETag"] == f'"{body["version"]}"'
     listed = [send(api, "POST", "/todos", NEW)[1] for _ in range(3)]
@@ -98,8 +114,14 @@ def test_the_etag_of_every_answer_is_the_version_of_the_todo_it_carries(api):
 def legacy_todo(dynalite_table, api):
     """A todo written without a version, the way the seed's are."""
     endpoint, table = dynalite_table
-    item = {"id": {"S": "L9"}, "title": {"S": "seeded"}, "memo": {"S": ""}, "priority": {"N": "2"},
-            "completed": {"BOOL": False}}
+    item = {
+        "owner": {"S": DEMO_OWNER},
+        "id": {"S": "L9"},
+        "title": {"S": "seeded"},
+        "memo": {"S": ""},
+        "priority": {"N": "2"},
+        "completed": {"BOOL": False},
+    }
     dynamodb_client(endpoint).put_item(TableName=table, Item=item)
     return "/todos/L9"
 
@@ -128,8 +150,8 @@ def test_more_than_twenty_tags_in_if_match_is_400(api):
     assert stored(api, todo["id"]) == todo
 
 
-def _race(url, todo_id, writers, method, payload):
-    """``writers`` threads send the same conditional write at once; answers their statuses."""
+def _race(url, headers, todo_id, writers, method, payload):
+    """``writers`` threads send the same conditional write at once with ``headers``; answers their statuses."""
     barrier = threading.Barrier(writers)
     statuses = []
 
@@ -137,8 +159,9 @@ def _race(url, todo_id, writers, method, payload):
         with requests.Session() as session:
             barrier.wait()
             body = json.dumps({**payload, "memo": f"writer {index}"}) if payload else None
-            response = call(session, method, f"{url}/todos/{todo_id}", data=body,
-                            headers={**JSON, "If-Match": '"1"'})
+            response = call(
+                session, method, f"{url}/todos/{todo_id}", data=body, headers={**JSON, **headers, "If-Match": '"1"'}
+            )
             statuses.append((response.status_code, index))
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
@@ -152,7 +175,14 @@ def _race(url, todo_id, writers, method, payload):
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 def test_of_writers_racing_with_the_same_tag_exactly_one_wins(live_url, http, method):
     todo = call(http, "POST", f"{live_url}/todos", json=NEW).json()
-    statuses = _race(live_url, todo["id"], 8, method, {"priority": 2} if method == "PUT" else None)
+    statuses = _race(
+        live_url,
+        {"Authorization": http.headers["Authorization"]},
+        todo["id"],
+        8,
+        method,
+        {"priority": 2} if method == "PUT" else None,
+    )
     winners = [index for status, index in statuses if status == 200]
     assert len(winners) == 1 and [s for s, _ in statuses].count(412) + [s for s, _ in statuses].count(404) == 7
     after = call(http, "GET", f"{live_url}/todos/{todo['id']}")
