@@ -164,13 +164,18 @@ def _create_table_input() -> Any:
     return botocore.session.get_session().get_service_model("dynamodb").operation_model("CreateTable").input_shape
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` as UTF-8, replacing ``path`` only once the whole file is written."""
+def write_atomic(path: str | Path, data: str | bytes, mode: int | None = None) -> None:
+    """Write ``data`` (text as UTF-8), replacing ``path`` only once the whole file is written.
+
+    The file is private to the user (0600) unless ``mode`` says otherwise.
+    """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8"))
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -205,3 +205,14 @@ def test_a_schema_that_create_table_would_refuse_is_refused_before_anything_is_s
         datafiles.load_schema(path)
     assert expected in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_write_atomic_replaces_the_file_whole_and_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "out.json"
+    path.write_text("old", encoding="utf-8")
+    datafiles.write_atomic(path, "新しい\n")
+    assert path.read_bytes() == "新しい\n".encode()
+    assert path.stat().st_mode & 0o777 == 0o600
+    datafiles.write_atomic(path, b"\x00bytes", mode=0o644)
+    assert (path.read_bytes(), path.stat().st_mode & 0o777) == (b"\x00bytes", 0o644)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
