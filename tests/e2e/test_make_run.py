@@ -184,6 +184,10 @@ def test_killed_engine_and_identity_provider_are_restarted_while_the_api_answers
         pool.refresh(user)
         assert requests.get(todo_url, headers=user.headers(), timeout=10).status_code == 200
         assert "the API exited" not in run.text(), "the API itself must ride out the outages"
+
+        os.kill(pid_serving(ports["HOBOPY_API_PORT"], "devtools.localapi"), signal.SIGKILL)
+        run.wait_for("the API is running again", timeout=60)
+        assert requests.get(todo_url, headers=user.headers(), timeout=10).status_code == 200
     finally:
         run.ctrl_c()
     wait_until_closed(ports.values())
