@@ -150,7 +150,7 @@ def pid_serving(port: int, program: str) -> int:
     raise AssertionError(f"no {program} process serves port {port}")
 
 
-def test_killed_engine_and_identity_provider_are_restarted_while_the_api_answers_503(stack_env: StackEnv) -> None:
+def test_killed_engine_identity_provider_and_api_come_back_the_api_answering_503_meanwhile(stack_env: StackEnv) -> None:
     env, ports = stack_env
     api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
     run = MakeRun(env)
