@@ -1,4 +1,5 @@
 """The OpenAPI document as test data: its operations, their answers, and validation of real answers against it."""
+
 import json
 
 import jsonschema
@@ -76,6 +77,9 @@ def answer_problems(path, method, status, headers, body):
         except jsonschema.ValidationError as exc:
             problems.append(f"header {name}: {exc.message}")
     content = answer.get("content")
+    if method.upper() == "HEAD":
+        # The answer GET would give, without its body (RFC 9110).
+        return problems + ([f"a body in an answer to HEAD: {body[:100]!r}"] if body else [])
     if content is None:
         if body:
             problems.append(f"a body where the document has none: {body[:100]!r}")
@@ -83,7 +87,7 @@ def answer_problems(path, method, status, headers, body):
     try:
         parsed = json.loads(body)
     except ValueError:
-        return problems + [f"the body is not JSON: {body[:100]!r}"]
+        return [*problems, f"the body is not JSON: {body[:100]!r}"]
     try:
         _validate(parsed, pointer + "/content/application~1json/schema")
     except jsonschema.ValidationError as exc:

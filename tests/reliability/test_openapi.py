@@ -1,24 +1,34 @@
 """The OpenAPI document matches the app: same routes and methods, and every status it lists is real."""
+
 import json
 import re
 
 import pytest
-from chalice.test import Client
 from openapi_spec_validator import validate
 
-import app as app_module
 from app import app
-from chalicelib import openapi
-from tests.conftest import chalice_project
+from chalicelib import openapi, todos
+from tests.conftest import app_client, chalice_project
 from tests.reliability import openapi_doc
 from tests.reliability.openapi_doc import DOCUMENT
+from tests.reliability.plugin import audited
 
 JSON = {"Content-Type": "application/json"}
 ALLOWED_ORIGIN = "http://127.0.0.1:8002"  # the allow-list chalice_project() writes
 NEW = {"title": "Write the OpenAPI document", "memo": "", "priority": 2}
-# Errors the app answers outside the domain's error table: Chalice's own 415
-# for a body that is not JSON, and the CORS preflight's refusal.
-FRAMEWORK_ERRORS = {(415, "UnsupportedMediaType"), (403, "ForbiddenError")}
+# The one error the app answers outside the domain's error classes: the CORS preflight's refusal.
+FRAMEWORK_ERRORS = {(403, "ForbiddenError")}
+BAD_TOKEN = {"Authorization": "Bearer not-a-token"}
+
+
+def _error_table():
+    """{(status, Code)} of every domain error class: the table the app answers errors from."""
+    found, pending = set(), [todos.TodoError]
+    while pending:
+        error = pending.pop()
+        found.add((error.STATUS, error.CODE))
+        pending += error.__subclasses__()
+    return found
 
 
 def _documented_codes():
@@ -48,23 +58,26 @@ def test_every_route_and_method_of_the_app_is_documented_and_nothing_else():
 
 
 def test_every_error_of_the_error_table_is_documented_with_its_code():
-    table = {(status, code) for status, code in app_module._ERRORS.values()}
-    assert table - _documented_codes() == set()
+    assert _error_table() - _documented_codes() == set()
 
 
-def test_every_documented_error_code_comes_from_the_error_table_or_the_framework():
-    table = {(status, code) for status, code in app_module._ERRORS.values()}
-    assert _documented_codes() - table - FRAMEWORK_ERRORS == set()
+def test_every_documented_error_code_comes_from_the_error_table_or_the_preflight():
+    assert _documented_codes() - _error_table() - FRAMEWORK_ERRORS == set()
 
 
-def test_415_is_documented_exactly_where_the_route_accepts_only_json():
-    for path, method, _ in openapi_doc.operations():
-        only_json = "*/*" not in app.routes[path][method].content_types
-        assert (415 in openapi_doc.answers(path, method)) == only_json, f"{method} {path}"
+def test_415_is_documented_exactly_where_the_operation_takes_a_body():
+    for path, method, operation in openapi_doc.operations():
+        assert (415 in openapi_doc.answers(path, method)) == ("requestBody" in operation), f"{method} {path}"
+
+
+def test_401_is_documented_exactly_where_the_route_needs_the_caller():
+    for path, method, operation in openapi_doc.operations():
+        secured = app.routes[path][method].authorizer is not None
+        assert (401 in openapi_doc.answers(path, method)) == secured == bool(operation.get("security")), method + path
 
 
 def test_every_operation_that_reads_the_database_documents_503_with_retry_after():
-    for path, method, operation in openapi_doc.operations():
+    for path, method, _ in openapi_doc.operations():
         if method == "OPTIONS" or path == "/openapi.json":
             continue
         answer, _ = openapi_doc.answers(path, method)[503]
@@ -80,8 +93,10 @@ def test_links_name_operations_that_exist_with_parameters_they_have():
             for link in answer.get("links", {}).values():
                 target_path, target_method = ids[link["operationId"]]
                 target = openapi_doc.operation(target_path, target_method)
-                params = [openapi_doc.resolve(p, "")[0] for p in
-                          DOCUMENT["paths"][target_path].get("parameters", []) + target.get("parameters", [])]
+                params = [
+                    openapi_doc.resolve(p, "")[0]
+                    for p in DOCUMENT["paths"][target_path].get("parameters", []) + target.get("parameters", [])
+                ]
                 names = {f"{p['in']}.{p['name']}" for p in params} | {p["name"] for p in params}
                 assert set(link["parameters"]) <= names, link
                 checked += 1
@@ -98,16 +113,22 @@ def test_served_document_is_the_file_with_its_server_where_it_was_fetched(api):
     served = json.loads(response.body)
     assert response.status_code == 200
     assert served["servers"] == [{"url": "/"}]
-    assert {k: v for k, v in served.items() if k != "servers"} == {k: v for k, v in DOCUMENT.items() if k != "servers"}
+    # The test stage has a demo owner, so no token is one of the todo operations' options.
+    expected = openapi.document("/", anonymous_allowed=True)
+    assert served == expected and served["paths"]["/todos"]["get"]["security"] == [{"CognitoIdToken": []}, {}]
+    assert {k: v for k, v in served.items() if k not in ("servers", "paths")} == {
+        k: v for k, v in DOCUMENT.items() if k not in ("servers", "paths")
+    }
     assert openapi.document("/api")["servers"] == [{"url": "/api"}]
+    assert openapi.document("/api")["paths"] == DOCUMENT["paths"]
 
 
 @pytest.fixture
 def down_api(dynalite_endpoint, tmp_path):
     """A client whose table does not exist: every database call is refused at once."""
     project = chalice_project(tmp_path / "down", dynalite_endpoint, "NoSuchTable")
-    with Client(app, stage_name="test", project_dir=project) as client:
-        yield client.http
+    with app_client(project) as client:
+        yield audited(client.http)
 
 
 def _create(api):
@@ -146,17 +167,36 @@ PROVOKERS = {
     ("preflightTodo", 204): ("OPTIONS", "/todos/x", {"Origin": ALLOWED_ORIGIN}, None, "api"),
     ("preflightTodo", 403): ("OPTIONS", "/todos/x", {}, None, "api"),
     ("getOpenApiDocument", 200): ("GET", "/openapi.json", {}, None, "api"),
+    ("headOpenApiDocument", 200): ("HEAD", "/openapi.json", {}, None, "api"),
+    ("preflightOpenApiDocument", 204): ("OPTIONS", "/openapi.json", {"Origin": ALLOWED_ORIGIN}, None, "api"),
+    ("preflightOpenApiDocument", 403): ("OPTIONS", "/openapi.json", {"Origin": EVIL}, None, "api"),
+    ("headTodos", 200): ("HEAD", "/todos", {}, None, "api"),
+    ("headTodos", 400): ("HEAD", "/todos?limit=0", {}, None, "api"),
+    ("headTodos", 503): ("HEAD", "/todos", {}, None, "down"),
+    ("headTodo", 200): ("HEAD", "{id}", {}, None, "api"),
+    ("headTodo", 404): ("HEAD", "/todos/missing", {}, None, "api"),
+    ("headTodo", 503): ("HEAD", "/todos/x", {}, None, "down"),
 }
+# A token this stage cannot verify: every operation that needs the caller refuses it before anything else.
+PROVOKERS.update(
+    {
+        (operation["operationId"], 401): (method, "/todos/x" if "todo_id" in path else path, BAD_TOKEN, None, "api")
+        for path, method, operation in openapi_doc.operations()
+        if operation.get("security")
+    }
+)
 for _update in ("updateTodo", "patchTodo"):
-    PROVOKERS.update({
-        (_update, 200): ("{method}", "{id}", {**JSON, "If-Match": '"1"'}, '{"completed": true}', "api"),
-        (_update, 400): ("{method}", "{id}", JSON, '{"priority": 9}', "api"),
-        (_update, 404): ("{method}", "/todos/missing", JSON, '{"completed": true}', "api"),
-        (_update, 412): ("{method}", "{id}", {**JSON, "If-Match": '"2"'}, '{"completed": true}', "api"),
-        (_update, 413): ("{method}", "{id}", JSON, BIG, "api"),
-        (_update, 415): ("{method}", "{id}", {"Content-Type": "text/plain"}, "x", "api"),
-        (_update, 503): ("{method}", "/todos/x", JSON, '{"completed": true}', "down"),
-    })
+    PROVOKERS.update(
+        {
+            (_update, 200): ("{method}", "{id}", {**JSON, "If-Match": '"1"'}, '{"completed": true}', "api"),
+            (_update, 400): ("{method}", "{id}", JSON, '{"priority": 9}', "api"),
+            (_update, 404): ("{method}", "/todos/missing", JSON, '{"completed": true}', "api"),
+            (_update, 412): ("{method}", "{id}", {**JSON, "If-Match": '"2"'}, '{"completed": true}', "api"),
+            (_update, 413): ("{method}", "{id}", JSON, BIG, "api"),
+            (_update, 415): ("{method}", "{id}", {"Content-Type": "text/plain"}, "x", "api"),
+            (_update, 503): ("{method}", "/todos/x", JSON, '{"completed": true}', "down"),
+        }
+    )
 
 DOCUMENTED = sorted(
     (operation["operationId"], status, path, method)
@@ -170,10 +210,12 @@ def test_every_provoked_answer_is_one_the_document_lists():
     assert set(PROVOKERS) - documented == set()
 
 
-@pytest.mark.parametrize("operation_id, status, path, method", DOCUMENTED,
-                         ids=[f"{op}-{status}" for op, status, _, _ in DOCUMENTED])
-def test_every_documented_answer_is_real_and_conforms_to_the_document(api, down_api, operation_id, status, path,
-                                                                       method):
+@pytest.mark.parametrize(
+    "operation_id, status, path, method", DOCUMENTED, ids=[f"{op}-{status}" for op, status, _, _ in DOCUMENTED]
+)
+def test_every_documented_answer_is_real_and_conforms_to_the_document(
+    api, down_api, operation_id, status, path, method
+):
     assert (operation_id, status) in PROVOKERS, f"no request known that makes {method} {path} answer {status}"
     verb, target, headers, body, which = PROVOKERS[(operation_id, status)]
     if target == "{id}":
@@ -196,5 +238,13 @@ def test_answer_validation_catches_what_the_document_does_not_allow():
     no_sniff = {k: v for k, v in headers.items() if k != "X-Content-Type-Options"}
     assert openapi_doc.answer_problems("/todos/{todo_id}", "GET", 200, no_sniff, good)
     wrong_code = json.dumps({"Code": "BadRequestError", "Message": "BadRequestError: x"})
-    assert re.search("NotFoundError", " ".join(
-        openapi_doc.answer_problems("/todos/{todo_id}", "GET", 404, headers, wrong_code)))
+    assert re.search(
+        "NotFoundError", " ".join(openapi_doc.answer_problems("/todos/{todo_id}", "GET", 404, headers, wrong_code))
+    )
+
+
+def test_an_answer_to_head_is_held_to_the_headers_and_an_empty_body():
+    headers = {"ETag": '"1"', "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Vary": "Origin"}
+    assert openapi_doc.answer_problems("/todos/{todo_id}", "HEAD", 200, headers, "") == []
+    assert openapi_doc.answer_problems("/todos/{todo_id}", "HEAD", 200, headers, '{"id": "a"}')
+    assert openapi_doc.answer_problems("/todos/{todo_id}", "HEAD", 200, {**headers, "ETag": "W/1"}, "")
