@@ -1,15 +1,10 @@
-"""Fixtures of the UI tests: the UI's Python on the path, a running stack, and headless Chromium."""
+"""Fixtures of the UI tests: a running stack, users of its identity provider, and headless Chromium."""
 
-import sys
 import urllib.parse
 from pathlib import Path
 
 import pytest
 import requests
-
-FRONTEND_SOURCE = Path(__file__).resolve().parents[2] / "frontend" / "src"
-if str(FRONTEND_SOURCE) not in sys.path:
-    sys.path.insert(0, str(FRONTEND_SOURCE))
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
