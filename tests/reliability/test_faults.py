@@ -1,4 +1,5 @@
 """Database faults: throttling, late answers, an engine that stops or hangs. 503 within 5 s, then recovery."""
+
 import json
 import os
 import signal
@@ -7,14 +8,13 @@ import time
 
 import pytest
 import requests
-from chalice.test import Client
 
-from app import app
-from devtools import engine, fuzz
-from tests.conftest import chalice_project, create_fresh_table
+from devtools import engine
+from devtools.stack import throwaway_stack
+from tests.conftest import app_client, chalice_project, create_fresh_table
 from tests.reliability.conftest import call
 from tests.reliability.faultproxy import FaultProxy
-from tests.reliability.plugin import report_figure
+from tests.reliability.plugin import audited, report_figure
 
 JSON = {"Content-Type": "application/json"}
 NEW = {"title": "Survive the outage", "memo": "", "priority": 1}
@@ -26,15 +26,15 @@ OUTAGE_TIMES = []
 def proxied(dynalite_endpoint, tmp_path):
     """(fault proxy, API client) where every database call of the API goes through the proxy."""
     table = create_fresh_table(dynalite_endpoint)
-    with FaultProxy(dynalite_endpoint) as proxy:
-        with Client(app, stage_name="test", project_dir=chalice_project(tmp_path, proxy.url, table)) as client:
-            yield proxy, client.http
+    with FaultProxy(dynalite_endpoint) as proxy, app_client(chalice_project(tmp_path, proxy.url, table)) as client:
+        yield proxy, audited(client.http)
 
 
 def send(api, method, path, payload=None, headers=None):
     started = time.monotonic()
-    response = api.request(method, path, headers={**JSON, **(headers or {})},
-                           body=json.dumps(payload) if payload is not None else b"")
+    response = api.request(
+        method, path, headers={**JSON, **(headers or {})}, body=json.dumps(payload) if payload is not None else b""
+    )
     return response.status_code, json.loads(response.body), response.headers, time.monotonic() - started
 
 
@@ -54,16 +54,20 @@ def test_a_few_throttled_calls_are_retried_with_backoff_and_the_request_succeeds
     assert send(api, "GET", f"/todos/{todo['id']}")[:2] == (200, todo)
 
 
-OPERATIONS = [("GET", "/todos", None), ("GET", "/todos/{id}", None), ("POST", "/todos", NEW),
-              ("PUT", "/todos/{id}", {"title": "never written"}), ("DELETE", "/todos/{other}", None)]
+OPERATIONS = [
+    ("GET", "/todos", None),
+    ("GET", "/todos/{id}", None),
+    ("POST", "/todos", NEW),
+    ("PUT", "/todos/{id}", {"title": "never written"}),
+    ("DELETE", "/todos/{other}", None),
+]
 
 
 @pytest.mark.parametrize("method, path, payload", OPERATIONS, ids=[f"{m} {p}" for m, p, _ in OPERATIONS])
-def test_throttling_that_persists_is_503_with_retry_after_within_5_s_and_writes_nothing(proxied, method, path,
-                                                                                          payload):
+def test_throttling_that_persists_is_503_with_retry_after_within_5_s_and_writes_nothing(proxied, method, path, payload):
     proxy, api = proxied
     status, todo, _, _ = send(api, "POST", "/todos", NEW)
-    proxy.throttle(10 ** 6)
+    proxy.throttle(10**6)
     status, body, headers, elapsed = send(api, method, path.format(id=todo["id"], other=todo["id"]), payload)
     assert_unavailable(status, body, headers, elapsed)
     attempts = len(proxy.seen)
@@ -77,7 +81,7 @@ def test_a_create_whose_first_answer_came_too_late_is_created_once(proxied):
     # the API tried again and the retry found its own todo already there.
     proxy, api = proxied
     proxy.answer_late(1, seconds=2.0)
-    status, todo, headers, elapsed = send(api, "POST", "/todos", NEW)
+    status, todo, _, elapsed = send(api, "POST", "/todos", NEW)
     assert status == 201, todo
     assert elapsed < ANSWER_LIMIT
     assert [op for op, _ in proxy.seen] == ["PutItem", "PutItem", "GetItem"]
@@ -99,22 +103,43 @@ def own_engine(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def outage_stack(own_engine):
-    """``chalice local`` and the table on top of ``own_engine``."""
-    with fuzz.throwaway_stack(db_port=own_engine["port"]) as stack:
+    """The stack's API and identity provider on top of ``own_engine``, which the stack leaves to this module."""
+    with throwaway_stack(db_port=own_engine["port"]) as stack:
+        assert stack.engine_kind == "existing"
         yield stack
 
 
-def _during_outage(url, todo_id, other_id):
+@pytest.fixture
+def user_session(outage_stack):
+    """A requests session signed in as a new user of the outage stack."""
+    with requests.Session() as session:
+        session.headers.update(outage_stack.pool().new_user().headers())
+        yield session
+
+
+def api_process(stack):
+    """The API server's process (restarting it would hide whether it recovers by itself)."""
+    return next(child.process for child in stack.supervisor.children if child.name == "API")
+
+
+def _during_outage(url, headers, todo_id, other_id):
     """The five kinds of request at once; answers [(request, status, body, headers, seconds)]."""
     results = []
 
     def one(method, path, payload):
         with requests.Session() as session:
+            session.headers.update(headers)
             started = time.monotonic()
-            response = call(session, method, url + path.format(id=todo_id, other=other_id), json=payload,
-                            timeout=30)
-            results.append((f"{method} {path}", response.status_code, response.json(), response.headers,
-                            time.monotonic() - started))
+            response = call(session, method, url + path.format(id=todo_id, other=other_id), json=payload, timeout=30)
+            results.append(
+                (
+                    f"{method} {path}",
+                    response.status_code,
+                    response.json(),
+                    response.headers,
+                    time.monotonic() - started,
+                )
+            )
 
     threads = [threading.Thread(target=one, args=operation) for operation in OPERATIONS]
     for thread in threads:
@@ -127,7 +152,7 @@ def _during_outage(url, todo_id, other_id):
 def _check_outage(results, how):
     slowest = max(seconds for *_, seconds in results)
     OUTAGE_TIMES.append((how, slowest))
-    for request, status, body, headers, seconds in results:
+    for _, status, body, headers, seconds in results:
         assert_unavailable(status, body, headers, seconds)
     return slowest
 
@@ -142,42 +167,54 @@ def _recovered(url, session, todo):
 
 
 def test_with_the_engine_stopped_every_request_is_503_and_the_api_recovers_when_it_returns(
-        own_engine, outage_stack, http):
+    own_engine, outage_stack, user_session
+):
     url = outage_stack.api_url
-    todo, other = (call(http, "POST", f"{url}/todos", json=NEW).json() for _ in range(2))
+    api = api_process(outage_stack)
+    todo, other = (call(user_session, "POST", f"{url}/todos", json=NEW).json() for _ in range(2))
     engine.stop(own_engine["process"])
-    slowest = _check_outage(_during_outage(url, todo["id"], other["id"]), "engine stopped (connections refused)")
-    own_engine["process"] = engine.start_dynalite(own_engine["port"], own_engine["data_dir"],
-                                                  log_path=own_engine["log"])
+    slowest = _check_outage(
+        _during_outage(url, dict(user_session.headers), todo["id"], other["id"]), "engine stopped (connections refused)"
+    )
+    own_engine["process"] = engine.start_dynalite(
+        own_engine["port"], own_engine["data_dir"], log_path=own_engine["log"]
+    )
     engine.wait_until_serving(f"http://127.0.0.1:{own_engine['port']}", own_engine["process"])
-    response = _recovered(url, http, todo)
+    response = _recovered(url, user_session, todo)
     assert response.status_code == 200 and response.json() == todo, "the todo written before the outage"
-    assert call(http, "GET", f"{url}/todos/{other['id']}").json() == other
-    assert outage_stack.poll() is None, "the API was not restarted"
-    assert call(http, "POST", f"{url}/todos", json=NEW).status_code == 201
+    assert call(user_session, "GET", f"{url}/todos/{other['id']}").json() == other
+    assert api_process(outage_stack) is api and api.poll() is None, "the API was not restarted"
+    assert call(user_session, "POST", f"{url}/todos", json=NEW).status_code == 201
     assert slowest < ANSWER_LIMIT
 
 
-def test_with_the_engine_frozen_every_request_is_503_within_5_s_and_the_api_recovers(own_engine, outage_stack,
-                                                                                      http):
+def test_with_the_engine_frozen_every_request_is_503_within_5_s_and_the_api_recovers(
+    own_engine, outage_stack, user_session
+):
     url = outage_stack.api_url
-    todo, other = (call(http, "POST", f"{url}/todos", json=NEW).json() for _ in range(2))
+    api = api_process(outage_stack)
+    todo, other = (call(user_session, "POST", f"{url}/todos", json=NEW).json() for _ in range(2))
     os.kill(own_engine["process"].pid, signal.SIGSTOP)
     try:
-        results = _during_outage(url, todo["id"], other["id"])
+        results = _during_outage(url, dict(user_session.headers), todo["id"], other["id"])
     finally:
         os.kill(own_engine["process"].pid, signal.SIGCONT)
     _check_outage(results, "engine frozen (SIGSTOP: connections hang)")
-    response = _recovered(url, http, todo)
+    response = _recovered(url, user_session, todo)
     assert response.status_code == 200
     # Writes sent during the freeze were queued by the engine and may be
     # applied when it wakes up (the client was told 503, not "not done"):
     # either way each todo is whole, as it was or as the write left it.
     after = response.json()
-    assert after == todo or after == {**todo, "title": "never written", "updatedAt": after["updatedAt"],
-                                      "version": after["version"]} and after["version"] >= 2
-    gone = call(http, "GET", f"{url}/todos/{other['id']}")
+    assert (
+        after == todo
+        or (after == {**todo, "title": "never written", "updatedAt": after["updatedAt"], "version": after["version"]}
+        and after["version"] >= 2)
+    )
+    gone = call(user_session, "GET", f"{url}/todos/{other['id']}")
     assert gone.status_code == 404 or gone.json() == other
-    assert outage_stack.poll() is None
-    report_figure("outage answers (slowest of 5 concurrent requests): " +
-                  "; ".join(f"{how}: {seconds:.2f} s" for how, seconds in OUTAGE_TIMES))
+    assert api_process(outage_stack) is api and api.poll() is None
+    report_figure(
+        "outage answers (slowest of 5 concurrent requests): "
+        + "; ".join(f"{how}: {seconds:.2f} s" for how, seconds in OUTAGE_TIMES)
+    )
