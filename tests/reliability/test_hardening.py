@@ -1,4 +1,5 @@
 """Hostile input and browser-facing headers: size and depth limits, nosniff/no-store everywhere, CORS allow-lists."""
+
 import json
 import time
 
@@ -12,8 +13,15 @@ JSON = {"Content-Type": "application/json"}
 LIMIT = 64 * 1024
 NEW = {"title": "t", "memo": "", "priority": 1}
 DEV_ORIGINS = ["http://127.0.0.1:8002", "http://localhost:8002"]
-FOREIGN_ORIGINS = ["https://evil.example", "null", "http://127.0.0.1:8002.evil.example", "http://127.0.0.1:80021",
-                   "http://127.0.0.1", "https://127.0.0.1:8002", "*"]
+FOREIGN_ORIGINS = [
+    "https://evil.example",
+    "null",
+    "http://127.0.0.1:8002.evil.example",
+    "http://127.0.0.1:80021",
+    "http://127.0.0.1",
+    "https://127.0.0.1:8002",
+    "*",
+]
 
 
 def padded(size, **fields):
@@ -25,8 +33,7 @@ def padded(size, **fields):
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
 def test_a_body_over_64_kib_is_413_even_when_it_is_not_json(api, method):
     started = time.monotonic()
-    response = api.request(method, "/todos" if method == "POST" else "/todos/x", headers=JSON,
-                           body="{" * (LIMIT + 1))
+    response = api.request(method, "/todos" if method == "POST" else "/todos/x", headers=JSON, body="{" * (LIMIT + 1))
     assert response.status_code == 413, response.body
     assert json.loads(response.body)["Code"] == "RequestEntityTooLargeError"
     assert time.monotonic() - started < 1
@@ -51,8 +58,9 @@ def test_json_nested_32_deep_is_read_and_33_deep_is_400(api):
     assert response.status_code == 400 and "nested deeper than 32" in json.loads(response.body)["Message"]
 
 
-@pytest.mark.parametrize("body", [nested(30000), "{" + '"a":{' * 10000 + "}" * 10001,
-                                  '["' + "]" * 60000 + '", ' + nested(40) + "]"])
+@pytest.mark.parametrize(
+    "body", [nested(30000), "{" + '"a":{' * 10000 + "}" * 10001, '["' + "]" * 60000 + '", ' + nested(40) + "]"]
+)
 def test_pathologically_nested_json_is_a_quick_400(api, body):
     started = time.monotonic()
     response = api.post("/todos", headers=JSON, body=body)
@@ -66,15 +74,18 @@ def test_brackets_inside_strings_do_not_count_as_nesting(api):
     assert response.status_code == 201 and json.loads(response.body)["memo"].startswith("[[[")
 
 
-@pytest.mark.parametrize("method, path, headers, body", [
-    ("DELETE", "/todos", {}, None),
-    ("PUT", "/todos", JSON, "{}"),
-    ("POST", "/todos/x", JSON, "{}"),
-    ("POST", "/todos", {"Content-Type": "text/html"}, "<b>x</b>"),
-    ("PUT", "/todos/x", {"Content-Type": "application/x-www-form-urlencoded"}, "title=x"),
-], ids=["405 DELETE collection", "405 PUT collection", "405 POST item", "415 html", "415 form"])
-def test_the_framework_s_own_errors_carry_the_security_headers_and_the_contract_shape(api, method, path, headers,
-                                                                                    body):
+@pytest.mark.parametrize(
+    "method, path, headers, body",
+    [
+        ("DELETE", "/todos", {}, None),
+        ("PUT", "/todos", JSON, "{}"),
+        ("POST", "/todos/x", JSON, "{}"),
+        ("POST", "/todos", {"Content-Type": "text/html"}, "<b>x</b>"),
+        ("PUT", "/todos/x", {"Content-Type": "application/x-www-form-urlencoded"}, "title=x"),
+    ],
+    ids=["405 DELETE collection", "405 PUT collection", "405 POST item", "415 html", "415 form"],
+)
+def test_the_framework_s_own_errors_carry_the_security_headers_and_the_contract_shape(api, method, path, headers, body):
     response = api.request(method, path, headers=headers, body=body or b"")
     assert response.status_code in (405, 415)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -111,7 +122,9 @@ def test_only_origins_on_the_stage_s_allow_list_get_cors_headers(stage_client, o
         assert "Access-Control-Expose-Headers" not in response.headers
 
 
-@pytest.mark.parametrize("path, methods", [("/todos", {"GET", "POST"}), ("/todos/x", {"GET", "PUT", "PATCH", "DELETE"})])
+@pytest.mark.parametrize(
+    "path, methods", [("/todos", {"GET", "POST"}), ("/todos/x", {"GET", "PUT", "PATCH", "DELETE"})]
+)
 @pytest.mark.parametrize("origin", DEV_ORIGINS + FOREIGN_ORIGINS[:3] + [None])
 def test_preflight_answers_allowed_origins_and_refuses_the_rest(stage_client, path, methods, origin):
     stage, http = stage_client
@@ -124,8 +137,9 @@ def test_preflight_answers_allowed_origins_and_refuses_the_rest(stage_client, pa
         assert response.status_code == 204
         assert response.headers["Access-Control-Allow-Origin"] == origin
         assert methods <= {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")}
-        assert {"content-type", "if-match"} <= {h.strip().lower() for h in
-                                                 response.headers["Access-Control-Allow-Headers"].split(",")}
+        assert {"content-type", "if-match"} <= {
+            h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+        }
     else:
         assert response.status_code == 403
         assert json.loads(response.body)["Code"] == "ForbiddenError"
@@ -139,3 +153,23 @@ def test_a_deployed_stage_allows_no_loopback_origin():
             continue  # a local stage
         origins = stage["environment_variables"].get("CORS_ALLOW_ORIGINS", "")
         assert "127.0.0.1" not in origins and "localhost" not in origins and "*" not in origins, name
+
+
+@pytest.mark.parametrize("path", ["/nope", "/todos/x/y", "/TODOS", "/openapi.json/x"])
+@pytest.mark.parametrize("method", ["GET", "POST", "TRACE"])
+def test_a_path_no_route_matches_is_the_contract_s_404(api, method, path):
+    response = api.request(method, path, headers=JSON, body=b"{}" if method == "POST" else b"")
+    assert response.status_code == 404, response.body
+    assert json.loads(response.body)["Code"] == "NotFoundError"
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("TRACE", "/todos"), ("QUERY", "/todos"), ("FOO", "/todos/x"), ("PUT", "/todos"), ("DELETE", "/openapi.json")],
+)
+def test_a_method_the_path_does_not_route_is_405_naming_the_allowed_ones(api, method, path):
+    response = api.request(method, path, headers=JSON, body=b"")
+    assert response.status_code == 405, response.body
+    assert json.loads(response.body)["Code"] == "MethodNotAllowedError"
+    resource = "/todos/{todo_id}" if path.startswith("/todos/") else path
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == set(app.routes[resource])
