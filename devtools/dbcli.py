@@ -462,7 +462,14 @@ def _refuse(message: str) -> NoReturn:
 
 @db_group.command("move-todos")
 @click.option("--to", "owner", required=True, metavar="OWNER", help="The owner who gets the todos (a user's sub).")
-@click.option("--from", "source", default="demo", show_default=True, metavar="OWNER", help="The owner who gives them.")
+@click.option(
+    "--from",
+    "source",
+    default=settings.demo_owner,
+    show_default="the demo owner",
+    metavar="OWNER",
+    help="The owner who gives them.",
+)
 @click.option("--from-table", metavar="NAME", help="Take every todo of this older table (keyed by id alone) instead.")
 @TABLE_OPTION
 @_target_options

@@ -4,6 +4,8 @@ The only module of the dev tools that reads their environment (``HOBOPY_*``);
 a bad value is a ``SettingsError`` that names the variable and what it takes.
 """
 
+import functools
+import json
 import os
 import urllib.parse
 from pathlib import Path
@@ -19,6 +21,14 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 API_PORT, DB_PORT, UI_PORT, IDP_PORT = 8000, 8001, 8002, 8003
 PORT_VARIABLES = {"api": "HOBOPY_API_PORT", "db": "HOBOPY_DB_PORT", "ui": "HOBOPY_UI_PORT", "idp": "HOBOPY_IDP_PORT"}
 DEFAULT_PORTS = {"api": API_PORT, "db": DB_PORT, "ui": UI_PORT, "idp": IDP_PORT}
+
+
+@functools.cache
+def demo_owner() -> str:
+    """The owner a request without a token acts as under ``make run``: the dev stage's ``ANONYMOUS_OWNER``."""
+    config = json.loads((BACKEND / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    owner: str = config["stages"]["dev"]["environment_variables"]["ANONYMOUS_OWNER"]
+    return owner
 
 
 class SettingsError(ValueError):

@@ -58,6 +58,7 @@ class Stack:
         self.engine_kind: str | None = None
         self.seeded = False
         self.auth: dict[str, str] = {}  # region, userPoolId, clientId: what the identity provider serves
+        self.say = say
         self.supervisor = supervise.Supervisor(say)
 
     def __enter__(self) -> "Stack":
@@ -154,6 +155,23 @@ class Stack:
             for requests in datafiles.read_requests(datafiles.SEED_PATH).values():
                 tables.write_batches(client, schema["TableName"], datafiles.to_boto(requests))
             self.seeded = True
+            return
+        backup = self.data_dir / f"{schema['TableName']}-before-accounts.json"
+        moved = tables.upgrade_to_owner_key(
+            client, schema, settings.demo_owner(), lambda items: self._keep(backup, items)
+        )
+        if moved is not None:
+            self.say(
+                f"the {schema['TableName']} table was from before accounts: its {moved} todos now belong to the "
+                f"demo owner (requests without a token); a copy is in {backup}. "
+                "`hobopy db move-todos --to SUB` gives them to a user."
+            )
+
+    @staticmethod
+    def _keep(path: Path, items: list[datafiles.Item]) -> None:
+        # The todos as a batch-write-item file of the old table: `hobopy db load` can put them back.
+        name = datafiles.load_schema()["TableName"]
+        datafiles.write_atomic(path, datafiles.dump_document(datafiles.to_document(name, items, ["id"])))
 
     def _start_idp(self) -> None:
         origins = [arg for origin in self.origins for arg in ("--allow-origin", origin)]

@@ -4,7 +4,7 @@ Clients come from ``chalicelib.storage.dynamodb_client``, the Lambda code's
 own factory, so the tools and the API reach a database the same way.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.table import BatchWriter
@@ -52,6 +52,27 @@ def write_batches(client: DynamoDBClient, table_name: str, requests: Sequence[di
                 batch.put_item(request["PutRequest"]["Item"])
             else:
                 batch.delete_item(request["DeleteRequest"]["Key"])
+
+
+def upgrade_to_owner_key(
+    client: DynamoDBClient, schema: dict[str, Any], owner: str, backup: Callable[[list[Item]], None]
+) -> int | None:
+    """Rebuild a table from before accounts (keyed by id alone) with ``schema``'s key, its todos given to ``owner``.
+
+    DynamoDB cannot change a table's key, so the todos are read, handed to
+    ``backup`` (which must keep them safe), and the table is created anew and
+    refilled. Returns how many todos moved, or None when the table needed nothing.
+    """
+    name = schema["TableName"]
+    partition = next(k["AttributeName"] for k in schema["KeySchema"] if k["KeyType"] == "HASH")
+    if partition in key_names(client, name):
+        return None
+    items = list(scan_items(client, name))
+    backup(items)
+    delete_table(client, name)
+    ensure_table(client, schema)
+    write_batches(client, name, [{"PutRequest": {"Item": {**item, partition: {"S": owner}}}} for item in items])
+    return len(items)
 
 
 def key_names(client: DynamoDBClient, table_name: str) -> list[str]:
