@@ -35,6 +35,7 @@ from chalice.local import (
     RouteMatcher,
 )
 
+from devtools import settings
 from devtools.localhttp import SECURITY_HEADERS, contract_body
 
 __all__ = [
@@ -168,7 +169,7 @@ def proxy_event(
     """
     if body is not None and not isinstance(body, str):
         body = json.dumps(body, ensure_ascii=False)
-    sent = {"Host": "example.execute-api.us-east-1.amazonaws.com", **(headers or {})}
+    sent = {"Host": f"example.execute-api.{settings.region()}.amazonaws.com", **(headers or {})}
     if body is not None and not any(name.lower() == "content-type" for name in sent):
         sent["Content-Type"] = "application/json"
     target = path + ("?" + urlencode(dict(query)) if query else "")

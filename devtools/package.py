@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from devtools import preflight
+from devtools import preflight, settings
 from devtools.datafiles import DataFileError, load_schema, read_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +78,7 @@ def offline_environment() -> dict[str, str]:
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
-        AWS_DEFAULT_REGION="us-east-1",
+        AWS_DEFAULT_REGION=settings.region(),
         AWS_EC2_METADATA_DISABLED="true",
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
