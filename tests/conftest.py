@@ -29,7 +29,7 @@ for _name in (
     os.environ.pop(_name, None)
 
 from chalicelib.storage import dynamodb_client  # noqa: E402
-from devtools import engine, tables  # noqa: E402
+from devtools import engine, supervise, tables  # noqa: E402
 from devtools.datafiles import load_schema  # noqa: E402
 
 # Audits every error answer any suite receives (see tests/reliability/plugin.py).
@@ -41,7 +41,7 @@ def dynalite_endpoint(tmp_path_factory):
     """A dynalite engine (in memory) for the whole session, spoken to over HTTP."""
     if not engine.node_available():
         pytest.skip("dynalite needs Node.js and npm (then `make install`); not found on PATH")
-    port = engine.free_port()
+    port = supervise.free_port()
     log = tmp_path_factory.mktemp("dynalite") / "dynalite.log"
     process = engine.start_dynalite(port, log_path=log)
     endpoint = f"http://127.0.0.1:{port}"
@@ -49,7 +49,7 @@ def dynalite_endpoint(tmp_path_factory):
         engine.wait_until_serving(endpoint, process)
         yield endpoint
     finally:
-        engine.stop(process)
+        supervise.stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +57,7 @@ def moto_endpoint():
     """moto's server (in memory) for the whole session, spoken to over HTTP."""
     from moto.server import ThreadedMotoServer
 
-    port = engine.free_port()
+    port = supervise.free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from devtools import engine
+from devtools import supervise
 from tests.conftest import app_client, chalice_project
 
 JSON = {"Content-Type": "application/json"}
@@ -330,7 +330,7 @@ def test_cors_headers_only_for_allowed_origins(api):
 
 
 def test_unreachable_database_is_503_within_five_seconds(tmp_path):
-    closed = f"http://127.0.0.1:{engine.free_port()}"
+    closed = f"http://127.0.0.1:{supervise.free_port()}"
     with app_client(chalice_project(tmp_path, closed, "Todos")) as client:
         for method, path, payload in [
             ("GET", "/todos", None),

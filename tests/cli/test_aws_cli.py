@@ -7,7 +7,7 @@ import shlex
 import pytest
 
 from chalicelib.storage import dynamodb_client
-from devtools import datafiles, engine, tables
+from devtools import datafiles, engine, supervise, tables
 from tests.cli.scripts import C_LOCALE, ROOT, SEED, SEED_ITEMS, hobopy, run, table_items, write_json
 
 pytestmark = pytest.mark.engine
@@ -28,14 +28,14 @@ def scanned(result):
 @pytest.fixture(scope="module")
 def own_engine(tmp_path_factory):
     """A dynalite of this module's own, where the table can be called Todos as in db/schema.json."""
-    port = engine.free_port()
+    port = supervise.free_port()
     process = engine.start_dynalite(port, log_path=tmp_path_factory.mktemp("dynalite") / "dynalite.log")
     try:
         engine.wait_until_serving(f"http://127.0.0.1:{port}", process)
         # The walk-through's spelling of the address, as in the README.
         yield f"http://localhost:{port}"
     finally:
-        engine.stop(process)
+        supervise.stop(process)
 
 
 def readme_commands():

@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 
 from chalicelib.storage import dynamodb_client
-from devtools import datafiles, engine
+from devtools import datafiles, supervise
 from tests.cli.scripts import (
     C_LOCALE,
     SEED_ITEMS,
@@ -243,7 +243,7 @@ def test_delete_requests_in_a_file_remove_their_items(table, tmp_path):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_says_in_one_line_when_the_engine_is_not_running(command):
-    endpoint = f"http://127.0.0.1:{engine.free_port()}"
+    endpoint = f"http://127.0.0.1:{supervise.free_port()}"
     assert_one_line_failure(
         hobopy("db", command, *REQUIRED.get(command, []), "--endpoint-url", endpoint),
         f"cannot reach a DynamoDB engine at {endpoint}",

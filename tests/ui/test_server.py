@@ -10,7 +10,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from devtools import cli, engine
+from devtools import cli, supervise
 from devtools.ui import ROOT
 
 API = "http://127.0.0.1:8999/"
@@ -48,7 +48,7 @@ def wait_for_port(process, port, timeout=60.0):
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"the server exited with {process.returncode}: {process.communicate()}")
-        if engine.port_is_open("127.0.0.1", port):
+        if supervise.port_is_open("127.0.0.1", port):
             return
         time.sleep(0.05)
     raise AssertionError("the server did not listen in time")
@@ -56,7 +56,7 @@ def wait_for_port(process, port, timeout=60.0):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = engine.free_port()
+    port = supervise.free_port()
     process = start_server(port, tmp_path_factory.mktemp("site"))
     try:
         wait_for_port(process, port)
@@ -111,7 +111,7 @@ def test_folders_are_not_listed_and_nothing_outside_the_site_is_served(server, p
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_the_server_exits_cleanly_and_quickly_on_a_stop_signal(tmp_path, signum):
-    port = engine.free_port()
+    port = supervise.free_port()
     process = start_server(port, tmp_path)
     try:
         wait_for_port(process, port)
@@ -123,7 +123,7 @@ def test_the_server_exits_cleanly_and_quickly_on_a_stop_signal(tmp_path, signum)
             process.communicate()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
-    assert not engine.port_is_open("127.0.0.1", port)
+    assert not supervise.port_is_open("127.0.0.1", port)
 
 
 def test_a_taken_port_is_a_clear_error(server, tmp_path):
@@ -142,7 +142,7 @@ def test_serving_the_prod_stage_without_its_url_names_the_placeholder(tmp_path):
         "devtools.ui",
         "serve",
         "--port",
-        str(engine.free_port()),
+        str(supervise.free_port()),
         "--stage",
         "prod",
         "--out",
