@@ -7,9 +7,11 @@ import random
 import threading
 import time
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -110,22 +112,15 @@ def decode_cursor(token: str) -> str:
     return last_id
 
 
-def to_python(attribute: Mapping[str, Any]) -> Any:
-    """A DynamoDB attribute value as plain Python: numbers as int where they are whole."""
-    ((kind, value),) = attribute.items()
-    if kind in ("S", "BOOL"):
-        return value
-    if kind == "N":
-        return int(value) if value.lstrip("-").isdigit() else float(value)
-    if kind == "NULL":
-        return None
-    if kind == "L":
-        return [to_python(v) for v in value]
-    if kind == "M":
-        return {k: to_python(v) for k, v in value.items()}
-    if kind in ("SS", "NS"):
-        return sorted(value)
-    return None
+_deserialize = TypeDeserializer().deserialize
+
+
+def to_python(attribute: "AttributeValueTypeDef") -> Any:
+    """A todo field's DynamoDB attribute value as plain Python: numbers as int where they are whole."""
+    value = _deserialize(attribute)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def to_attribute(value: object) -> "AttributeValueTypeDef":
