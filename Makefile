@@ -54,10 +54,10 @@ bench: install
 # The long versions of what `make test` runs briefly (tests/reliability).
 fuzz: install
 	$(BIN)/python -m devtools.fuzz --max-examples 200
-	HOBOPY_STATEFUL_EXAMPLES=150 $(BIN)/python -m pytest -q tests/reliability/test_state_machine.py
+	HOBOPY_STATEFUL_EXAMPLES=40 $(BIN)/python -m pytest -q -p no:logging tests/reliability/test_state_machine.py
 
 loadtest: install
-	$(BIN)/python -m devtools.loadtest --clients 8 --seconds 30
+	$(BIN)/python -m devtools.loadtest --clients 8 --users 2 --seconds 30
 
 clean:
 	rm -rf $(VENV) node_modules dist frontend/build .pytest_cache
