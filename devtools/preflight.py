@@ -302,6 +302,14 @@ def _check_seed(files: _Files) -> None:
             files.problems.append(_relative(exc, SEED))
 
 
+# Said after every successful check, since a deployed stage has no user until someone makes one.
+FIRST_USER_AND_COST = (
+    "accounts: the first user signs up from the UI (e-mail, password, then the code sent by mail), or is made with "
+    "`aws cognito-idp admin-create-user` (README: Deploy to AWS > Accounts); the Cognito pool (Lite plan) is free "
+    "up to 10,000 monthly active users per account, then USD 0.0055 each (README: Cost)."
+)
+
+
 @click.command()
 @click.option("--stage", default="prod", show_default=True, help="The Chalice stage to check for deployment.")
 @click.option(
@@ -323,3 +331,4 @@ def preflight(stage: str, project_dir: str | None) -> None:
         click.echo(f"preflight: {len(problems)} {noun}; fix them and run `hobopy preflight` again.", err=True)
         raise SystemExit(1)
     click.echo(f"preflight OK: stage {stage} is ready to package.")
+    click.echo(FIRST_USER_AND_COST)

@@ -62,6 +62,12 @@ def test_cli_says_ok_and_exits_0_on_a_clean_project(project):
     assert result.output.startswith("preflight OK")
 
 
+def test_a_clean_check_says_how_the_first_user_is_made_and_what_cognito_costs(project):
+    result = CliRunner().invoke(preflight.preflight, ["--stage", "prod", "--project-dir", str(project)])
+    assert "admin-create-user" in result.output and "sign" in result.output
+    assert "10,000 monthly active users" in result.output and "USD" in result.output
+
+
 @pytest.mark.parametrize("relative", [CONFIG, POLICY, SCHEMA, SEED, "deploy/resources.json"])
 def test_json_syntax_error_is_reported_with_file_line_and_column(project, relative):
     lines = (project / relative).read_text(encoding="utf-8").rstrip().splitlines()
