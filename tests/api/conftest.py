@@ -6,6 +6,7 @@ import app as app_module
 from chalicelib import storage
 from tests.conftest import DEMO_OWNER, app_client, chalice_project, create_fresh_table, seed_requests, write_seed
 from tests.fakes import InMemoryTodoRepository
+from tests.reliability.plugin import audited
 
 
 class Backend:
@@ -46,7 +47,7 @@ def stage_env():
 def api(backend, tmp_path, stage_env):
     """``chalice.test.Client`` HTTP client for the app on this parametrisation's backend."""
     with app_client(chalice_project(tmp_path, backend.endpoint, backend.table, extra_env=stage_env)) as client:
-        yield client.http
+        yield audited(client.http)
 
 
 @pytest.fixture
