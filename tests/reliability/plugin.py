@@ -10,6 +10,7 @@ answer fails, and the session summary prints how many answers were audited,
 followed by the figures the reliability tests measured (``report_figure``).
 """
 
+import functools
 import threading
 from collections.abc import Generator, Mapping
 from typing import Any
@@ -76,26 +77,10 @@ class AuditedHTTPClient:
         AUDIT.record(method.upper(), path, response.status_code, response.headers, response.body, headers, body)
         return response
 
-    def get(self, path: str, **kwargs: Any) -> HTTPResponse:
-        return self.request("GET", path, **kwargs)
 
-    def head(self, path: str, **kwargs: Any) -> HTTPResponse:
-        return self.request("HEAD", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> HTTPResponse:
-        return self.request("POST", path, **kwargs)
-
-    def put(self, path: str, **kwargs: Any) -> HTTPResponse:
-        return self.request("PUT", path, **kwargs)
-
-    def patch(self, path: str, **kwargs: Any) -> HTTPResponse:
-        return self.request("PATCH", path, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> HTTPResponse:
-        return self.request("DELETE", path, **kwargs)
-
-    def options(self, path: str, **kwargs: Any) -> HTTPResponse:
-        return self.request("OPTIONS", path, **kwargs)
+# get(path, ...), post(path, ...) and the rest, as chalice's client has them.
+for _method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+    setattr(AuditedHTTPClient, _method.lower(), functools.partialmethod(AuditedHTTPClient.request, _method))
 
 
 def audited(http: TestHTTPClient | AuditedHTTPClient) -> AuditedHTTPClient:
