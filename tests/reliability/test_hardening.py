@@ -1,5 +1,6 @@
 """Hostile input and browser-facing headers: size and depth limits, nosniff/no-store everywhere, CORS allow-lists."""
 
+import base64
 import json
 import time
 
@@ -173,3 +174,35 @@ def test_a_method_the_path_does_not_route_is_405_naming_the_allowed_ones(api, me
     assert json.loads(response.body)["Code"] == "MethodNotAllowedError"
     resource = "/todos/{todo_id}" if path.startswith("/todos/") else path
     assert {m.strip() for m in response.headers["Allow"].split(",")} == set(app.routes[resource])
+
+
+@pytest.mark.parametrize("field", ["priority", "title", "memo", "completed"])
+def test_a_number_of_five_thousand_digits_is_a_quick_400_naming_the_field_s_rule(api, field):
+    body = json.dumps(NEW)[:-1] + f', "{field}": ' + "9" * 5000 + "}"
+    started = time.monotonic()
+    response = api.post("/todos", headers=JSON, body=body)
+    assert response.status_code == 400 and field in json.loads(response.body)["Message"], response.body
+    assert time.monotonic() - started < 1
+
+
+def _cursor(text):
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _cursor("[" * 1000 + "]" * 1000),
+        _cursor('{"after": ' + "[" * 1000 + "]" * 1000 + "}"),
+        _cursor('{"after": "x", "owner": "someone else"}'),
+        _cursor('{"after": ' + "9" * 5000 + "}"),
+        "x" * 10000,
+        "%00",
+    ],
+    ids=["nested", "nested after", "foreign owner", "digits", "long", "nul"],
+)
+def test_a_cursor_the_api_did_not_issue_is_a_quick_400(api, cursor):
+    started = time.monotonic()
+    response = api.get(f"/todos?limit=1&cursor={cursor}")
+    assert response.status_code == 400 and "cursor" in json.loads(response.body)["Message"], response.body
+    assert time.monotonic() - started < 1
