@@ -62,8 +62,15 @@ def schemathesis_config(
     ids: list[str],
     token: str | None = None,
     document: dict[str, Any] | None = None,
+    wfc_path: Path | None = None,
 ) -> dict[str, Any]:
-    """The run's settings: the signed-in user's token, real values to mix in, and the justified statuses."""
+    """The run's settings: who is signed in, real values to mix in, and the justified statuses.
+
+    With ``wfc_path`` (a Web Fuzzing Commons file naming the users ``owner``
+    and ``peer``), the run acts as ``owner`` and replays its reads as ``peer``,
+    who must not get them (schemathesis's object_level_authorization);
+    otherwise it sends ``token`` as the document's security scheme takes it.
+    """
     from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES as positive_defaults
 
     dictionaries = {"origins": origins, "cursors": cursors, "ids": ids, "tags": ["*", '"0"', '"1"', '"2"']}
@@ -90,9 +97,21 @@ def schemathesis_config(
             for operations, status, _, _, _ in JUSTIFIED
         ],
     }
-    if token:
+    if wfc_path:
+        config["auth"] = {"wfc": {"path": str(wfc_path), "user": "owner", "peers": ["owner", "peer"]}}
+    elif token:
         config["auth"] = auth_settings(document or {}, token)
     return config
+
+
+def wfc_document(token: str, peer_token: str) -> dict[str, Any]:
+    """Two signed-in users as a Web Fuzzing Commons auth file: the run's ``owner`` and a ``peer``."""
+    users = {"owner": token, "peer": peer_token}
+    return {
+        "auth": [
+            {"name": name, "fixedHeaders": [{"name": "Authorization", "value": value}]} for name, value in users.items()
+        ]
+    }
 
 
 def auth_settings(document: dict[str, Any], token: str) -> dict[str, Any]:
@@ -131,6 +150,7 @@ def run_schemathesis(
     url: str,
     origins: list[str],
     token: str | None = None,
+    peer_token: str | None = None,
     max_examples: int = 20,
     workers: int = 1,
     seed: int | None = None,
@@ -139,14 +159,22 @@ def run_schemathesis(
     phases: list[str] | None = None,
     quiet: bool = False,
 ) -> tuple[int, dict[str, Any]]:
-    """Run ``st run --checks all`` against ``url`` as the holder of ``token``; returns (exit code, JSON report)."""
+    """Run ``st run --checks all`` against ``url`` as the holder of ``token``; returns (exit code, JSON report).
+
+    With ``peer_token`` too, each read the first user gets is also tried as the second one.
+    """
     ids, cursors = known_values(url, token)
     with urllib.request.urlopen(f"{url.rstrip('/')}/openapi.json", timeout=10) as answer:
         document = json.loads(answer.read())
     report_dir = Path(report_dir or tempfile.mkdtemp(prefix="hobopy-fuzz-"))
     report_dir.mkdir(parents=True, exist_ok=True)
+    wfc_path = None
+    if token and peer_token:
+        wfc_path = report_dir / "users.json"
+        wfc_path.write_text(json.dumps(wfc_document(token, peer_token)), encoding="utf-8")
     config_path = report_dir / "schemathesis.toml"
-    config_path.write_text(to_toml(schemathesis_config(origins, cursors, ids, token, document)), encoding="utf-8")
+    config = schemathesis_config(origins, cursors, ids, token, document, wfc_path)
+    config_path.write_text(to_toml(config), encoding="utf-8")
     report_path = report_dir / "report.json"
     args = [
         str(Path(sys.executable).with_name("st")),
@@ -215,6 +243,12 @@ def fuzz_user(pool: accounts.Pool, url: str, todos: int = 3) -> accounts.User:
     return user
 
 
+def fuzz_tokens(pool: accounts.Pool, url: str) -> dict[str, str]:
+    """The Authorization headers of the run's user, who holds a few todos, and of a peer who must not see them."""
+    owner, peer = fuzz_user(pool, url), fuzz_user(pool, url, todos=1)
+    return {"token": owner.headers()["Authorization"], "peer_token": peer.headers()["Authorization"]}
+
+
 @click.command("fuzz")
 @click.option("--url", help="Fuzz the API at this URL (e.g. `make run`'s) instead of starting a throwaway stack.")
 @click.option("--origin", "origins", multiple=True, help="An origin the API allows (with --url).")
@@ -240,7 +274,8 @@ def fuzz_command(
     seed: int | None,
     report_dir: str | None,
 ) -> None:
-    """Fuzz every operation of the API from its OpenAPI document, signed in as a new user.
+    """Fuzz every operation of the API from its OpenAPI document, signed in as a new user (and a second one, who
+    must not get the first one's todos).
 
     Example: hobopy fuzz --max-examples 50
     """
@@ -252,14 +287,13 @@ def fuzz_command(
         "max_time": max_time,
     }
     if url:
-        token = None if anonymous else fuzz_user(local_pool(idp_data_dir), url).headers()["Authorization"]
-        code, report = run_schemathesis(
-            url, list(origins) or settings.local_origins(settings.UI_PORT), token, **options
-        )
+        if not anonymous:
+            options.update(fuzz_tokens(local_pool(idp_data_dir), url))
+        code, report = run_schemathesis(url, list(origins) or settings.local_origins(settings.UI_PORT), **options)
     else:
         with throwaway_stack() as stack:
-            token = fuzz_user(stack.pool(), stack.api_url).headers()["Authorization"]
-            code, report = run_schemathesis(stack.api_url, stack.origins, token, **options)
+            options.update(fuzz_tokens(stack.pool(), stack.api_url))
+            code, report = run_schemathesis(stack.api_url, stack.origins, **options)
     click.echo(f"fuzz: {summary(report)}")
     click.echo(f"report and configuration: {report['report_dir']}")
     sys.exit(code)

@@ -4,6 +4,7 @@
 import json
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,14 +20,14 @@ ALL_PHASES = {"coverage": "success", "fuzzing": "success", "stateful": "success"
 
 
 @pytest.mark.slow
-def test_fuzzing_every_operation_as_a_signed_in_user_finds_nothing(live_stack, live_user, tmp_path):
+def test_fuzzing_every_operation_as_a_signed_in_user_finds_nothing(live_stack, tmp_path):
     # A fixed seed keeps this short run repeatable; `make fuzz` explores with fresh seeds.
     seed = int(os.environ.get("HOBOPY_FUZZ_SEED", "20261130"))
-    token = live_user.headers()["Authorization"]
+    users = fuzz.fuzz_tokens(live_stack.pool(), live_stack.api_url)
     code, report = fuzz.run_schemathesis(
-        live_stack.api_url, live_stack.origins, token, max_examples=5, seed=seed, report_dir=tmp_path, quiet=True
+        live_stack.api_url, live_stack.origins, **users, max_examples=5, seed=seed, report_dir=tmp_path, quiet=True
     )
-    report_figure(f"fuzz (short run, signed in): {fuzz.summary(report)}")
+    report_figure(f"fuzz (short run, signed in, a second user as peer): {fuzz.summary(report)}")
     assert code == 0, report.get("output", report)
     document = openapi.document("/", anonymous_allowed=True)
     operations = [m for item in document["paths"].values() for m in item if m != "parameters"]
@@ -88,11 +89,12 @@ def fake_api(answer: Callable[[str, str, dict[str, str]], Answer]) -> Iterator[s
         server.server_close()
 
 
-def failed_checks(url, tmp_path, phases=("coverage",)):
+def failed_checks(url, tmp_path, phases=("coverage",), peer_token=None):
     code, report = fuzz.run_schemathesis(
         url,
         ["http://127.0.0.1:8002"],
         "Bearer a.b.c",
+        peer_token,
         max_examples=1,
         report_dir=tmp_path,
         phases=list(phases),
@@ -129,3 +131,31 @@ def test_the_project_s_fuzz_checks_catch_what_they_are_for(tmp_path):
         "Custom check failed: `tokens_are_verified`",
         "Custom check failed: `justified_statuses_only_for_their_reason`",
     } <= failed
+
+
+def sharing(todos):
+    """An API that keeps each caller's list apart but hands any signed-in caller any todo by its id."""
+
+    def answer(method, path, headers):
+        caller = headers.get("Authorization")
+        ok = {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}
+        if method == "OPTIONS" or not caller:
+            return (204, dict(SECURITY_HEADERS), b"") if method == "OPTIONS" else error(401, "UnauthorizedError", "no.")
+        if method == "POST" and path == "/todos":
+            todo = {"id": uuid.uuid4().hex, "title": "t", "memo": "", "priority": 1, "completed": False, "version": 1}
+            todos[todo["id"]] = (caller, todo)
+            return 201, {**ok, "Location": f"/todos/{todo['id']}", "ETag": '"1"'}, json.dumps(todo).encode()
+        if method in ("GET", "HEAD") and path.split("?")[0] == "/todos":
+            return 200, ok, json.dumps([todo for owner, todo in todos.values() if owner == caller]).encode()
+        found = todos.get(path.rpartition("/")[2])
+        if method in ("GET", "HEAD") and found:
+            return 200, {**ok, "ETag": '"1"'}, json.dumps(found[1]).encode()
+        return error(404, "NotFoundError", "no such todo.")
+
+    return answer
+
+
+def test_the_fuzz_run_catches_a_user_who_gets_another_user_s_todo(tmp_path):
+    with fake_api(sharing({})) as url:
+        failed = failed_checks(url, tmp_path, phases=("stateful",), peer_token="Bearer d.e.f")
+    assert "Object-level authorization bypass" in failed, failed
