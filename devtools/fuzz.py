@@ -1,10 +1,11 @@
 """Schema-driven fuzzing of the running API with schemathesis, signed in as a user of the identity provider.
 
 ``hobopy fuzz`` (or ``make fuzz``) starts a throwaway stack unless ``--url``
-names one, signs up a new user, and runs ``st run --checks all`` over the
-API's own ``/openapi.json`` with that user's ID token: every operation and
+names one, signs up two new users, and runs ``st run --checks all`` over the
+API's own ``/openapi.json`` with the first one's ID token: every operation and
 method (TRACE and QUERY included) with valid and invalid data, the coverage
-phase's edge cases, and stateful sequences along the document's links.
+phase's edge cases, and stateful sequences along the document's links; the
+second user replays the first one's reads and must get none of them.
 Schemathesis's own checks keep their default statuses; ``JUSTIFIED`` lists
 the few statuses that are right for valid data for a reason, one line each,
 and ``devtools.fuzz_checks`` holds each such answer to its reason and adds the
