@@ -48,12 +48,13 @@ def to_toml(config: dict[str, Any]) -> str:
 
 
 # Statuses that are right for schema-valid data for a reason no schema can state: (operations, status,
-# the Code such an answer must carry, a word its message must contain, why). fuzz_checks holds every
-# such answer to its reason; everything else is judged by schemathesis's own defaults (which already take
-# 404 for an id an earlier step deleted).
+# the Code such an answer must carry, words its message must contain, why). fuzz_checks holds every such
+# answer to its reason; everything else is judged by schemathesis's own defaults (404 is among them).
+TODO_IDS = ["getTodo", "headTodo", "updateTodo", "patchTodo", "deleteTodo"]
 JUSTIFIED: list[tuple[list[str], int, str, str, str]] = [
     (["listTodos", "headTodos"], 400, "BadRequestError", "cursor", "a well-formed cursor the API did not issue"),
     (["updateTodo", "patchTodo", "deleteTodo"], 412, "PreconditionFailed", "If-Match", "a tag another step made stale"),
+    (TODO_IDS, 404, "NotFoundError", "", "an id the user does not have (made up, deleted earlier, another's)"),
 ]
 
 
@@ -96,6 +97,7 @@ def schemathesis_config(
                 "checks": {"positive_data_acceptance": {"expected-statuses": [*positive_defaults, str(status)]}},
             }
             for operations, status, _, _, _ in JUSTIFIED
+            if str(status) not in positive_defaults
         ],
     }
     if wfc_path:
