@@ -56,6 +56,10 @@ JUSTIFIED: list[tuple[list[str], int, str, str, str]] = [
     (["updateTodo", "patchTodo", "deleteTodo"], 412, "PreconditionFailed", "If-Match", "a tag another step made stale"),
     (TODO_IDS, 404, "NotFoundError", "", "an id the user does not have (made up, deleted earlier, another's)"),
 ]
+# Checks that do not apply to an operation, with the reason; fuzz_checks holds the operation to it.
+NOT_APPLICABLE: list[tuple[list[str], str, str]] = [
+    (["preflightTodo"], "use_after_free", "a preflight answers for the path and the origin, not for one todo"),
+]
 
 
 def schemathesis_config(
@@ -98,6 +102,10 @@ def schemathesis_config(
             }
             for operations, status, _, _, _ in JUSTIFIED
             if str(status) not in positive_defaults
+        ]
+        + [
+            {"include-operation-id": operations, "checks": {check: {"enabled": False}}}
+            for operations, check, _ in NOT_APPLICABLE
         ],
     }
     if wfc_path:

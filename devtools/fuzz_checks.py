@@ -1,6 +1,8 @@
 """The project's own schemathesis checks, loaded by ``st run`` through SCHEMATHESIS_HOOKS=devtools.fuzz_checks."""
 
 import threading
+import urllib.parse
+import uuid
 from typing import Any
 
 import requests
@@ -75,6 +77,34 @@ def justified_statuses_only_for_their_reason(ctx: Any, response: Any, case: Any)
         if contract_audit.error_code(content) != code or word not in text:
             raise AssertionError(f"{status} is allowed for valid data only when {why}; this one says {text[:300]}")
     return None
+
+
+@schemathesis.check
+def preflights_alike_for_any_todo(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A preflight that fuzz.NOT_APPLICABLE exempts answers the same for an id nobody ever had."""
+    operation_id = case.operation.schema.get_operation_id(case.operation)
+    if not any(operation_id in operations for operations, _, _ in fuzz.NOT_APPLICABLE):
+        return None
+    probe = response.request.copy()
+    parts = urllib.parse.urlsplit(probe.url)
+    probe.url = parts._replace(path=parts.path.rpartition("/")[0] + "/" + uuid.uuid4().hex).geturl()
+    with requests.Session() as session:
+        answer = session.send(probe, timeout=10)
+
+    def cors(headers: Any) -> dict[str, str]:
+        return {k.lower(): v for k, v in headers.items() if k.lower().startswith("access-control-")}
+
+    if answer.status_code != response.status_code or cors(answer.headers) != cors(probe_headers(response)):
+        raise AssertionError(
+            f"the preflight of a todo answered {response.status_code} {cors(probe_headers(response))}, "
+            f"of an id nobody had {answer.status_code} {cors(answer.headers)}"
+        )
+    return None
+
+
+def probe_headers(response: Any) -> dict[str, str]:
+    """A schemathesis response's headers (lists of values) as single values."""
+    return {name: values[0] if isinstance(values, list) else values for name, values in response.headers.items()}
 
 
 _probed: set[tuple[str, str]] = set()

@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -47,11 +48,18 @@ def test_the_configuration_widens_nothing_but_the_justified_statuses():
         (tuple(operation["include-operation-id"]), check, status)
         for operation in config["operations"]
         for check, settings in operation["checks"].items()
-        for status in settings["expected-statuses"]
+        for status in settings.get("expected-statuses", [])
         if status not in defaults
     }
     justified = {(tuple(ops), "positive_data_acceptance", str(status)) for ops, status, *_ in fuzz.JUSTIFIED}
     assert widened == {entry for entry in justified if entry[2] not in defaults}
+    disabled = {
+        (tuple(operation["include-operation-id"]), check)
+        for operation in config["operations"]
+        for check, settings in operation["checks"].items()
+        if settings.get("enabled") is False
+    }
+    assert disabled == {(tuple(ops), check) for ops, check, _ in fuzz.NOT_APPLICABLE}
     assert config["auth"] == {"openapi": {"CognitoIdToken": {"api_key": "Bearer x"}}}
 
 
@@ -114,9 +122,11 @@ def error(status, code, message, headers=SECURITY_HEADERS):
 
 
 def careless(method, path, headers):
-    """An API that gets it all wrong: any token will do, a refused list blames the limit, errors show tracebacks."""
+    """An API that gets it all wrong: any token will do, a refused list blames the limit, errors show tracebacks,
+    and a preflight depends on the todo."""
     if method == "OPTIONS":
-        return 204, dict(SECURITY_HEADERS), b""
+        unknown = re.fullmatch(r"/todos/[0-9a-f]{32}", path)
+        return error(404, "NotFoundError", "no such todo.") if unknown else (204, dict(SECURITY_HEADERS), b"")
     if path.startswith("/todos") and method in ("GET", "HEAD") and path.count("/") == 1:
         return error(400, "BadRequestError", "limit is out of range.")
     if method == "POST":
@@ -133,6 +143,7 @@ def test_the_project_s_fuzz_checks_catch_what_they_are_for(tmp_path):
         "Custom check failed: `security_headers_on_every_answer`",
         "Custom check failed: `tokens_are_verified`",
         "Custom check failed: `justified_statuses_only_for_their_reason`",
+        "Custom check failed: `preflights_alike_for_any_todo`",
     } <= failed
 
 
