@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.config._checks import _BUILTIN_CHECK_NAMES as BUILTIN_CHECKS
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
 
 from chalicelib import openapi
@@ -37,6 +40,20 @@ def test_fuzzing_every_operation_as_a_signed_in_user_finds_nothing(live_stack, t
     assert report["operations"]["tested"] == len(operations) - 1
     assert {name: phase["status"] for name, phase in report["phases"].items() if name != "examples"} == ALL_PHASES
     assert report["test_cases"]["generated"] >= 300
+
+
+def test_every_check_runs_on_every_operation_in_every_phase_but_the_one_not_applicable():
+    document = openapi.document("/")
+    config = SchemathesisConfig.from_str(fuzz.to_toml(fuzz.schemathesis_config([], [], [], "Bearer x", document)))
+    schema = schemathesis.openapi.from_dict(document, config=config)
+    checks = [name for name in BUILTIN_CHECKS if name != "max_response_time"]  # that one needs a time limit
+    off = set()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for phase in (None, "coverage", "fuzzing", "stateful"):
+            resolved = schema.config.checks_config_for(operation=operation, phase=phase)
+            off |= {(operation.label, n) for n in checks if not resolved.get_by_name(name=n).enabled}
+    assert off == {("OPTIONS /todos/{todo_id}", check) for _, check, _ in fuzz.NOT_APPLICABLE}
 
 
 def test_the_configuration_widens_nothing_but_the_justified_statuses():
