@@ -1,7 +1,7 @@
 """Schema-driven fuzzing of the running API with schemathesis, signed in as a user of the identity provider.
 
 ``hobopy fuzz`` (or ``make fuzz``) starts a throwaway stack unless ``--url``
-names one, signs up two new users, and runs ``st run --checks all`` over the
+names one, signs up two new users, and runs ``st run`` with every check over the
 API's own ``/openapi.json`` with the first one's ID token: every operation and
 method (TRACE and QUERY included) with valid and invalid data, the coverage
 phase's edge cases, and stateful sequences along the document's links; the
