@@ -7,9 +7,10 @@ method (TRACE and QUERY included) with valid and invalid data, the coverage
 phase's edge cases, and stateful sequences along the document's links; the
 second user replays the first one's reads and must get none of them.
 Schemathesis's own checks keep their default statuses; ``JUSTIFIED`` lists
-the few statuses that are right for valid data for a reason, one line each,
-and ``devtools.fuzz_checks`` holds each such answer to its reason and adds the
-project's checks (``devtools.contract_audit``).
+the few statuses that are right for valid data for a reason, and
+``NOT_APPLICABLE`` the one check that does not apply to one operation, one
+line each; ``devtools.fuzz_checks`` holds each of them to its reason and adds
+the project's checks (``devtools.contract_audit``).
 """
 
 import json
