@@ -4,7 +4,6 @@ AWS is moto's server here (``AWS_ENDPOINT_URL``), so whatever the command
 would have created is visible afterwards.
 """
 
-import logging
 import shutil
 import socket
 import subprocess
@@ -17,7 +16,8 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
+
+from devtools import engine, supervise
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE = Path(sys.executable).with_name("chalice")
@@ -25,18 +25,16 @@ REGION = "us-east-1"
 
 
 @pytest.fixture()
-def aws() -> Iterator[str]:
-    """The endpoint of a fresh moto server on a free port."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    # moto's state is per process, not per server: start empty.
-    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
+def aws(tmp_path: Path) -> Iterator[str]:
+    """The endpoint of a fresh moto server of its own (moto's state is per process: other tests share theirs)."""
+    port = supervise.free_port()
+    process = engine.start_moto(port, log_path=tmp_path / "moto.log")
+    endpoint = f"http://127.0.0.1:{port}"
     try:
+        supervise.wait_until(supervise.answers_http(endpoint + "/moto-api/"), process, "moto server", timeout=60)
         yield endpoint
     finally:
-        server.stop()
+        supervise.stop(process)
 
 
 @pytest.fixture()
@@ -91,24 +89,30 @@ def chalice(arguments: list[str], cwd: Path, endpoint: str) -> subprocess.Comple
     )
 
 
-def test_what_aws_holds_and_the_request_log_see_what_is_done(aws: str, caplog: pytest.LogCaptureFixture) -> None:
+def requests_answered(tmp_path: Path) -> list[str]:
+    """The requests moto's server has logged (one line each, in werkzeug's form)."""
+    log = (tmp_path / "moto.log").read_text(encoding="utf-8", errors="replace")
+    return [line for line in log.splitlines() if ' HTTP/1.1" ' in line]
+
+
+def test_what_aws_holds_and_the_request_log_see_what_is_done(aws: str, tmp_path: Path) -> None:
     # Without this, an empty answer could mean the checks look in the wrong place.
-    with caplog.at_level(logging.INFO, logger="werkzeug"):
-        boto3.client(
-            "iam", endpoint_url=aws, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
-        ).create_role(RoleName="probe", AssumeRolePolicyDocument="{}")
-    assert len([r for r in caplog.records if r.name == "werkzeug"]) == 1
+    before = len(requests_answered(tmp_path))
+    boto3.client(
+        "iam", endpoint_url=aws, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    ).create_role(RoleName="probe", AssumeRolePolicyDocument="{}")
+    assert len(requests_answered(tmp_path)) == before + 1
     assert what_aws_holds(aws)["roles"] == ["probe"]
 
 
 @pytest.mark.parametrize("arguments", [["deploy", "--stage", "prod"], ["deploy"]])
 def test_chalice_deploy_stops_before_any_aws_call_with_one_line_naming_make_deploy(
-    aws: str, backend: Path, arguments: list[str], caplog: pytest.LogCaptureFixture
+    aws: str, backend: Path, arguments: list[str], tmp_path: Path
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="werkzeug"):
-        result = chalice(arguments, backend, aws)
-    # The server logs every request it answers (it runs in this process).
-    assert [r.getMessage() for r in caplog.records if r.name == "werkzeug"] == []
+    before = requests_answered(tmp_path)
+    result = chalice(arguments, backend, aws)
+    # The server logs every request it answers.
+    assert requests_answered(tmp_path) == before
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout == ""
     lines = result.stderr.splitlines()
