@@ -10,13 +10,17 @@ every resource, so that API Gateway hands unknown methods to the app (405 with
 ``Allow``) instead of answering them itself.
 """
 
+import compileall
 import copy
+import importlib.util
 import json
 import os
+import py_compile
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -130,11 +134,36 @@ def package(
         template.write_text(json.dumps(finished, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         archive = out_dir / ZIP_NAME
         shutil.copyfile(built / ZIP_NAME, archive)
+        add_bytecode(archive)
     echo(
         f"wrote {_shown(template, project_dir)} and {_shown(archive, project_dir)} "
         f"({archive.stat().st_size / 1024:.0f} KiB)"
     )
     return template, archive
+
+
+def add_bytecode(archive: Path) -> int:
+    """Add hash-checked bytecode for every module of the Lambda zip; returns how many.
+
+    ``/var/task`` is read-only, so without it every cold start compiles
+    app.py, chalicelib and Chalice's own app.py from source. Python checks
+    these files against the source's hash (not its time stamp), so an edited
+    source is compiled afresh, and another Python version ignores them, as
+    their names carry its tag.
+    """
+    with tempfile.TemporaryDirectory(prefix="hobopy-bytecode-") as scratch:
+        with zipfile.ZipFile(archive) as zipped:
+            sources = [info for info in zipped.infolist() if info.filename.endswith(".py")]
+            zipped.extractall(scratch)
+        compileall.compile_dir(scratch, quiet=2, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        with zipfile.ZipFile(archive, "a", zipfile.ZIP_DEFLATED) as zipped:
+            for info in sources:
+                cached = importlib.util.cache_from_source(info.filename)
+                entry = zipfile.ZipInfo(cached, date_time=info.date_time)
+                entry.external_attr = info.external_attr
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                zipped.writestr(entry, (Path(scratch) / cached).read_bytes())
+    return len(sources)
 
 
 def finish_template(template: dict[str, Any]) -> dict[str, Any]:

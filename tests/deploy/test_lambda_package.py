@@ -1,5 +1,6 @@
 """deployment.zip on its own: small, runtime code only, and working with nothing but boto3 beside it."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -53,9 +54,20 @@ def test_deployment_zip_holds_the_app_and_the_chalice_runtime(zip_names):
     )
 
 
-def test_deployment_zip_carries_no_sdk_dev_tools_or_caches(zip_names):
-    unwanted = [n for n in zip_names if n.startswith(NOT_PACKAGED) or "__pycache__" in n or n.endswith(".pyc")]
+def test_deployment_zip_carries_no_sdk_dev_tools_or_stray_caches(zip_names):
+    unwanted = [n for n in zip_names if n.startswith(NOT_PACKAGED)]
     assert unwanted == []
+    # Bytecode only as the package adds it: one hash-checked file for each module, none without its source.
+    sources = {n for n in zip_names if n.endswith(".py")}
+    cached = {n for n in zip_names if n.endswith(".pyc")}
+    assert cached == {importlib.util.cache_from_source(n) for n in sources}
+
+
+def test_the_bytecode_is_checked_against_its_source_not_a_time_stamp(archive):
+    with zipfile.ZipFile(archive) as package:
+        header = package.read(importlib.util.cache_from_source("app.py"))[:8]
+    flags = int.from_bytes(header[4:8], "little")
+    assert flags == 0b11  # PEP 552: hash-based, checked
 
 
 @pytest.fixture(scope="module")
