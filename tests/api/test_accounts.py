@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 import app as app_module
 from tests.api.test_api import NEW, all_todos, assert_error, send
+from tests.reliability.plugin import audited
 
 MOTO_KEY = Path(moto.cognitoidp.__file__).with_name("resources") / "jwks-private.json.gz"
 
@@ -167,9 +168,9 @@ def test_without_a_demo_owner_a_request_without_a_token_is_401(backend, tmp_path
 
     with app_client(chalice_project(tmp_path, backend.endpoint, backend.table, extra_env=deployable_env)) as client:
         for method, path in [("GET", "/todos"), ("POST", "/todos"), ("GET", "/todos/L5"), ("DELETE", "/todos/L5")]:
-            status, body, _ = send(client.http, method, path, NEW if method == "POST" else None)
+            status, body, _ = send(audited(client.http), method, path, NEW if method == "POST" else None)
             assert_error(status, body, 401, "UnauthorizedError", "sign in")
-        assert send(client.http, "GET", "/openapi.json")[0] == 200
+        assert send(audited(client.http), "GET", "/openapi.json")[0] == 200
 
 
 def test_every_route_but_preflights_and_the_document_needs_the_authorizer():

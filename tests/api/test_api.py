@@ -8,6 +8,7 @@ import pytest
 
 from devtools import supervise
 from tests.conftest import app_client, chalice_project
+from tests.reliability.plugin import audited
 
 JSON = {"Content-Type": "application/json"}
 NEW = {"title": "プロフィールページ作成", "memo": "分かりやすく", "priority": 3}
@@ -340,7 +341,7 @@ def test_unreachable_database_is_503_within_five_seconds(tmp_path):
             ("DELETE", "/todos/x", None),
         ]:
             started = time.monotonic()
-            status, body, headers = send(client.http, method, path, payload)
+            status, body, headers = send(audited(client.http), method, path, payload)
             assert time.monotonic() - started < 5
             assert_error(status, body, 503, "ServiceUnavailable")
             assert headers["Retry-After"].isdigit()
@@ -349,4 +350,4 @@ def test_unreachable_database_is_503_within_five_seconds(tmp_path):
 def test_missing_table_is_503_not_500(dynalite_endpoint, tmp_path):
     project = chalice_project(tmp_path, dynalite_endpoint, "NoSuchTable")
     with app_client(project) as client:
-        assert_error(*send(client.http, "GET", "/todos")[:2], 503, "ServiceUnavailable")
+        assert_error(*send(audited(client.http), "GET", "/todos")[:2], 503, "ServiceUnavailable")
