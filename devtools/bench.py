@@ -110,14 +110,8 @@ def private_engine() -> Iterator[str]:
     """A fresh in-memory dynalite for the run; yields its endpoint."""
     if not engine.node_available():
         raise click.ClickException("dynalite is not installed: run `make install`.")
-    port = supervise.free_port()
-    process = engine.start_dynalite(port)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        engine.wait_until_serving(endpoint, process)
+    with engine.private_dynalite() as endpoint:
         yield endpoint
-    finally:
-        supervise.stop(process)
 
 
 def engine_client(endpoint: str) -> Client:

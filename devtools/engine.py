@@ -5,17 +5,12 @@ import shutil
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from devtools import settings
-from devtools.supervise import Process, spawn, wait_until
-
-# Process helpers live in devtools.supervise; older callers still find these here.
-from devtools.supervise import Stopped as Stopped
-from devtools.supervise import free_port as free_port
-from devtools.supervise import port_is_open as port_is_open
-from devtools.supervise import stop as stop
-from devtools.supervise import stop_signals_raise as stop_signals_raise
+from devtools.supervise import Process, free_port, spawn, stop, wait_until
 
 DYNALITE_CLI = settings.ROOT / "node_modules" / "dynalite" / "cli.js"
 # dynalite behind our door: same options as its cli, and it refuses foreign Hosts and browser requests.
@@ -83,3 +78,16 @@ def start_moto(port: int, host: str = settings.HOST, log_path: Path | None = Non
 def wait_until_serving(endpoint: str, process: Process | None = None, timeout: float = 30.0) -> None:
     """Wait until ``endpoint`` answers DynamoDB requests; fail early if ``process`` exits."""
     wait_until(lambda: speaks_dynamodb(endpoint, timeout=0.5), process, f"engine at {endpoint}", timeout)
+
+
+@contextmanager
+def private_dynalite(log_path: Path | None = None) -> Iterator[str]:
+    """A fresh in-memory dynalite on a free port for as long as the block runs; yields its endpoint."""
+    port = free_port()
+    process = start_dynalite(port, log_path=log_path)
+    endpoint = settings.url(port)
+    try:
+        wait_until_serving(endpoint, process)
+        yield endpoint
+    finally:
+        stop(process)

@@ -41,15 +41,8 @@ def dynalite_endpoint(tmp_path_factory):
     """A dynalite engine (in memory) for the whole session, spoken to over HTTP."""
     if not engine.node_available():
         pytest.skip("dynalite needs Node.js and npm (then `make install`); not found on PATH")
-    port = supervise.free_port()
-    log = tmp_path_factory.mktemp("dynalite") / "dynalite.log"
-    process = engine.start_dynalite(port, log_path=log)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        engine.wait_until_serving(endpoint, process)
+    with engine.private_dynalite(log_path=tmp_path_factory.mktemp("dynalite") / "dynalite.log") as endpoint:
         yield endpoint
-    finally:
-        supervise.stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -72,12 +72,4 @@ class InMemoryTodoRepository:
                 for i in read
                 if completed is None or self._items[(owner, i)].get("completed") == completed
             ]
-        next_after = read[-1] if len(read) < len(ids) else None
-        if len(found) > wanted:
-            found = found[:wanted]
-            next_after = found[-1]["id"]
-        fitting = todos.count_fitting(found)
-        if fitting < len(found):
-            found = found[:fitting]
-            next_after = found[-1]["id"]
-        return found, None if next_after is None else storage.encode_cursor(next_after)
+        return storage.cut_page(found, wanted, read[-1] if len(read) < len(ids) else None)

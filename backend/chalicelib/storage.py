@@ -138,6 +138,24 @@ def item_to_todo(item: Mapping[str, Any]) -> todos.Todo:
     return {name: to_python(item[name]) for name in todos.FIELDS if name in item}
 
 
+def cut_page(found: list[todos.Todo], wanted: int, read_up_to: str | None) -> tuple[list[todos.Todo], str | None]:
+    """The page of ``found`` (read in id order) to answer, and its next cursor.
+
+    ``read_up_to`` is the id reading stopped at when more remain unread. The
+    page holds at most ``wanted`` todos and stops where its answer would grow
+    past what Lambda can return; the cursor continues after its last todo.
+    """
+    next_after = read_up_to
+    if len(found) > wanted:
+        found = found[:wanted]
+        next_after = found[-1]["id"]
+    fitting = todos.count_fitting(found)
+    if fitting < len(found):
+        found = found[:fitting]
+        next_after = found[-1]["id"]
+    return found, None if next_after is None else encode_cursor(next_after)
+
+
 def _key(owner: str, todo_id: str) -> dict[str, "AttributeValueTypeDef"]:
     return {"owner": {"S": owner}, "id": {"S": todo_id}}
 
@@ -327,14 +345,7 @@ class DynamoTodoRepository:
             kwargs["ExpressionAttributeNames"]["#completed"] = "completed"
             kwargs["ExpressionAttributeValues"][":completed"] = {"BOOL": completed}
         page = self._call("query", **kwargs)
-        found = [item_to_todo(item) for item in page.get("Items", ())]
         last_key = page.get("LastEvaluatedKey")
-        next_after = last_key["id"]["S"] if last_key else None
-        if len(found) > wanted:
-            found = found[:wanted]
-            next_after = found[-1]["id"]
-        fitting = todos.count_fitting(found)
-        if fitting < len(found):
-            found = found[:fitting]
-            next_after = found[-1]["id"]
-        return found, None if next_after is None else encode_cursor(next_after)
+        return cut_page(
+            [item_to_todo(item) for item in page.get("Items", ())], wanted, last_key["id"]["S"] if last_key else None
+        )

@@ -7,20 +7,14 @@ import pytest
 from chalicelib.storage import dynamodb_client
 from devtools import datafiles, engine, settings, tables
 from devtools.stack import Stack
-from devtools.supervise import free_port, stop
 
 
 @pytest.fixture
 def private_engine(tmp_path):
     if not engine.node_available():
         pytest.skip("dynalite needs Node.js and npm; not found on PATH")
-    port = free_port()
-    process = engine.start_dynalite(port, log_path=tmp_path / "engine.log")
-    try:
-        engine.wait_until_serving(settings.url(port), process)
-        yield port
-    finally:
-        stop(process)
+    with engine.private_dynalite(log_path=tmp_path / "engine.log") as endpoint:
+        yield int(endpoint.rsplit(":", 1)[1])
 
 
 def test_a_table_keyed_by_id_alone_keeps_its_todos_as_the_demo_owners(private_engine, tmp_path):

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from devtools import engine
+from devtools import engine, supervise
 from devtools.stack import throwaway_stack
 from tests.conftest import app_client, chalice_project, create_fresh_table
 from tests.reliability.conftest import call
@@ -92,13 +92,13 @@ def test_a_create_whose_first_answer_came_too_late_is_created_once(proxied):
 def own_engine(tmp_path_factory):
     """A dynalite process this module may stop, freeze and restart, persisting to disk."""
     data_dir = tmp_path_factory.mktemp("engine-data")
-    port = engine.free_port()
+    port = supervise.free_port()
     state = {"port": port, "data_dir": data_dir, "log": data_dir.parent / "engine.log"}
     state["process"] = engine.start_dynalite(port, data_dir, log_path=state["log"])
     engine.wait_until_serving(f"http://127.0.0.1:{port}", state["process"])
     yield state
     os.kill(state["process"].pid, signal.SIGCONT)
-    engine.stop(state["process"])
+    supervise.stop(state["process"])
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,7 @@ def test_with_the_engine_stopped_every_request_is_503_and_the_api_recovers_when_
     url = outage_stack.api_url
     api = api_process(outage_stack)
     todo, other = (call(user_session, "POST", f"{url}/todos", json=NEW).json() for _ in range(2))
-    engine.stop(own_engine["process"])
+    supervise.stop(own_engine["process"])
     slowest = _check_outage(
         _during_outage(url, dict(user_session.headers), todo["id"], other["id"]), "engine stopped (connections refused)"
     )
