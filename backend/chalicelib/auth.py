@@ -12,7 +12,6 @@ and expiry. PyJWT is needed only for that, and is not packaged for Lambda.
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -103,17 +102,12 @@ def _verified_subject(token: str, endpoint: str) -> str:
     return subject
 
 
-_key_sets_lock = threading.Lock()
-
-
 @functools.cache
-def _key_set_unlocked(endpoint: str, pool_id: str) -> jwt.PyJWKClient:
+def _key_set(endpoint: str, pool_id: str) -> jwt.PyJWKClient:
+    """The provider's key set, fetched once and kept (PyJWKClient refetches for an unknown ``kid``).
+
+    Two threads asking at once may each build one; either serves, so no lock.
+    """
     import jwt
 
     return jwt.PyJWKClient(f"{endpoint}/{pool_id}/.well-known/jwks.json", cache_keys=True, timeout=JWKS_TIMEOUT)
-
-
-def _key_set(endpoint: str, pool_id: str) -> jwt.PyJWKClient:
-    """The provider's key set, fetched once and kept (PyJWKClient refetches for an unknown ``kid``)."""
-    with _key_sets_lock:
-        return _key_set_unlocked(endpoint, pool_id)
