@@ -1,6 +1,6 @@
 """The ``hobopy`` command: the local stack, the database commands and the deploy checks."""
 
-import importlib
+import pkgutil
 
 import click
 
@@ -21,10 +21,7 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS:
-            return None
-        module, attribute = COMMANDS[name].split(":")
-        command: click.Command = getattr(importlib.import_module(module), attribute)
+        command: click.Command | None = pkgutil.resolve_name(COMMANDS[name]) if name in COMMANDS else None
         return command
 
 

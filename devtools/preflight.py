@@ -1,14 +1,15 @@
 """Checks a project before it is packaged or deployed, and says how to fix what it finds.
 
-``check(project_dir, stage)`` reads files and returns every problem, one
-``Problem`` each, so a broken file never hides the problems of the next one.
-The rules are the project's own: files in UTF-8 without BOM, the seed against
-the schema, no local endpoint, issuer or anonymous owner in a deployable stage,
-DynamoDB never granted on every table, the policy ``Version`` that looks like a
-date, and the shape of actions. The rest of IAM policy grammar (Effect,
-Resource) is cfn-lint's: ``make package`` runs it on the packaged template.
+``check(project_dir, stage)`` reads files and returns every problem, so a
+broken file never hides the problems of the next one. The rules are the
+project's own: files in UTF-8 without BOM, the seed against the schema, no
+local endpoint, issuer or anonymous owner in a deployable stage, DynamoDB never
+granted on every table, the policy ``Version`` that looks like a date, and the
+shape of actions. The rest of IAM policy grammar (Effect, Resource) is
+cfn-lint's: ``make package`` runs it on the packaged template.
 """
 
+import functools
 import ipaddress
 import json
 import re
@@ -22,23 +23,17 @@ import click
 from devtools.datafiles import DataFileError, check_keys, load_schema, read_json, read_requests, read_text
 from devtools.settings import ROOT
 
-# A problem in a file and its fix, whether found while reading the file or checking it.
-Problem = DataFileError
+Problem = DataFileError  # a problem in a file and its fix
 
 # The stage that runs on this machine; every other stage is deployed to AWS.
 LOCAL_STAGES = frozenset({"dev"})
 POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
 ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
-CONFIG = "backend/.chalice/config.json"
-SCHEMA = "db/schema.json"
-SEED = "db/initial-data.json"
+CONFIG, SCHEMA, SEED = "backend/.chalice/config.json", "db/schema.json", "db/initial-data.json"
 
 
 def _loopback(value: str) -> bool:
-    host = urlsplit(value if "//" in value else "//" + value).hostname
-    if not host:
-        return False
-    host = host.rstrip(".").lower()
+    host = (urlsplit(value if "//" in value else "//" + value).hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -48,11 +43,7 @@ def _loopback(value: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def _always(value: str) -> bool:
-    return bool(value)
-
-
-# Variables a deployable stage must not set: (is the value a problem, why, where it belongs).
+# Variables a deployable stage must not set: (whether the value is a problem, why).
 LOCAL_ONLY: dict[str, tuple[Callable[[str], bool], str]] = {
     **dict.fromkeys(
         ("DB_ENDPOINT", "HOBOPY_DB_ENDPOINT"),
@@ -60,111 +51,88 @@ LOCAL_ONLY: dict[str, tuple[Callable[[str], bool], str]] = {
     ),
     **dict.fromkeys(
         ("AUTH_LOCAL_ENDPOINT", "HOBOPY_AUTH_ENDPOINT"),
-        (_always, "a local issuer: the API would trust tokens from it instead of the user pool"),
+        (bool, "a local issuer: the API would trust tokens from it instead of the user pool"),
     ),
-    "ANONYMOUS_OWNER": (
-        _always,
-        "anonymous access: a request without a token would read and change that owner's todos",
-    ),
+    "ANONYMOUS_OWNER": (bool, "anonymous access: a request without a token would read and change that owner's todos"),
 }
 
 
-class _Files:
-    """Reads project files, recording unreadable, non-UTF-8 and malformed ones as problems."""
-
-    def __init__(self, root: str | Path, problems: list[Problem]) -> None:
-        self.root = Path(root)
-        self.problems = problems
-
-    def read(self, relative: str, reader: Callable[[Path], Any] = read_json) -> Any:
-        """What ``reader`` makes of the file, or None when it is missing or broken (then a problem)."""
-        if not (self.root / relative).exists():
-            return None
-        try:
-            return reader(self.root / relative)
-        except DataFileError as exc:
-            self.problems.append(_relative(exc, relative))
-            return None
-
-
-def _relative(problem: Problem, relative: str) -> Problem:
-    problem.path = relative  # named as in the project, wherever it was copied
-    return problem
-
-
 def check(project_dir: str | Path, stage: str = "prod") -> list[Problem]:
-    """Every problem in the project at ``project_dir`` for deploying ``stage`` (a list of ``Problem``)."""
+    """Every problem in the project at ``project_dir`` for deploying ``stage``."""
+    root = Path(project_dir)
     problems: list[Problem] = []
-    files = _Files(project_dir, problems)
-    config = files.read(CONFIG)
-    if config is None and not (files.root / CONFIG).exists():
+
+    def read(relative: str, reader: Callable[[Path], Any] = read_json) -> Any:
+        """What ``reader`` makes of the file, or None when it is missing or broken (then a problem)."""
+        try:
+            return reader(root / relative) if (root / relative).exists() else None
+        except DataFileError as exc:
+            exc.path = relative  # named as in the project, wherever it was copied
+            problems.append(exc)
+            return None
+
+    config = read(CONFIG)
+    if not (root / CONFIG).exists():
         problems.append(Problem(CONFIG, "is missing; the Chalice project needs it."))
-    for relative in _policy_files(files.root, config):
-        document = files.read(relative)
-        if document is not None:
-            problems.extend(check_policy(document, relative))
-    for relative in _sorted_relative(files.root, "deploy", "*.json"):
-        template = files.read(relative)
-        for label, document in _policy_documents(template):
-            problems.extend(check_policy(document, relative, label))
+    for relative in _policy_files(root, config):
+        problems += check_policy(read(relative), relative)
+    for relative in _glob(root, "deploy/*.json"):
+        for label, document in _policy_documents(read(relative)):
+            problems += check_policy(document, relative, label)
     if config is not None:
-        problems.extend(_check_stage(files.root, config, stage))
-    _check_seed(files)
-    for relative in _sorted_relative(files.root, "db", "*.json"):
+        problems += [Problem(CONFIG, message) for message in _check_stage(root, config, stage)]
+    schema = read(SCHEMA, load_schema)
+    if schema is None and not (root / SCHEMA).exists():
+        problems.append(Problem(SCHEMA, "is missing; the table's key schema is read from it."))
+    seed = read(SEED, read_requests) if schema else None
+    for name, requests in (seed or {}).items():
+        if name == schema["TableName"]:
+            read(
+                SEED, functools.partial(check_keys, requests, name, schema["KeySchema"], schema["AttributeDefinitions"])
+            )
+        else:
+            message = (
+                f"writes to table {name!r}, but {SCHEMA} creates {schema['TableName']!r}; use the same name in both."
+            )
+            problems.append(Problem(SEED, message))
+    for relative in _glob(root, "db/*.json"):
         if relative not in (SCHEMA, SEED):
-            files.read(relative)
-    for relative in _backend_sources(files.root):
-        files.read(relative, read_json if relative.endswith(".json") else read_text)
+            read(relative)
+    # What Chalice puts into the deployment package from the project itself.
+    package = [
+        p for p in _glob(root, "backend/chalicelib/**/*") if p.endswith((".py", ".json")) and "/__pycache__/" not in p
+    ]
+    for relative in ["backend/app.py", "backend/requirements.txt", *package]:
+        read(relative, read_json if relative.endswith(".json") else read_text)
     return problems
 
 
-def _sorted_relative(root: Path, folder: str, pattern: str) -> list[str]:
-    return [p.relative_to(root).as_posix() for p in sorted((root / folder).glob(pattern))]
+def _glob(root: Path, pattern: str) -> list[str]:
+    return [path.relative_to(root).as_posix() for path in sorted(root.glob(pattern))]
 
 
-def _backend_sources(root: Path) -> list[str]:
-    """What Chalice puts into the deployment package from the project itself."""
-    sources = ["backend/app.py", "backend/requirements.txt"]
-    sources += [
-        p.relative_to(root).as_posix()
-        for p in sorted((root / "backend" / "chalicelib").rglob("*"))
-        if p.suffix in (".py", ".json") and "__pycache__" not in p.parts
-    ]
-    return [s for s in sources if (root / s).exists()]
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> dict[str, dict[str, Any]]:
+    return {key: block for key, block in _dict(value).items() if isinstance(block, dict)}
 
 
 def _policy_files(root: Path, config: Any) -> list[str]:
-    """``.chalice/policy*.json`` and every policy file the configuration names."""
-    names = {p.name for p in (root / "backend" / ".chalice").glob("policy*.json")}
-    for settings in _settings_blocks(config):
-        for key in ("iam_policy_file", "api_gateway_policy_file"):
-            if isinstance(settings.get(key), str):
-                names.add(settings[key])
+    """``.chalice/policy*.json`` and every policy file the configuration names, in any scope Chalice merges."""
+    names = {path.name for path in (root / "backend" / ".chalice").glob("policy*.json")}
+    scopes = [_dict(config), *_dicts(_dict(config).get("stages")).values()]
+    for scope in scopes + [function for stage in scopes for function in _dicts(stage.get("lambda_functions")).values()]:
+        names.update(scope[k] for k in ("iam_policy_file", "api_gateway_policy_file") if isinstance(scope.get(k), str))
     return [f"backend/.chalice/{name}" for name in sorted(names)]
-
-
-def _settings_blocks(config: Any) -> Iterator[dict[str, Any]]:
-    """The top-level settings, each stage's and each function's (where Chalice merges from)."""
-    if not isinstance(config, dict):
-        return
-    for scope in (config, *_dict_values(config.get("stages"))):
-        yield scope
-        yield from _dict_values(scope.get("lambda_functions"))
-
-
-def _dict_values(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value.values() if isinstance(v, dict)] if isinstance(value, dict) else []
-
-
-# --- IAM policies ----------------------------------------------------------------------------
 
 
 def _policy_documents(template: Any, label: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """(label, document) for every IAM policy document inside a CloudFormation template."""
-    if isinstance(template, dict):
-        if "Statement" in template:
-            yield label or "policy", template
-            return
+    if isinstance(template, dict) and "Statement" in template:
+        yield label or "policy", template
+    elif isinstance(template, dict):
         for key, value in template.items():
             yield from _policy_documents(value, f"{label}.{key}" if label else key)
     elif isinstance(template, list):
@@ -172,134 +140,75 @@ def _policy_documents(template: Any, label: str = "") -> Iterator[tuple[str, dic
             yield from _policy_documents(value, f"{label}[{index}]")
 
 
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def check_policy(document: Any, path: str, label: str = "") -> list[Problem]:
     """The project's own rules for one IAM policy document (cfn-lint checks the rest of its grammar)."""
-    where = f"{label}: " if label else ""
     if not isinstance(document, dict):
         return []
-    problems = []
-    version = document.get("Version")
+    where, version, found = f"{label}: " if label else "", document.get("Version"), []
     if version is None:
-        problems.append(
-            Problem(
-                path,
-                f'{where}Version is missing; add "Version": "2012-10-17" (without it IAM falls back '
-                "to the 2008 policy language).",
-            )
+        found.append(
+            'Version is missing; add "Version": "2012-10-17" (without it IAM falls back to the 2008 policy language).'
         )
     elif version not in POLICY_VERSIONS:
-        problems.append(
-            Problem(
-                path,
-                f"{where}Version is {json.dumps(version)}, but it names the IAM policy language's version, "
-                'not a date to keep current: use exactly "2012-10-17" (AWS answers anything else '
-                "with MalformedPolicyDocument).",
-            )
+        found.append(
+            f"Version is {json.dumps(version)}, but it names the IAM policy language's version, not a date to keep "
+            'current: use exactly "2012-10-17" (AWS answers anything else with MalformedPolicyDocument).'
         )
-    statements = document.get("Statement")
-    for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):
+    for index, statement in enumerate(_as_list(document.get("Statement")), 1):
         if not isinstance(statement, dict):
             continue
-        name = f"{where}statement {index + 1}" + (f" ({statement['Sid']})" if statement.get("Sid") else "")
+        name = f"statement {index}" + (f" ({statement['Sid']})" if statement.get("Sid") else "")
         actions = _as_list(statement.get("Action", statement.get("NotAction")))
         # cfn-lint skips the action check in templates with the SAM transform, as the packaged one is.
-        problems += [
-            Problem(
-                path,
-                f'{name}: action {json.dumps(a)} is malformed; write it as service:Action, e.g. "dynamodb:GetItem".',
-            )
+        found += [
+            f'{name}: action {json.dumps(a)} is malformed; write it as service:Action, e.g. "dynamodb:GetItem".'
             for a in actions
             if a is not None and a != "*" and not (isinstance(a, str) and ACTION.fullmatch(a))
         ]
         grants_tables = any(isinstance(a, str) and a.startswith(("dynamodb:", "*")) for a in actions)
         if statement.get("Effect") == "Allow" and grants_tables and "*" in _as_list(statement.get("Resource")):
-            problems.append(
-                Problem(
-                    path,
-                    f'{name}: grants DynamoDB actions on "Resource": "*", every table in the account; '
-                    'name the table\'s ARN instead, e.g. {"Fn::GetAtt": ["TodosTable", "Arn"]}.',
-                )
+            found.append(
+                f'{name}: grants DynamoDB actions on "Resource": "*", every table in the account; '
+                'name the table\'s ARN instead, e.g. {"Fn::GetAtt": ["TodosTable", "Arn"]}.'
             )
-    return problems
+    return [Problem(path, where + message) for message in found]
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-# --- Chalice stages ----------------------------------------------------------------------------
-
-
-def _check_stage(root: Path, config: Any, stage: str) -> list[Problem]:
-    stages = config.get("stages") if isinstance(config, dict) else None
-    if not isinstance(stages, dict) or not isinstance(stages.get(stage), dict):
-        known = ", ".join(sorted(stages)) if isinstance(stages, dict) else "none"
-        return [Problem(CONFIG, f'stage {stage!r} is not defined (stages: {known}); add it under "stages".')]
+def _check_stage(root: Path, config: Any, stage: str) -> list[str]:
+    """What is wrong in ``config`` with deploying ``stage``."""
+    stages = _dict(_dict(config).get("stages"))
+    if not isinstance(stages.get(stage), dict):
+        return [
+            f'stage {stage!r} is not defined (stages: {", ".join(sorted(stages)) or "none"}); add it under "stages".'
+        ]
     if stage in LOCAL_STAGES:
         return []
-    settings = stages[stage]
-    problems = []
+    settings, found = stages[stage], []
     scopes = [("top-level environment_variables (inherited by every stage)", config), (f"stage {stage!r}", settings)]
-    scopes += [(f"stage {stage!r}, function {name!r}", block) for name, block in _named_blocks(settings)]
+    scopes += [(f"stage {stage!r}, function {n!r}", b) for n, b in _dicts(settings.get("lambda_functions")).items()]
     for scope, block in scopes:
-        variables = block.get("environment_variables")
-        for variable, value in variables.items() if isinstance(variables, dict) else ():
+        for variable, value in _dict(block.get("environment_variables")).items():
             wrong, why = LOCAL_ONLY.get(variable, (None, ""))
             if wrong and isinstance(value, str) and wrong(value):
-                problems.append(
-                    Problem(
-                        CONFIG,
-                        f"{scope} sets {variable} to {value!r}, {why}. Remove {variable} there; "
-                        "only the dev stage may set it.",
-                    )
+                found.append(
+                    f"{scope} sets {variable} to {value!r}, {why}. Remove {variable} there; "
+                    "only the dev stage may set it."
                 )
-    autogen = settings.get("autogen_policy", config.get("autogen_policy", True))
     policy = settings.get("iam_policy_file", config.get("iam_policy_file")) or f"policy-{stage}.json"
-    if autogen is not False:
-        problems.append(
-            Problem(
-                CONFIG,
-                f'stage {stage!r} lets Chalice generate its IAM policy; set "autogen_policy": false and '
-                f'"iam_policy_file": "policy-{stage}.json" so the role grants only what the code uses.',
-            )
+    if settings.get("autogen_policy", config.get("autogen_policy", True)) is not False:
+        found.append(
+            f'stage {stage!r} lets Chalice generate its IAM policy; set "autogen_policy": false and '
+            f'"iam_policy_file": "policy-{stage}.json" so the role grants only what the code uses.'
         )
     elif not (root / "backend" / ".chalice" / policy).exists():
-        problems.append(
-            Problem(
-                CONFIG,
-                f"stage {stage!r} uses backend/.chalice/{policy}, which does not exist; create it "
-                "(see policy-prod.json).",
-            )
+        found.append(
+            f"stage {stage!r} uses backend/.chalice/{policy}, which does not exist; create it (see policy-prod.json)."
         )
-    return problems
-
-
-def _named_blocks(settings: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    functions = settings.get("lambda_functions")
-    return [(n, b) for n, b in functions.items() if isinstance(b, dict)] if isinstance(functions, dict) else []
-
-
-# --- db/schema.json and db/initial-data.json ------------------------------------------------------
-
-
-def _check_seed(files: _Files) -> None:
-    """The seed is a valid batch-write-item file for the table the schema creates, with its key in every item."""
-    schema = files.read(SCHEMA, load_schema)
-    if schema is None:
-        if not (files.root / SCHEMA).exists():
-            files.problems.append(Problem(SCHEMA, "is missing; the table's key schema is read from it."))
-        return
-    table = schema["TableName"]
-    for name, requests in (files.read(SEED, read_requests) or {}).items():
-        if name != table:
-            files.problems.append(
-                Problem(SEED, f"writes to table {name!r}, but {SCHEMA} creates {table!r}; use the same name in both.")
-            )
-            continue
-        try:
-            check_keys(requests, table, schema["KeySchema"], schema["AttributeDefinitions"], path=files.root / SEED)
-        except DataFileError as exc:
-            files.problems.append(_relative(exc, SEED))
+    return found
 
 
 # Said after every successful check, since a deployed stage has no user until someone makes one.
