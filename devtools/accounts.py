@@ -15,6 +15,8 @@ import requests
 
 from devtools import settings
 
+TARGET_PREFIX = "AWSCognitoIdentityProviderService"
+
 
 class AccountError(Exception):
     """The identity provider refused a request; ``code`` is its error type (e.g. ``NotAuthorizedException``)."""
@@ -48,19 +50,15 @@ class Pool:
     def from_data_dir(cls, data_dir: Path, endpoint: str) -> "Pool":
         """The pool a local provider started with ``--data-dir data_dir`` serves."""
         ids = json.loads((data_dir / "pool.json").read_text(encoding="utf-8"))
-        return cls(client_id=ids["clientId"], endpoint=endpoint, region=ids["region"])
+        return cls(ids["clientId"], endpoint, ids["region"])
 
     def call(self, action: str, **body: Any) -> dict[str, Any]:
         """One Cognito API action (no AWS signature: these actions are public)."""
-        url = self.endpoint or f"https://cognito-idp.{self.region}.amazonaws.com/"
         answer = requests.post(
-            url,
+            self.endpoint or f"https://cognito-idp.{self.region}.amazonaws.com/",
             data=json.dumps(body),
             timeout=10,
-            headers={
-                "Content-Type": "application/x-amz-json-1.1",
-                "X-Amz-Target": f"AWSCognitoIdentityProviderService.{action}",
-            },
+            headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{TARGET_PREFIX}.{action}"},
         )
         data: dict[str, Any] = answer.json() if answer.content else {}
         if answer.status_code >= 400:
@@ -69,7 +67,7 @@ class Pool:
         return data
 
     def sign_up(self, email: str, password: str) -> str:
-        """Register ``email``; returns the new user's ``sub``."""
+        """The new user's ``sub``."""
         return str(self.call("SignUp", ClientId=self.client_id, Username=email, Password=password)["UserSub"])
 
     def confirm_sign_up(self, email: str, code: str = "123456") -> None:
@@ -77,14 +75,12 @@ class Pool:
         self.call("ConfirmSignUp", ClientId=self.client_id, Username=email, ConfirmationCode=code)
 
     def sign_in(self, email: str, password: str) -> tuple[str, str]:
-        """(ID token, refresh token) for ``email``."""
-        result = self.call(
-            "InitiateAuth",
-            ClientId=self.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": password},
-        )["AuthenticationResult"]
-        return result["IdToken"], result["RefreshToken"]
+        """(ID token, refresh token)."""
+        parameters = {"USERNAME": email, "PASSWORD": password}
+        answer = self.call(
+            "InitiateAuth", ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=parameters
+        )
+        return answer["AuthenticationResult"]["IdToken"], answer["AuthenticationResult"]["RefreshToken"]
 
     def new_user(self, password: str = "Passw0rd-local") -> User:
         """A user with a fresh random e-mail: signed up, confirmed and signed in."""
@@ -95,6 +91,6 @@ class Pool:
         return user
 
     def refresh(self, user: User) -> User:
-        """Sign ``user`` in again (new tokens)."""
+        """``user``, signed in again with new tokens."""
         user.id_token, user.refresh_token = self.sign_in(user.email, user.password)
         return user

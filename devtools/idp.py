@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from werkzeug.wrappers import Response
+
 from devtools import settings
 from devtools.datafiles import write_atomic
 
-POOL_NAME = "hobopy-local"
-CLIENT_NAME = "hobopy-ui"
 # The pool's id is a hash of its region, name and this configuration: changing any of them changes the id.
 POOL_CONFIG: dict[str, Any] = {
     "UsernameAttributes": ["email"],
@@ -39,47 +39,37 @@ POOL_CONFIG: dict[str, Any] = {
     },
 }
 CLIENT_CONFIG: dict[str, Any] = {
-    "ClientName": CLIENT_NAME,
+    "ClientName": "hobopy-ui",
     "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
 }
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+# What users.json keeps of each user, besides the attributes (with the sub).
+USER_FIELDS = ("username", "password", "status", "enabled")
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class LocalPool:
     """The pool and client in moto's in-process backend, and its users as saved on disk."""
 
     def __init__(self, region: str, users_file: Path) -> None:
-        # Deterministic ids: moto reads these when a pool or client is created.
-        os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
-        os.environ["MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY"] = "HASH"
         from moto.cognitoidp.models import cognitoidp_backends
         from moto.core.models import DEFAULT_ACCOUNT_ID
 
         backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][region]
         self.region = region
-        self.pool = backend.create_user_pool(POOL_NAME, json.loads(json.dumps(POOL_CONFIG)))
-        self.client = backend.create_user_pool_client(self.pool.id, False, dict(CLIENT_CONFIG))
+        self.pool = backend.create_user_pool("hobopy-local", POOL_CONFIG)
+        self.client = backend.create_user_pool_client(self.pool.id, False, CLIENT_CONFIG)
         self.users_file = users_file
-        self._saved = ""
         if users_file.exists():
             self.restore(json.loads(users_file.read_text(encoding="utf-8"))["users"])
-            self._saved = self.snapshot()
+        self.saved = self.snapshot()
 
     def ids(self) -> dict[str, str]:
         """What a client needs to find the pool (the UI's ``auth`` settings, less the endpoint)."""
         return {"region": self.region, "userPoolId": self.pool.id, "clientId": self.client.id}
 
     def snapshot(self) -> str:
-        """The users as ``users.json`` holds them."""
         users = [
-            {
-                "username": user.username,
-                "password": user.password,
-                "status": user.status,
-                "enabled": user.enabled,
-                "attributes": dict(user.attribute_lookup),
-            }
+            {**{field: getattr(user, field) for field in USER_FIELDS}, "attributes": dict(user.attribute_lookup)}
             for user in self.pool.users.values()
         ]
         return json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n"
@@ -89,25 +79,26 @@ class LocalPool:
         from moto.cognitoidp.utils import expand_attrs
 
         for saved in users:
-            attributes = saved["attributes"]
-            user = CognitoIdpUser(
-                self.pool.id,
-                saved["username"],
-                saved["password"],
-                UserStatus(saved["status"]),
-                expand_attrs(attributes),
-            )
+            attributes, sub = saved["attributes"], saved["attributes"]["sub"]
+            status = UserStatus(saved["status"])
+            user = CognitoIdpUser(self.pool.id, saved["username"], saved["password"], status, expand_attrs(attributes))
             # moto gives every new user a random sub; the saved one keeps the user's todos theirs.
-            user.id = attributes["sub"]
-            user.update_attributes([{"Name": "sub", "Value": attributes["sub"]}])
+            user.id = sub
+            user.update_attributes([{"Name": "sub", "Value": sub}])
             user.enabled = saved["enabled"]
             self.pool.users[user.username] = user
 
     def save_if_changed(self) -> None:
         data = self.snapshot()
-        if data != self._saved:
+        if data != self.saved:
             write_atomic(self.users_file, data)
-            self._saved = data
+            self.saved = data
+
+
+def forbidden(why: str) -> Response:
+    """403 in the shape Cognito's clients read."""
+    body = json.dumps({"__type": "ForbiddenException", "message": f"Forbidden: {why}."})
+    return Response(body, 403, content_type="application/x-amz-json-1.1")
 
 
 class LocalOnly:
@@ -120,58 +111,40 @@ class LocalOnly:
         # moto's backend is not made for concurrent changes, and a snapshot must not see half of one.
         self.lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        host = environ.get("HTTP_HOST", "").lower()
-        origin = environ.get("HTTP_ORIGIN")
-        if host not in self.hosts:
-            return refuse(start_response, f"this server answers only to {', '.join(sorted(self.hosts))}")
-        if origin is not None and origin not in self.origins:
-            return refuse(start_response, f"the origin {origin} is not allowed")
-        cors = self.cors_headers(origin)
-        if environ["REQUEST_METHOD"] == "OPTIONS" and origin:
-            start_response("204 No Content", cors)
-            return []
-        answer: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-            # moto answers every origin; only ours may read this answer.
-            answer.update(status=status, headers=[h for h in headers if not h[0].lower().startswith("access-control-")])
-            return lambda data: None
-
-        with self.lock:
-            result = self.app(environ, capture)
-            try:
-                body = b"".join(result)
-            finally:
-                getattr(result, "close", lambda: None)()
-            if environ["REQUEST_METHOD"] == "POST" and int(answer["status"][:3]) < 400:
-                self.pool.save_if_changed()
-        start_response(answer["status"], answer["headers"] + cors)
-        return [body]
-
-    def cors_headers(self, origin: str | None) -> list[tuple[str, str]]:
-        if not origin:
-            return []
-        return [
-            ("Access-Control-Allow-Origin", origin),
-            ("Vary", "Origin"),
-            ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-            ("Access-Control-Allow-Headers", "Content-Type, X-Amz-Target, X-Amz-User-Agent, Authorization"),
-            ("Access-Control-Max-Age", "600"),
-        ]
-
-
-def refuse(start_response: StartResponse, why: str) -> list[bytes]:
-    """403 in the shape Cognito's clients read."""
-    body = json.dumps({"__type": "ForbiddenException", "message": f"Forbidden: {why}."}).encode()
-    start_response(
-        "403 Forbidden", [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))]
-    )
-    return [body]
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        origin, method = environ.get("HTTP_ORIGIN"), environ["REQUEST_METHOD"]
+        if environ.get("HTTP_HOST", "").lower() not in self.hosts:
+            response = forbidden(f"this server answers only to {', '.join(sorted(self.hosts))}")
+        elif origin is not None and origin not in self.origins:
+            response = forbidden(f"the origin {origin} is not allowed")
+        else:
+            if origin and method == "OPTIONS":
+                response = Response(status=204)
+            else:
+                with self.lock:
+                    response = Response.from_app(self.app, environ, buffered=True)
+                    if method == "POST" and response.status_code < 400:
+                        self.pool.save_if_changed()
+            if origin:
+                response.headers.update(
+                    {
+                        "Access-Control-Allow-Origin": origin,
+                        "Vary": "Origin",
+                        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                        "Access-Control-Allow-Headers": "Content-Type, X-Amz-Target, X-Amz-User-Agent, Authorization",
+                        "Access-Control-Max-Age": "600",
+                    }
+                )
+        return response(environ, start_response)
 
 
 def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str) -> LocalOnly:
     """The provider's WSGI app; writes ``<data_dir>/pool.json`` with the ids (the stack reads it)."""
+    # moto reads these when it is imported and when a pool or client is made: deterministic ids,
+    # and none of its own CORS answers (they would let every origin in).
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY"] = "HASH"
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
     from moto.moto_server.werkzeug_app import create_backend_app
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -188,11 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=settings.IDP_PORT)
     parser.add_argument("--data-dir", type=Path, default=settings.data_dir() / "idp")
     parser.add_argument(
-        "--allow-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="an origin whose pages may call the provider (repeatable)",
+        "--allow-origin", action="append", default=[], metavar="ORIGIN", help="an origin whose pages may call it"
     )
     parser.add_argument("--region", default=settings.region())
     args = parser.parse_args(argv)
