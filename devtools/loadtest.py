@@ -1,26 +1,25 @@
 """A bounded load test: signed-in users' concurrent clients doing mixed operations, then an audit of each one's data.
 
-Clients take turns being one of the users (two by default). Each client
-creates, reads, updates (with If-Match) and deletes todos of its own, lists
-pages, increments its user's shared counter todo with read-modify-write guarded
-by If-Match, and now and then reaches for a todo of another user, which must
-be 404 and stay untouched. Afterwards, for each user separately: every todo a
-client was told it created and did not delete is there exactly as last
-acknowledged, every acknowledged delete is gone, the counter equals the number
-of acknowledged increments (optimistic concurrency loses no update), and
-nothing of another user's shows up in the list. Every answer passes the
+Clients take turns being one of the users (two by default). Each client creates, reads, updates (with If-Match) and
+deletes todos of its own, lists pages, increments its user's shared counter todo with read-modify-write guarded by
+If-Match, and now and then reaches for a todo of another user, which must be 404 and stay untouched. Afterwards, for
+each user separately: every todo a client was told it created and did not delete is there exactly as last
+acknowledged, every acknowledged delete is gone, the counter equals the number of acknowledged increments
+(optimistic concurrency loses no update), and nothing of another user's shows up in the list. Every answer passes the
 contract audit; any 5xx fails the run.
 """
 
-import json
+import contextlib
 import random
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import click
 import requests
@@ -30,7 +29,7 @@ from devtools.stack import throwaway_stack
 
 WEIGHTS = {"create": 25, "read": 20, "update": 20, "list": 10, "delete": 10, "increment": 15, "trespass": 5}
 MAX_INCREMENT_ATTEMPTS = 50
-Answer = tuple[int, Any, Mapping[str, str]]
+Todo = dict[str, Any]
 
 
 @dataclass
@@ -49,37 +48,28 @@ class Report:
     deleted: int = 0
     trespasses: int = 0
     elapsed: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def requests(self) -> int:
-        return sum(len(v) for v in self.latencies.values())
+        return sum(map(len, self.latencies.values()))
 
     @property
     def throughput(self) -> float:
         return self.requests / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500)
 
     def percentiles(self, operation: str | None = None) -> tuple[float, float, float, float]:
         """(p50, p90, p99, max) in milliseconds, over one operation or all of them (nearest rank)."""
         values = sorted(self.latencies[operation] if operation else [v for vs in self.latencies.values() for v in vs])
         if not values:
             return (0.0, 0.0, 0.0, 0.0)
-
-        def rank(p: float) -> float:
-            return values[min(len(values) - 1, max(0, round(p / 100 * len(values)) - 1))] * 1000
-
-        return rank(50), rank(90), rank(99), values[-1] * 1000
-
-    @property
-    def server_errors(self) -> int:
-        return sum(count for status, count in self.statuses.items() if status >= 500)
-
-    def problem(self, text: str) -> None:
-        with self._lock:
-            self.problems.append(text)
+        p50, p90, p99 = (values[max(0, round(p / 100 * len(values)) - 1)] * 1000 for p in (50, 90, 99))
+        return p50, p90, p99, values[-1] * 1000
 
     def lines(self, url: str, keep_alive: bool) -> list[str]:
-        """The report as printable lines."""
         p50, p90, p99, worst = self.percentiles()
         connections = "kept-alive connections" if keep_alive else "a new connection per request"
         out = [
@@ -88,272 +78,209 @@ class Report:
             f"requests: {self.requests} in {self.elapsed:.1f} s = {self.throughput:.1f} requests/s",
             f"latency ms: p50 {p50:.1f}  p90 {p90:.1f}  p99 {p99:.1f}  max {worst:.1f}",
         ]
-        for operation in sorted(self.latencies):
+        for operation, values in sorted(self.latencies.items()):
             p50, p90, p99, _ = self.percentiles(operation)
-            count = len(self.latencies[operation])
-            out.append(f"  {operation:<9} {count:>6}  p50 {p50:7.1f}  p90 {p90:7.1f}  p99 {p99:7.1f}")
-        out.append("statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(self.statuses.items())))
-        out.append(f"5xx answers: {self.server_errors}")
-        out.append(
+            out.append(f"  {operation:<9} {len(values):>6}  p50 {p50:7.1f}  p90 {p90:7.1f}  p99 {p99:7.1f}")
+        out += [
+            "statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(self.statuses.items())),
+            f"5xx answers: {self.server_errors}",
             f"shared counters: {self.increments} increments acknowledged, {self.conflicts} stale writes "
-            f"refused with 412 and retried"
-        )
-        out.append(f"another user's todos: {self.trespasses} reads and writes, each 404 and nothing changed")
-        out.append(
+            "refused with 412 and retried",
+            f"another user's todos: {self.trespasses} reads and writes, each 404 and nothing changed",
             f"afterwards: {self.verified} todos present as last acknowledged, {self.deleted} deletes confirmed gone, "
-            f"each user's list audited separately"
-        )
-        out.append("problems: " + ("none" if not self.problems else f"{len(self.problems)}"))
-        out += [f"  - {p}" for p in self.problems[:20]]
+            "each user's list audited separately",
+            "problems: " + (f"{len(self.problems)}" if self.problems else "none"),
+            *(f"  - {p}" for p in self.problems[:20]),
+        ]
         return out
 
 
-class _Registry:
-    """Which user created which todo, shared by the clients so they can reach for another user's."""
+@dataclass
+class _Run:
+    """What the clients of one run share."""
 
-    def __init__(self) -> None:
-        self.owner: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def add(self, todo_id: str, user: int) -> None:
-        with self._lock:
-            self.owner[todo_id] = user
-
-    def someone_elses(self, user: int, rng: random.Random) -> str | None:
-        with self._lock:
-            others = [todo_id for todo_id, owner in self.owner.items() if owner != user]
-        return rng.choice(others) if others else None
+    url: str
+    run_id: str
+    report: Report
+    owners: dict[str, int]  # todo id -> the user who created it, so clients can reach for another user's
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _Client:
     """One simulated client of one user: its own todos, kept as the API last acknowledged them."""
 
     def __init__(
-        self,
-        index: int,
-        user: int,
-        url: str,
-        headers: Mapping[str, str],
-        report: Report,
-        counter_id: str,
-        registry: _Registry,
-        run_id: str,
-        keep_alive: bool,
-        seed: int,
+        self, run: _Run, index: int, user: int, headers: Mapping[str, str], counter_id: str, seed: int
     ) -> None:
-        self.url = url.rstrip("/")
-        self.user = user
-        self.auth = dict(headers)
-        self.report = report
-        self.counter_id = counter_id
-        self.registry = registry
-        self.prefix = f"load {run_id} client {index} #"
+        self.run, self.index, self.user, self.counter_id = run, index, user, counter_id
+        self.session = requests.Session()
+        self.session.headers.update(headers)
         self.random = random.Random(seed)
-        self.session = requests.Session() if keep_alive else None
-        self.mine: dict[str, dict[str, Any]] = {}  # id -> todo as last acknowledged
+        self.mine: dict[str, Todo] = {}  # id -> todo as last acknowledged
         self.deleted: set[str] = set()
         self.listed: set[str] = set()  # every id this client's lists showed
-        self.increments = self.conflicts = self.trespasses = 0
-        self.serial = 0
+        self.increments = self.conflicts = self.trespasses = self.serial = 0
+
+    def problem(self, text: str) -> None:
+        with self.run.lock:
+            self.run.report.problems.append(text)
 
     def request(
-        self,
-        operation: str,
-        method: str,
-        path: str,
-        expected: set[int],
-        payload: object = None,
-        if_match: str | None = None,
-    ) -> Answer | None:
-        """One timed, audited request; answers (status, parsed body, headers) or None when it went wrong."""
-        headers = {"Content-Type": "application/json", **self.auth}
-        if if_match is not None:
-            headers["If-Match"] = if_match
-        if self.session is None:
-            headers["Connection"] = "close"
-        data = json.dumps(payload) if payload is not None else None
+        self, operation: str, method: str, path: str, expected: set[int], payload: Any = None, if_match: str = ""
+    ) -> requests.Response | None:
+        """One timed, audited request; the answer, or None when it went wrong."""
+        headers = {"Content-Type": "application/json"} | ({"If-Match": if_match} if if_match else {})
         started = time.perf_counter()
         try:
-            response = (self.session or requests).request(
-                method, self.url + path, data=data, headers=headers, timeout=30
-            )
+            response = self.session.request(method, self.run.url + path, json=payload, headers=headers, timeout=30)
         except requests.RequestException as exc:
-            self.report.problem(f"{method} {path}: no answer ({type(exc).__name__})")
+            self.problem(f"{method} {path}: no answer ({type(exc).__name__})")
             return None
-        elapsed = time.perf_counter() - started
-        with self.report._lock:
-            self.report.latencies[operation].append(elapsed)
-            self.report.statuses[response.status_code] += 1
+        with self.run.lock:
+            self.run.report.latencies[operation].append(time.perf_counter() - started)
+            self.run.report.statuses[response.status_code] += 1
+        echoed = contract_audit.echoes(path)
         for problem in contract_audit.answer_problems(
-            response.status_code, response.headers, response.content, contract_audit.echoes(path), method
+            response.status_code, response.headers, response.content, echoed, method
         ):
-            self.report.problem(f"{method} {path}: {problem}")
+            self.problem(f"{method} {path}: {problem}")
         if response.status_code not in expected:
-            self.report.problem(
-                f"{method} {path}: {response.status_code}, expected {sorted(expected)}: {response.text[:200]}"
-            )
+            self.problem(f"{method} {path}: {response.status_code}, expected {sorted(expected)}: {response.text[:200]}")
             return None
-        return response.status_code, response.json(), response.headers
+        return response
 
-    def _own(self) -> str | None:
-        return self.random.choice(sorted(self.mine)) if self.mine else None
+    def _own(self) -> str:
+        return self.random.choice(sorted(self.mine))
 
     def create(self) -> None:
         self.serial += 1
-        fields: dict[str, Any] = {
-            "title": f"{self.prefix}{self.serial}",
+        fields: Todo = {
+            "title": f"load {self.run.run_id} client {self.index} #{self.serial}",
             "memo": self.random.choice(["", "milk", "𩸽 ✓"]),
             # The book's form sends the priority as the string its <select> gives.
             "priority": self.random.choice([self.random.randint(1, 5), str(self.random.randint(1, 5))]),
             "completed": self.random.random() < 0.3,
         }
-        answer = self.request("create", "POST", "/todos", {201}, fields)
-        if answer:
-            todo = answer[1]
-            expected = {**fields, "priority": int(fields["priority"])}
-            if {k: todo[k] for k in fields} != expected or todo["version"] != 1:
-                self.report.problem(f"create answered {todo} for {fields}")
+        if answer := self.request("create", "POST", "/todos", {201}, fields):
+            todo = answer.json()
+            if {k: todo[k] for k in fields} != fields | {"priority": int(fields["priority"])} or todo["version"] != 1:
+                self.problem(f"create answered {todo} for {fields}")
             self.mine[todo["id"]] = todo
-            self.registry.add(todo["id"], self.user)
+            with self.run.lock:
+                self.run.owners[todo["id"]] = self.user
 
     def read(self) -> None:
         todo_id = self._own()
-        if todo_id is None:
-            return self.create()
         answer = self.request("read", "GET", f"/todos/{todo_id}", {200})
-        if answer and answer[1] != self.mine[todo_id]:
-            self.report.problem(f"read {todo_id}: {answer[1]} is not what was acknowledged: {self.mine[todo_id]}")
+        if answer and answer.json() != self.mine[todo_id]:
+            self.problem(f"read {todo_id}: {answer.json()} is not what was acknowledged: {self.mine[todo_id]}")
 
     def update(self) -> None:
         todo_id = self._own()
-        if todo_id is None:
-            return self.create()
         before = self.mine[todo_id]
-        changes: dict[str, Any] = self.random.choice(
+        changes: Todo = self.random.choice(
             [
                 {"completed": not before["completed"]},
                 {"priority": self.random.randint(1, 5)},
                 {"memo": f"edited {self.serial}"},
             ]
         )
-        answer = self.request(
-            "update",
-            self.random.choice(["PUT", "PATCH"]),
-            f"/todos/{todo_id}",
-            {200},
-            changes,
-            if_match=f'"{before["version"]}"',
-        )
-        if answer:
-            after = answer[1]
-            expected = {**before, **changes, "version": before["version"] + 1, "updatedAt": after["updatedAt"]}
+        method = self.random.choice(["PUT", "PATCH"])
+        if answer := self.request("update", method, f"/todos/{todo_id}", {200}, changes, f'"{before["version"]}"'):
+            after = answer.json()
+            expected = before | changes | {"version": before["version"] + 1, "updatedAt": after["updatedAt"]}
             if after != expected:
-                self.report.problem(f"update of {todo_id} answered {after}, expected {expected}")
+                self.problem(f"update of {todo_id} answered {after}, expected {expected}")
             self.mine[todo_id] = after
 
     def delete(self) -> None:
         todo_id = self._own()
-        if todo_id is None:
-            return self.create()
-        answer = self.request(
-            "delete", "DELETE", f"/todos/{todo_id}", {200}, if_match=f'"{self.mine[todo_id]["version"]}"'
-        )
-        if answer:
-            if answer[1] != self.mine[todo_id]:
-                self.report.problem(f"delete of {todo_id} answered {answer[1]}, not {self.mine[todo_id]}")
+        todo = self.mine[todo_id]
+        if answer := self.request("delete", "DELETE", f"/todos/{todo_id}", {200}, if_match=f'"{todo["version"]}"'):
+            if answer.json() != todo:
+                self.problem(f"delete of {todo_id} answered {answer.json()}, not {todo}")
             del self.mine[todo_id]
             self.deleted.add(todo_id)
 
     def list(self) -> None:
-        answer = self.request("list", "GET", f"/todos?limit={self.random.choice([10, 50])}", {200})
-        if answer:
-            self.listed.update(todo["id"] for todo in answer[1])
+        if answer := self.request("list", "GET", f"/todos?limit={self.random.choice([10, 50])}", {200}):
+            self.listed.update(todo["id"] for todo in answer.json())
 
     def increment(self) -> None:
+        path = f"/todos/{self.counter_id}"
         for _ in range(MAX_INCREMENT_ATTEMPTS):
-            answer = self.request("increment", "GET", f"/todos/{self.counter_id}", {200})
-            if answer is None:
+            if (read := self.request("increment", "GET", path, {200})) is None:
                 return
-            _, counter, headers = answer
-            answer = self.request(
-                "increment",
-                "PUT",
-                f"/todos/{self.counter_id}",
-                {200, 412},
-                {"memo": str(int(counter["memo"]) + 1)},
-                if_match=headers["ETag"],
-            )
-            if answer is None:
+            memo = {"memo": str(int(read.json()["memo"]) + 1)}
+            # A 412 answer is falsy (requests' Response.ok), hence "is None".
+            if (written := self.request("increment", "PUT", path, {200, 412}, memo, read.headers["ETag"])) is None:
                 return
-            if answer[0] == 200:
+            if written.status_code == 200:
                 self.increments += 1
                 return
             self.conflicts += 1
-        self.report.problem(f"no increment got through in {MAX_INCREMENT_ATTEMPTS} attempts")
+        self.problem(f"no increment got through in {MAX_INCREMENT_ATTEMPTS} attempts")
 
     def trespass(self) -> None:
         """Read, change or delete another user's todo: always 404, as if it did not exist."""
-        todo_id = self.registry.someone_elses(self.user, self.random)
-        if todo_id is None:
+        with self.run.lock:
+            others = [todo_id for todo_id, owner in self.run.owners.items() if owner != self.user]
+        if not others:
             return self.list()
         method, payload = self.random.choice([("GET", None), ("PATCH", {"title": "not yours"}), ("DELETE", None)])
         self.trespasses += 1
-        self.request("trespass", method, f"/todos/{todo_id}", {404}, payload, if_match="*" if payload else None)
+        self.request("trespass", method, f"/todos/{self.random.choice(others)}", {404}, payload, "*" if payload else "")
 
-    def run(self, deadline: float) -> None:
+    def work(self, deadline: float) -> None:
         operations, weights = zip(*WEIGHTS.items(), strict=True)
         while time.monotonic() < deadline:
-            getattr(self, self.random.choices(operations, weights)[0])()
+            operation = self.random.choices(operations, weights)[0]
+            # Reading, changing or deleting a todo of its own needs one first.
+            getattr(self, "create" if operation in ("read", "update", "delete") and not self.mine else operation)()
 
 
-def _all_todos(url: str, headers: Mapping[str, str], report: Report) -> dict[str, dict[str, Any]]:
+def _all_todos(url: str, headers: Mapping[str, str], report: Report) -> dict[str, Todo]:
     """Every todo of the holder of ``headers``, following the Link headers."""
-    todos: dict[str, dict[str, Any]] = {}
-    path: str | None = "/todos?limit=1000"
+    todos: dict[str, Todo] = {}
+    next_url: str | None = f"{url}/todos?limit=1000"
     with requests.Session() as session:
-        while path:
-            response = session.get(url.rstrip("/") + path, headers=dict(headers), timeout=30)
+        while next_url:
+            response = session.get(next_url, headers=headers, timeout=30)
             if response.status_code != 200:
-                report.problem(f"listing for the audit answered {response.status_code}")
+                report.problems.append(f"listing for the audit answered {response.status_code}")
                 return todos
-            todos.update((t["id"], t) for t in response.json())
-            link = response.headers.get("Link")
-            path = link[link.index("<") + 1 : link.index(">")] if link else None
-            if path and path.startswith("http"):
-                path = "/" + path.split("/", 3)[3]
+            todos.update((todo["id"], todo) for todo in response.json())
+            next_url = urljoin(url, response.links["next"]["url"]) if "next" in response.links else None
     return todos
 
 
-def _audit_user(
-    user: int, clients: list[_Client], stored: dict[str, dict[str, Any]], counter_id: str, run_id: str, report: Report
-) -> None:
+def _audit_user(user: int, clients: list[_Client], run: _Run, stored: dict[str, Todo], counter_id: str) -> None:
     """One user's data after the run, against what that user's clients were told."""
-    acknowledged: dict[str, dict[str, Any]] = {}
-    increments = 0
-    for client in clients:
-        acknowledged.update(client.mine)
-        increments += client.increments
-        for todo_id in client.deleted:
-            if todo_id in stored:
-                report.problem(f"user {user}: {todo_id} was deleted (200) but is still there")
-            else:
-                report.deleted += 1
+    report = run.report
+    acknowledged = {todo_id: todo for client in clients for todo_id, todo in client.mine.items()}
+    for todo_id in set().union(*(client.deleted for client in clients)):
+        if todo_id in stored:
+            report.problems.append(f"user {user}: {todo_id} was deleted (200) but is still there")
+        else:
+            report.deleted += 1
     for todo_id, todo in acknowledged.items():
         if stored.get(todo_id) != todo:
-            report.problem(f"user {user}: {todo_id}: stored {stored.get(todo_id)}, last acknowledged {todo}")
+            report.problems.append(f"user {user}: {todo_id}: stored {stored.get(todo_id)}, last acknowledged {todo}")
         else:
             report.verified += 1
-    ours = {todo_id for todo_id, todo in stored.items() if todo["title"].startswith(f"load {run_id} client ")}
+    ours = {todo_id for todo_id, todo in stored.items() if todo["title"].startswith(f"load {run.run_id} client ")}
     if ours != set(acknowledged):
-        report.problem(
-            f"user {user}: todos nobody was told were created or kept: {sorted(ours ^ set(acknowledged))[:5]}"
-        )
-    counter = stored.get(counter_id, {})
+        unexplained = sorted(ours ^ set(acknowledged))[:5]
+        report.problems.append(f"user {user}: todos nobody was told were created or kept: {unexplained}")
+    counter, increments = stored.get(counter_id, {}), sum(client.increments for client in clients)
     if counter.get("memo") != str(increments) or counter.get("version") != increments + 1:
-        report.problem(
+        report.problems.append(
             f"user {user}: the shared counter reads {counter.get('memo')} (version {counter.get('version')}) "
             f"after {increments} acknowledged increments: an update was lost"
         )
+    seen = set(stored).union(*(client.listed for client in clients))
+    if foreign := sorted(todo_id for todo_id in seen if run.owners.get(todo_id, user) != user):
+        report.problems.append(f"user {user} was shown other users' todos: {foreign[:5]}")
 
 
 def run_load(
@@ -365,63 +292,39 @@ def run_load(
     seed: int | None = None,
 ) -> Report:
     """Run the load against ``url`` as ``users`` (each one's request headers) and audit each one's data after."""
-    report = Report(clients=clients, seconds=seconds, users=len(users))
-    run_id = uuid.uuid4().hex[:8]
+    url = url.rstrip("/")
+    run = _Run(url, uuid.uuid4().hex[:8], Report(clients=clients, seconds=seconds, users=len(users)), {})
     counters = []
     for user, headers in enumerate(users):
-        created = requests.post(
-            url.rstrip("/") + "/todos",
-            timeout=30,
-            headers=dict(headers),
-            json={"title": f"load {run_id} counter of user {user}", "memo": "0", "priority": 1},
-        )
+        counter: Todo = {"title": f"load {run.run_id} counter of user {user}", "memo": "0", "priority": 1}
+        created = requests.post(f"{url}/todos", json=counter, headers=headers, timeout=30)
         if created.status_code != 201:
-            report.problem(f"could not create user {user}'s counter: {created.status_code} {created.text[:200]}")
-            return report
+            run.report.problems.append(
+                f"could not create user {user}'s counter: {created.status_code} {created.text[:200]}"
+            )
+            return run.report
         counters.append(created.json()["id"])
-    registry = _Registry()
-    for user, counter_id in enumerate(counters):
-        registry.add(counter_id, user)
+        run.owners[counters[-1]] = user
     seed = random.randrange(2**32) if seed is None else seed
+    # Without keep-alive, the server closes each connection after its answer.
+    closing = {} if keep_alive else {"Connection": "close"}
     workers = [
-        _Client(
-            i,
-            i % len(users),
-            url,
-            users[i % len(users)],
-            report,
-            counters[i % len(users)],
-            registry,
-            run_id,
-            keep_alive,
-            seed + i,
-        )
+        _Client(run, i, i % len(users), {**users[i % len(users)], **closing}, counters[i % len(users)], seed + i)
         for i in range(clients)
     ]
     started = time.monotonic()
-    deadline = started + seconds
-    threads = [threading.Thread(target=worker.run, args=(deadline,)) for worker in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    report.elapsed = time.monotonic() - started
-
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda worker: worker.work(started + seconds), workers))
+    run.report.elapsed = time.monotonic() - started
     for user, headers in enumerate(users):
-        stored = _all_todos(url, headers, report)
-        mine = [worker for worker in workers if worker.user == user]
-        _audit_user(user, mine, stored, counters[user], run_id, report)
-        seen = set(stored).union(*(worker.listed for worker in mine))
-        foreign = sorted(todo_id for todo_id in seen if registry.owner.get(todo_id, user) != user)
-        if foreign:
-            report.problem(f"user {user} was shown other users' todos: {foreign[:5]}")
-    for worker in workers:
-        report.increments += worker.increments
-        report.conflicts += worker.conflicts
-        report.trespasses += worker.trespasses
-    if report.server_errors:
-        report.problem(f"{report.server_errors} answers were 5xx")
-    return report
+        stored = _all_todos(url, headers, run.report)
+        _audit_user(user, [worker for worker in workers if worker.user == user], run, stored, counters[user])
+    run.report.increments = sum(worker.increments for worker in workers)
+    run.report.conflicts = sum(worker.conflicts for worker in workers)
+    run.report.trespasses = sum(worker.trespasses for worker in workers)
+    if run.report.server_errors:
+        run.report.problems.append(f"{run.report.server_errors} answers were 5xx")
+    return run.report
 
 
 @click.command("loadtest")
@@ -439,20 +342,15 @@ def loadtest_command(
 
     Example: hobopy loadtest --clients 8 --seconds 30
     """
-    keep_alive = not new_connections
-    if url:
-        pool = fuzz.local_pool()
-        report = run_load(
-            url, [pool.new_user().headers() for _ in range(user_count)], clients, seconds, keep_alive, seed
-        )
-    else:
-        with throwaway_stack() as stack:
-            url = stack.api_url
-            pool = stack.pool()
-            users = [pool.new_user().headers() for _ in range(user_count)]
-            report = run_load(url, users, clients, seconds, keep_alive, seed)
-    for line in report.lines(url, keep_alive):
-        click.echo(line)
+    with contextlib.ExitStack() as running:
+        if not url:
+            stack = running.enter_context(throwaway_stack())
+            url, pool = stack.api_url, stack.pool()
+        else:
+            pool = fuzz.local_pool()
+        users = [pool.new_user().headers() for _ in range(user_count)]
+        report = run_load(url, users, clients, seconds, not new_connections, seed)
+    click.echo("\n".join(report.lines(url, not new_connections)))
     raise SystemExit(1 if report.problems else 0)
 
 
