@@ -1,6 +1,6 @@
 """Child processes of the dev tools: start, wait for, stop, and restart with backoff when they die."""
 
-import collections
+import ctypes
 import os
 import signal
 import socket
@@ -10,17 +10,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
-from typing import IO
 
 Process = subprocess.Popen[bytes]
-
-
-class Stopped(Exception):
-    """A stop signal (SIGINT, SIGTERM or SIGHUP) arrived."""
+STOP_SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+Stopped = KeyboardInterrupt  # what every stop signal raises inside ``stop_signals_raise``
 
 
 class StartError(Exception):
@@ -31,19 +27,12 @@ class CrashLoop(Exception):
     """A child keeps dying: restarting it again would not help."""
 
 
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-def _raise_stopped(signum: int, frame: FrameType | None) -> None:
-    raise Stopped(signal.Signals(signum).name)
-
-
 @contextmanager
 def stop_signals_raise() -> Iterator[None]:
-    """Inside the block a stop signal raises ``Stopped``; after it they are ignored,
-    so that the cleanup which follows is not cut short by a second Ctrl-C."""
+    """Inside the block SIGINT (even one a shell's background job ignores), SIGTERM and SIGHUP raise ``Stopped``;
+    after it they are ignored, so that the cleanup which follows is not cut short by a second Ctrl-C."""
     for signum in STOP_SIGNALS:
-        signal.signal(signum, _raise_stopped)
+        signal.signal(signum, signal.default_int_handler)
     try:
         yield
     finally:
@@ -53,92 +42,67 @@ def stop_signals_raise() -> Iterator[None]:
 
 def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:
     """Whether something accepts TCP connections on ``host:port``."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    with socket.socket() as sock:
+        sock.settimeout(timeout)
+        return sock.connect_ex((host, port)) == 0
 
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _child_preexec() -> None:
-    # Own session: Ctrl-C reaches the supervisor, which stops children in
-    # order. On Linux, also die with the supervisor if it is killed outright.
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        return int(sock.getsockname()[1])
 
 
 def spawn(
-    args: Sequence[str],
-    log_path: Path | None = None,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
+    args: Sequence[str], log_path: Path | None = None, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Process:
-    """Start a child process in its own session, output to ``log_path`` (or inherited)."""
-    stdout: IO[bytes] | None = open(log_path, "ab") if log_path else None  # noqa: SIM115 (the child keeps it)
-    try:
+    """Start a child in its own session (Ctrl-C reaches the supervisor, which stops children in order),
+    output to ``log_path`` (or inherited)."""
+    with open(log_path, "ab") if log_path else nullcontext() as log:
         return subprocess.Popen(
             list(args),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=subprocess.STDOUT if stdout else None,
-            preexec_fn=_child_preexec if os.name == "posix" else None,
+            stdout=log,
+            stderr=subprocess.STDOUT if log else None,
+            start_new_session=True,
+            # Linux's PR_SET_PDEATHSIG (1): a supervisor killed outright takes its children along.
+            preexec_fn=(lambda: ctypes.CDLL(None).prctl(1, signal.SIGTERM)) if sys.platform == "linux" else None,
         )
-    finally:
-        if stdout:
-            stdout.close()
 
 
 def stop(process: Process | None, timeout: float = 5.0) -> None:
     """Stop a child started by ``spawn`` and everything in its session."""
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        process.terminate()
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    for signum in (signal.SIGTERM, signal.SIGKILL):  # SIGKILL for whatever is left after ``timeout``
+        if process is None or process.poll() is not None:
+            return
+        with suppress(ProcessLookupError, PermissionError):  # the session may be gone already
+            os.killpg(process.pid, signum)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout)
 
 
 def exit_reason(process: Process) -> str:
     """How a child ended, in words: ``status 1`` or ``signal SIGKILL``."""
     code = process.returncode
     if code is not None and code < 0:
-        try:
+        with suppress(ValueError):
             return f"signal {signal.Signals(-code).name}"
-        except ValueError:
-            return f"signal {-code}"
     return f"status {code}"
 
 
 def wait_until(answers: Callable[[], bool], process: Process | None, what: str, timeout: float = 60.0) -> None:
     """Wait until ``answers()`` is true; fail early if ``process`` exits."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise StartError(f"the {what} exited with {exit_reason(process)} before it answered")
+    while process is None or process.poll() is None:
         if answers():
             return
+        if time.monotonic() > deadline:
+            raise StartError(f"the {what} did not answer within {timeout:.0f} s")
         time.sleep(0.05)
-    raise StartError(f"the {what} did not answer within {timeout:.0f} s")
+    raise StartError(f"the {what} exited with {exit_reason(process)} before it answered")
 
 
 def answers_http(url: str) -> Callable[[], bool]:
@@ -146,50 +110,43 @@ def answers_http(url: str) -> Callable[[], bool]:
 
     def check() -> bool:
         try:
-            with urllib.request.urlopen(url, timeout=2):
-                return True
+            urllib.request.urlopen(url, timeout=2).close()
         except urllib.error.HTTPError:
             return True
         except OSError:
             return False
+        return True
 
     return check
 
 
 @dataclass
 class Child:
-    """A supervised child: how to start it and how to tell that it serves."""
+    """A supervised child: how to start it, and how to wait until it serves (raising if it does not)."""
 
     name: str
     start: Callable[[], Process]
     ready: Callable[[Process], None]
-    # Run after a restart, once the child serves again (e.g. recreate what an in-memory engine lost).
-    after_restart: Callable[[], None] | None = None
     process: Process | None = None
-    deaths: collections.deque[float] = field(default_factory=collections.deque)
+    deaths: list[float] = field(default_factory=list)
 
 
+@dataclass
 class Supervisor:
     """Children started in order, stopped newest first, restarted with backoff when they die.
 
     ``max_deaths`` deaths of one child within ``window`` seconds is a crash loop: ``watch`` raises ``CrashLoop``.
     """
 
-    def __init__(
-        self,
-        say: Callable[[str], None],
-        max_deaths: int = 5,
-        window: float = 60.0,
-        first_delay: float = 2.0,
-        max_delay: float = 16.0,
-    ) -> None:
-        self.say = say
-        self.max_deaths, self.window = max_deaths, window
-        self.first_delay, self.max_delay = first_delay, max_delay
-        self.children: list[Child] = []
+    say: Callable[[str], None]
+    max_deaths: int = 5
+    window: float = 60.0
+    first_delay: float = 2.0
+    max_delay: float = 16.0
+    children: list[Child] = field(default_factory=list)
 
-    def start(self, child: Child) -> Process:
-        """Start ``child`` and wait until it serves; it is stopped with the others even if that fails."""
+    def add(self, child: Child) -> Process:
+        """Start ``child`` and wait until it serves; from now on it is watched, and stopped with the others."""
         self.children.append(child)
         child.process = child.start()
         child.ready(child.process)
@@ -199,27 +156,22 @@ class Supervisor:
         """Restart every child that has died since the last call."""
         for child in self.children:
             while child.process is not None and child.process.poll() is not None:
-                self._restart(child)
+                self._restart(child, child.process)
 
-    def _restart(self, child: Child) -> None:
-        assert child.process is not None
+    def _restart(self, child: Child, dead: Process) -> None:
         now = time.monotonic()
-        child.deaths.append(now)
-        while child.deaths and child.deaths[0] < now - self.window:
-            child.deaths.popleft()
+        child.deaths = [*(death for death in child.deaths if death >= now - self.window), now]
         if len(child.deaths) >= self.max_deaths:
             raise CrashLoop(
                 f"the {child.name} died {len(child.deaths)} times within {self.window:.0f} s "
-                f"(last: {exit_reason(child.process)}); stopping everything."
+                f"(last: {exit_reason(dead)}); stopping everything."
             )
         delay = min(self.first_delay * 2 ** (len(child.deaths) - 1), self.max_delay)
-        self.say(f"the {child.name} exited with {exit_reason(child.process)}; restarting it in {delay:g} s")
+        self.say(f"the {child.name} exited with {exit_reason(dead)}; restarting it in {delay:g} s")
         time.sleep(delay)
         child.process = child.start()
         try:
             child.ready(child.process)
-            if child.after_restart:
-                child.after_restart()
         except Exception as exc:  # whatever it was, the child is not serving: try again or call it a crash loop
             self.say(f"the {child.name} did not come back: {exc}")
             stop(child.process)

@@ -18,7 +18,7 @@ def python_child(name: str, code: str) -> Child:
 def test_a_killed_child_is_restarted_and_stop_ends_it() -> None:
     said: list[str] = []
     supervisor = Supervisor(said.append, first_delay=0.01)
-    first = supervisor.start(python_child("sleeper", "import time; time.sleep(60)"))
+    first = supervisor.add(python_child("sleeper", "import time; time.sleep(60)"))
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     supervisor.watch()
@@ -32,7 +32,7 @@ def test_a_killed_child_is_restarted_and_stop_ends_it() -> None:
 def test_a_child_that_keeps_dying_is_a_crash_loop_after_restarts_with_growing_delays() -> None:
     said: list[str] = []
     supervisor = Supervisor(said.append, max_deaths=4, window=60, first_delay=0.01, max_delay=0.02)
-    supervisor.start(python_child("engine", "import sys; sys.exit(3)"))
+    supervisor.add(python_child("engine", "import sys; sys.exit(3)"))
     deadline = time.monotonic() + 30
     with pytest.raises(CrashLoop, match=r"^the engine died 4 times within 60 s \(last: status 3\); stopping"):
         while time.monotonic() < deadline:
@@ -56,7 +56,7 @@ def test_a_child_that_does_not_come_back_is_stopped_and_counts_as_another_death(
             raise supervise.StartError("no answer")
 
     supervisor = Supervisor(said.append, max_deaths=2, first_delay=0.01)
-    supervisor.start(Child("engine", start, ready))
+    supervisor.add(Child("engine", start, ready))
     os.kill(started[0].pid, signal.SIGKILL)
     started[0].wait()
     with pytest.raises(CrashLoop, match="the engine died 2 times"):

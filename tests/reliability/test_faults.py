@@ -119,7 +119,7 @@ def user_session(outage_stack):
 
 def api_process(stack):
     """The API server's process (restarting it would hide whether it recovers by itself)."""
-    return next(child.process for child in stack.supervisor.children if child.name == "API")
+    return next(child.process for child in stack.children if child.name == "API")
 
 
 def _during_outage(url, headers, todo_id, other_id):
