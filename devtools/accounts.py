@@ -15,8 +15,6 @@ import requests
 
 from devtools import settings
 
-TARGET_PREFIX = "AWSCognitoIdentityProviderService"
-
 
 class AccountError(Exception):
     """The identity provider refused a request; ``code`` is its error type (e.g. ``NotAuthorizedException``)."""
@@ -34,7 +32,6 @@ class User:
     refresh_token: str = ""
 
     def headers(self) -> dict[str, str]:
-        """The header the API reads the caller from."""
         return {"Authorization": f"Bearer {self.id_token}"}
 
 
@@ -58,7 +55,10 @@ class Pool:
             self.endpoint or f"https://cognito-idp.{self.region}.amazonaws.com/",
             data=json.dumps(body),
             timeout=10,
-            headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{TARGET_PREFIX}.{action}"},
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": f"AWSCognitoIdentityProviderService.{action}",
+            },
         )
         data: dict[str, Any] = answer.json() if answer.content else {}
         if answer.status_code >= 400:
@@ -70,10 +70,6 @@ class Pool:
         """The new user's ``sub``."""
         return str(self.call("SignUp", ClientId=self.client_id, Username=email, Password=password)["UserSub"])
 
-    def confirm_sign_up(self, email: str, code: str = "123456") -> None:
-        """Confirm with the code sent by e-mail (the local provider accepts any)."""
-        self.call("ConfirmSignUp", ClientId=self.client_id, Username=email, ConfirmationCode=code)
-
     def sign_in(self, email: str, password: str) -> tuple[str, str]:
         """(ID token, refresh token)."""
         parameters = {"USERNAME": email, "PASSWORD": password}
@@ -83,12 +79,11 @@ class Pool:
         return answer["AuthenticationResult"]["IdToken"], answer["AuthenticationResult"]["RefreshToken"]
 
     def new_user(self, password: str = "Passw0rd-local") -> User:
-        """A user with a fresh random e-mail: signed up, confirmed and signed in."""
+        """A user with a fresh random e-mail: signed up, confirmed (the local provider takes any code), signed in."""
         user = User(f"user-{secrets.token_hex(6)}@example.com", password)
         self.sign_up(user.email, password)
-        self.confirm_sign_up(user.email)
-        self.refresh(user)
-        return user
+        self.call("ConfirmSignUp", ClientId=self.client_id, Username=user.email, ConfirmationCode="123456")
+        return self.refresh(user)
 
     def refresh(self, user: User) -> User:
         """``user``, signed in again with new tokens."""

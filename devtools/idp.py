@@ -44,6 +44,12 @@ CLIENT_CONFIG: dict[str, Any] = {
 }
 # What users.json keeps of each user, besides the attributes (with the sub).
 USER_FIELDS = ("username", "password", "status", "enabled")
+CORS_HEADERS = {
+    "Vary": "Origin",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, X-Amz-Target, X-Amz-User-Agent, Authorization",
+    "Access-Control-Max-Age": "600",
+}
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -114,27 +120,18 @@ class LocalOnly:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         origin, method = environ.get("HTTP_ORIGIN"), environ["REQUEST_METHOD"]
         if environ.get("HTTP_HOST", "").lower() not in self.hosts:
-            response = forbidden(f"this server answers only to {', '.join(sorted(self.hosts))}")
-        elif origin is not None and origin not in self.origins:
-            response = forbidden(f"the origin {origin} is not allowed")
+            return forbidden(f"this server answers only to {', '.join(sorted(self.hosts))}")(environ, start_response)
+        if origin is not None and origin not in self.origins:
+            return forbidden(f"the origin {origin} is not allowed")(environ, start_response)
+        if origin and method == "OPTIONS":
+            response = Response(status=204)
         else:
-            if origin and method == "OPTIONS":
-                response = Response(status=204)
-            else:
-                with self.lock:
-                    response = Response.from_app(self.app, environ, buffered=True)
-                    if method == "POST" and response.status_code < 400:
-                        self.pool.save_if_changed()
-            if origin:
-                response.headers.update(
-                    {
-                        "Access-Control-Allow-Origin": origin,
-                        "Vary": "Origin",
-                        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                        "Access-Control-Allow-Headers": "Content-Type, X-Amz-Target, X-Amz-User-Agent, Authorization",
-                        "Access-Control-Max-Age": "600",
-                    }
-                )
+            with self.lock:
+                response = Response.from_app(self.app, environ, buffered=True)
+                if method == "POST" and response.status_code < 400:
+                    self.pool.save_if_changed()
+        if origin:
+            response.headers.update({"Access-Control-Allow-Origin": origin, **CORS_HEADERS})
         return response(environ, start_response)
 
 

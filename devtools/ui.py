@@ -221,8 +221,8 @@ def compile_sources(js_dir: Path | str) -> bool:
     # never sees a half-written module.
     with tempfile.TemporaryDirectory(dir=js_dir.parent, prefix=".transcrypt-") as scratch:
         args = [sys.executable, "-m", "transcrypt", *TRANSCRYPT_FLAGS, "-od", scratch, "main.py"]
-        environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        result = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True, env=environment)
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        result = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True, env=env)
         # A complete compile writes one JavaScript file per module.
         modules = [".".join(path.relative_to(SOURCE_DIR).with_suffix("").parts) + ".js" for path in sources]
         missing = [name for name in modules if not name.endswith("__init__.js") and not Path(scratch, name).exists()]
