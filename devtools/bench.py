@@ -6,8 +6,6 @@ cold start against bare boto3's; kept-alive against new connections, on our API 
 one owner's list beside many other owners' todos, and alone. README.md ("Speed") tells what each one means.
 """
 
-from __future__ import annotations
-
 import itertools
 import json
 import os
@@ -247,8 +245,7 @@ def cold_start(app: Any, bare: Any, pairs: int) -> None:
     fill_table(bare, table, [item])
     todo_id = item["id"]["S"]
     event = localgateway.proxy_event(app, "GET", f"/todos/{todo_id}", claims=CLAIMS)
-    key = {element["AttributeName"]: item[element["AttributeName"]] for element in SCHEMA["KeySchema"]}
-    get_item = {"TableName": table, "Key": key, "ConsistentRead": True}
+    get_item = {"TableName": table, "Key": {"owner": item["owner"], "id": item["id"]}, "ConsistentRead": True}
     # What Lambda gives the function: its settings, credentials, region and name.
     env = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "LANG": "C.UTF-8", "DB_TABLE_NAME": table}
     env |= {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
@@ -381,13 +378,7 @@ def main(
         raise click.ClickException("dynalite is not installed: run `make install`.")
     with engine.private_dynalite() as endpoint:
         # A default boto3 client, what a plain script would build.
-        bare = boto3.client(
-            "dynamodb",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        bare = boto3.Session("local", "local", region_name="us-east-1").client("dynamodb", endpoint_url=endpoint)
         table, seeded = f"bench-{uuid.uuid4().hex[:8]}", [todo_item(CALLER, n) for n in range(200)]
         fill_table(bare, table, seeded)
         handler = Handler(endpoint, table)
