@@ -10,6 +10,8 @@ cannot leave a table half loaded.
 
 import base64
 import binascii
+import contextlib
+import dataclasses
 import difflib
 import functools
 import json
@@ -22,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import botocore.session
-from boto3.dynamodb.types import Binary, TypeDeserializer
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
@@ -37,6 +38,13 @@ MAX_ITEM_BYTES = 400 * 1024
 FIELD_ORDER = ("title", "memo", "priority", "completed", "createdAt", "updatedAt", "version")
 
 ATTRIBUTE_TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
+# The types whose value is right when it is of one JSON type.
+_HOLDS = {
+    "S": (str, 'holds a string, like {"S": "text"}'),
+    "BOOL": (bool, "holds true or false"),
+    "M": (dict, "holds an object of name -> DynamoDB JSON value"),
+    "L": (list, "holds a list of DynamoDB JSON values"),
+}
 REQUEST_TYPES = {"PutRequest": "Item", "DeleteRequest": "Key"}
 _TABLE_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,255}\Z")
 _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
@@ -66,13 +74,12 @@ class DataFileError(Exception):
         return f"{where}: {self.message}"
 
 
+@dataclasses.dataclass
 class _ShapeError(Exception):
     """A value at ``path`` (keys and indexes from the document's root) breaks a rule."""
 
-    def __init__(self, path: JsonPath, message: str) -> None:
-        super().__init__(message)
-        self.path = tuple(path)
-        self.message = message
+    path: JsonPath
+    message: str
 
 
 def display_path(path: str | Path) -> str:
@@ -92,38 +99,35 @@ def read_text(path: str | Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        guess = _legacy_encoding_hint(data)
-        raise DataFileError(
-            path,
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){'; ' + guess if guess else ''}; save the file as UTF-8.",
-            line,
-            column,
-        ) from None
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            guess = "; it looks like UTF-16"
+        else:
+            guess = "; it looks like Shift_JIS (cp932)" if _decodes(data, "cp932") else ""
+        message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){guess}; save the file as UTF-8."
+        raise DataFileError(path, message, *_line_column(data, exc.start)) from None
 
 
-def _legacy_encoding_hint(data: bytes) -> str | None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "it looks like UTF-16"
+def _decodes(data: bytes, encoding: str) -> bool:
     try:
-        data.decode("cp932")
-        return "it looks like Shift_JIS (cp932)"
+        data.decode(encoding)
+        return True
     except UnicodeDecodeError:
-        return None
+        return False
+
+
+def _line_column(text: str | bytes, offset: int) -> tuple[int, int]:
+    newline = "\n" if isinstance(text, str) else b"\n"
+    return text.count(newline, 0, offset) + 1, offset - text.rfind(newline, 0, offset)  # type: ignore[arg-type]
 
 
 def _load(path: str | Path) -> tuple[str, Any]:
     text = read_text(path)
     if text.startswith("\ufeff"):
         # The aws CLI and Chalice both refuse it, so a file that works here works there too.
-        raise DataFileError(
-            path,
-            "starts with a byte order mark, which the aws CLI and Chalice refuse in JSON; "
-            "save it as UTF-8 without BOM.",
-            1,
-            1,
+        message = (
+            "starts with a byte order mark, which the aws CLI and Chalice refuse in JSON; save it as UTF-8 without BOM."
         )
+        raise DataFileError(path, message, 1, 1)
     if not text.strip():
         raise DataFileError(path, "the file is empty; it should hold a JSON object.")
     try:
@@ -151,11 +155,9 @@ def load_schema(path: str | Path = SCHEMA_PATH, table_name: str | None = None) -
         problems = "; ".join(line.strip() for line in exc.kwargs["report"].splitlines() if line.strip())
         raise DataFileError(path, f"not accepted by CreateTable: {problems}") from None
     defined = {d["AttributeName"] for d in schema.get("AttributeDefinitions", [])}
-    for key in schema["KeySchema"]:
-        if key["AttributeName"] not in defined:
-            raise DataFileError(
-                path, f"the key attribute {key['AttributeName']!r} needs an entry in AttributeDefinitions."
-            )
+    missing = [k["AttributeName"] for k in schema["KeySchema"] if k["AttributeName"] not in defined]
+    if missing:
+        raise DataFileError(path, f"the key attribute {missing[0]!r} needs an entry in AttributeDefinitions.")
     return schema
 
 
@@ -211,42 +213,42 @@ def check_keys(
     ``at`` is the name the requests have in the file (for error positions).
     """
     types = {d["AttributeName"]: d["AttributeType"] for d in attribute_definitions}
-    key_names = [k["AttributeName"] for k in sorted(key_schema, key=lambda k: k["KeyType"] != "HASH")]
-    at = at or table_name
-    seen: dict[str, list[str | int]] = {}
+    key_names = key_order(key_schema)
+    seen: dict[str, JsonPath] = {}
     try:
         for index, request in enumerate(requests):
             ((kind, body),) = request.items()
-            where: list[str | int] = [at, index, kind, REQUEST_TYPES[kind]]
+            where: list[str | int] = [at or table_name, index, kind, REQUEST_TYPES[kind]]
             attributes = body[REQUEST_TYPES[kind]]
             for name in key_names:
                 if name not in attributes:
                     raise _ShapeError(where, f"the key attribute {name!r} of table {table_name} is missing.")
                 ((given, value),) = attributes[name].items()
                 if given != types[name]:
-                    raise _ShapeError(
-                        [*where, name],
-                        f"the key attribute {name!r} of table {table_name} has type {types[name]}, not {given}.",
-                    )
+                    message = f"the key attribute {name!r} of table {table_name} has type {types[name]}, not {given}."
+                    raise _ShapeError([*where, name], message)
                 if value == "":
                     raise _ShapeError([*where, name, given], "a key attribute cannot be empty.")
-            if kind == "DeleteRequest" and set(attributes) != set(key_names):
-                extra = sorted(set(attributes) - set(key_names))
-                raise _ShapeError(
-                    [*where, extra[0]],
-                    f"a DeleteRequest Key holds only the key ({', '.join(key_names)}); {extra[0]!r} is not part of it.",
+            extra = sorted(set(attributes) - set(key_names))
+            if kind == "DeleteRequest" and extra:
+                message = (
+                    f"a DeleteRequest Key holds only the key ({', '.join(key_names)}); {extra[0]!r} is not part of it."
                 )
+                raise _ShapeError([*where, extra[0]], message)
             key = ", ".join(f"{name}={_json(next(iter(attributes[name].values())))}" for name in key_names)
             if key in seen:
-                raise _ShapeError(
-                    where,
-                    f"the key {key} was already written by {_dotted(seen[key])}; a key may appear once per table.",
-                )
+                message = f"the key {key} was already written by {_dotted(seen[key])}; a key may appear once per table."
+                raise _ShapeError(where, message)
             seen[key] = where[:2]
     except _ShapeError as exc:
         if path is None:
             raise DataFileError(None, f"{_dotted(exc.path)}: {exc.message}") from None
         raise _located(path, _load(path)[0], exc) from None
+
+
+def key_order(key_schema: Iterable[Any]) -> list[str]:
+    """The key attribute names of a ``KeySchema``, partition key first."""
+    return [k["AttributeName"] for k in sorted(key_schema, key=lambda k: k["KeyType"] != "HASH")]
 
 
 def to_boto(requests: Requests) -> Requests:
@@ -295,9 +297,8 @@ def _check_document(document: Any) -> None:
         raise _ShapeError([], "the file names no table.")
     for table, requests in document.items():
         if not _TABLE_NAME_RE.match(table):
-            raise _ShapeError(
-                [table], f"{table!r} is not a valid table name (3 to 255 letters, digits, '_', '-' or '.')."
-            )
+            message = f"{table!r} is not a valid table name (3 to 255 letters, digits, '_', '-' or '.')."
+            raise _ShapeError([table], message)
         if not isinstance(requests, list):
             raise _ShapeError([table], "a table's requests must be a JSON list.")
         for index, request in enumerate(requests):
@@ -313,30 +314,24 @@ def _check_request(request: Any, path: list[str | int]) -> None:
         )
     ((kind, body),) = request.items()
     if kind not in REQUEST_TYPES:
-        raise _ShapeError(
-            [*path, kind],
-            f"unknown request {kind!r}{_did_you_mean(kind, REQUEST_TYPES)}; use PutRequest or DeleteRequest.",
-        )
+        hint = _did_you_mean(kind, REQUEST_TYPES)
+        raise _ShapeError([*path, kind], f"unknown request {kind!r}{hint}; use PutRequest or DeleteRequest.")
     field = REQUEST_TYPES[kind]
     if not isinstance(body, dict) or set(body) != {field}:
         raise _ShapeError([*path, kind], f'a {kind} holds exactly one key, {field}: {{"{field}": {{...}}}}.')
     attributes = body[field]
+    where = [*path, kind, field]
     if not isinstance(attributes, dict) or not attributes:
-        raise _ShapeError(
-            [*path, kind, field],
-            f'{field} must be a non-empty object of attribute name -> value, like {{"id": {{"S": "L5"}}}}.',
-        )
-    size = sum(_check_attribute(name, value, [*path, kind, field, name]) for name, value in attributes.items())
+        example = '{"id": {"S": "L5"}}'
+        raise _ShapeError(where, f"{field} must be a non-empty object of attribute name -> value, like {example}.")
+    size = sum(_check_attribute(name, value, [*where, name]) for name, value in attributes.items())
     if size > MAX_ITEM_BYTES:
-        raise _ShapeError(
-            [*path, kind, field], f"the item is about {size // 1024} KB; DynamoDB items are at most 400 KB."
-        )
+        raise _ShapeError(where, f"the item is about {size // 1024} KB; DynamoDB items are at most 400 KB.")
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not close:
-        close = [c for c in choices if c.lower() == word.lower()]
+    close = close or [c for c in choices if c.lower() == word.lower()]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -350,13 +345,11 @@ def _suggest(value: Any) -> str:
         return '{"S": ' + json.dumps(value[:20] + ("..." if len(value) > 20 else ""), ensure_ascii=False) + "}"
     if value is None:
         return '{"NULL": true}'
-    if isinstance(value, list):
-        return '{"L": [...]}'
-    return '{"M": {...}}'
+    return '{"L": [...]}' if isinstance(value, list) else '{"M": {...}}'
 
 
 def _check_attribute(name: str, value: Any, path: list[str | int]) -> int:
-    """Check one DynamoDB JSON attribute value; returns its approximate size in bytes."""
+    """Check one named DynamoDB JSON value; returns its approximate size in bytes."""
     if name == "":
         raise _ShapeError(path, "attribute names cannot be empty.")
     return len(name.encode("utf-8")) + _check_value(value, path)
@@ -366,61 +359,46 @@ def _check_value(value: Any, path: list[str | int]) -> int:
     if not isinstance(value, dict) or len(value) != 1:
         raise _ShapeError(path, f"not a DynamoDB JSON value; write it as {_suggest(value)}.")
     ((kind, inner),) = value.items()
-    if kind not in ATTRIBUTE_TYPES:
-        if not _did_you_mean(kind, ATTRIBUTE_TYPES):
-            raise _ShapeError(
-                path,
-                f"not a DynamoDB JSON value: {kind!r} is not a type; write the value "
-                f'as {_suggest(inner)}, or a map as {{"M": {{...}}}}.',
-            )
-        raise _ShapeError(
-            [*path, kind],
-            f"unknown type {kind!r}{_did_you_mean(kind, ATTRIBUTE_TYPES)}; use one of {', '.join(ATTRIBUTE_TYPES)}.",
-        )
-    where = [*path, kind]
-    if kind == "S":
-        _expect(isinstance(inner, str), where, f'"S" holds a string, like {{"S": "text"}}, not {_json(inner)}.')
-        return len(inner.encode("utf-8", "surrogatepass"))
+    if kind in ATTRIBUTE_TYPES:
+        return _check_typed(kind, inner, [*path, kind])
+    hint = _did_you_mean(kind, ATTRIBUTE_TYPES)
+    if hint:
+        raise _ShapeError([*path, kind], f"unknown type {kind!r}{hint}; use one of {', '.join(ATTRIBUTE_TYPES)}.")
+    raise _ShapeError(
+        path,
+        f"not a DynamoDB JSON value: {kind!r} is not a type; write the value "
+        f'as {_suggest(inner)}, or a map as {{"M": {{...}}}}.',
+    )
+
+
+def _check_typed(kind: str, inner: Any, where: list[str | int]) -> int:
+    """Check the ``inner`` value of type ``kind``; returns its approximate size in bytes."""
     if kind == "N":
         return _check_number(inner, where)
     if kind == "B":
         return _check_base64(inner, where)
-    if kind == "BOOL":
-        _expect(isinstance(inner, bool), where, f'"BOOL" holds true or false, not {_json(inner)}.')
-        return 1
-    if kind == "NULL":
-        _expect(inner is True, where, f'"NULL" must be true: {{"NULL": true}}, not {_json(inner)}.')
-        return 1
+    if kind == "NULL" and inner is not True:
+        raise _ShapeError(where, f'"NULL" must be true: {{"NULL": true}}, not {_json(inner)}.')
+    if kind in _HOLDS and not isinstance(inner, _HOLDS[kind][0]):
+        raise _ShapeError(where, f'"{kind}" {_HOLDS[kind][1]}, not {_json(inner)}.')
+    if kind == "S":
+        return len(inner.encode("utf-8", "surrogatepass"))
     if kind == "M":
-        _expect(isinstance(inner, dict), where, '"M" holds an object of name -> DynamoDB JSON value.')
         return 3 + sum(_check_attribute(k, v, [*where, k]) + 1 for k, v in inner.items())
     if kind == "L":
-        _expect(isinstance(inner, list), where, '"L" holds a list of DynamoDB JSON values.')
         return 3 + sum(_check_value(v, [*where, i]) + 1 for i, v in enumerate(inner))
-    _expect(isinstance(inner, list) and bool(inner), where, f'"{kind}" holds a non-empty list.')
-    element = {"SS": "S", "NS": "N", "BS": "B"}[kind]
-    sizes, seen = 0, set()
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if not isinstance(inner, list) or not inner:
+        raise _ShapeError(where, f'"{kind}" holds a non-empty list.')
+    size, seen = 0, set()
     for index, member in enumerate(inner):
-        sizes += _check_set_member(element, member, [*where, index])
-        canonical = Decimal(member) if element == "N" else member
+        size += _check_typed(kind[0], member, [*where, index])
+        canonical = Decimal(member) if kind == "NS" else member
         if canonical in seen:
             raise _ShapeError([*where, index], f"{_json(member)} appears twice; a set holds each value once.")
         seen.add(canonical)
-    return sizes
-
-
-def _check_set_member(element: str, member: Any, path: list[str | int]) -> int:
-    if element == "S":
-        _expect(isinstance(member, str), path, f"a string set holds strings, not {_json(member)}.")
-        return len(member.encode("utf-8", "surrogatepass"))
-    if element == "N":
-        return _check_number(member, path)
-    return _check_base64(member, path)
-
-
-def _expect(condition: bool, path: JsonPath, message: str) -> None:
-    if not condition:
-        raise _ShapeError(path, message)
+    return size
 
 
 def _json(value: Any) -> str:
@@ -434,88 +412,73 @@ def _check_number(text: Any, path: JsonPath) -> int:
     if not _NUMBER_RE.match(text):
         raise _ShapeError(path, f"{_json(text)} is not a number.")
     number = Decimal(text)
-    digits = list(number.as_tuple().digits)
-    while len(digits) > 1 and digits[-1] == 0:
-        digits.pop()
-    while len(digits) > 1 and digits[0] == 0:
-        digits.pop(0)
-    if len(digits) > 38:
+    significant = "".join(map(str, number.as_tuple().digits)).strip("0")
+    if len(significant) > 38:
         raise _ShapeError(path, f"{_json(text)} has more than 38 significant digits.")
     if number and not -130 <= number.adjusted() <= 125:
         raise _ShapeError(path, f"{_json(text)} is outside DynamoDB's range (1E-130 to 9.9E+125).")
-    return len(digits) // 2 + 2
+    return len(significant) // 2 + 2
 
 
 def _check_base64(text: Any, path: JsonPath) -> int:
-    try:
-        if not isinstance(text, str):
-            raise binascii.Error
-        return len(base64.b64decode(text, validate=True))
-    except (binascii.Error, ValueError):
-        raise _ShapeError(path, f'binary values are base64 text, like {{"B": "aGk="}}, not {_json(text)}.') from None
+    if isinstance(text, str):
+        with contextlib.suppress(binascii.Error, ValueError):
+            return len(base64.b64decode(text, validate=True))
+    raise _ShapeError(path, f'binary values are base64 text, like {{"B": "aGk="}}, not {_json(text)}.')
 
 
 def _located(path: str | Path, text: str, error: _ShapeError) -> DataFileError:
-    line, column = _position(text, error.path) or (0, 0)
-    return DataFileError(path, f"{_dotted(error.path)}: {error.message}", line, column)
+    return DataFileError(path, f"{_dotted(error.path)}: {error.message}", *_position(text, error.path))
 
 
-def _skip(text: str, index: int = 0) -> int:
-    """The index of the first non-blank character from ``index`` (the pattern matches even nothing)."""
-    return _WHITESPACE_RE.match(text, index).end()  # type: ignore[union-attr]
-
-
-def _position(text: str, json_path: JsonPath) -> tuple[int, int] | None:
-    """(line, column) of the value at ``json_path`` in JSON ``text``, or of its key in an object."""
+def _position(text: str, json_path: JsonPath) -> tuple[int, int]:
+    """(line, column) of the value at ``json_path`` in JSON ``text``, or of its key in an object; (0, 0) if lost."""
     decoder = json.JSONDecoder()
+
+    def skip(index: int) -> int:
+        return _WHITESPACE_RE.match(text, index).end()  # type: ignore[union-attr]
+
     try:
-        index = key_start = _skip(text)
+        index = key_start = skip(0)
         for step in json_path:
-            index = _skip(text, index + 1)
+            index = skip(index + 1)
             if isinstance(step, int):
                 for _ in range(step):
-                    index = _skip(text, _skip(text, decoder.raw_decode(text, index)[1]) + 1)
+                    index = skip(skip(decoder.raw_decode(text, index)[1]) + 1)
                 continue
             found = None
             while text[index] == '"':
                 start = index
                 key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
-                index = _skip(text, _skip(text, index) + 1)
+                index = skip(skip(index) + 1)
                 if key == step:
-                    # Of repeated keys the last one counts, as in json.loads.
-                    found = (start, index)
-                index = _skip(text, decoder.raw_decode(text, index)[1])
+                    found = (start, index)  # of repeated keys the last one counts, as in json.loads
+                index = skip(decoder.raw_decode(text, index)[1])
                 if text[index] == ",":
-                    index = _skip(text, index + 1)
+                    index = skip(index + 1)
             if found is None:
-                return None
+                return 0, 0
             key_start, index = found
-        offset = key_start if json_path and isinstance(json_path[-1], str) else index
     except (IndexError, ValueError):
-        return None
-    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return 0, 0
+    return _line_column(text, key_start if json_path and isinstance(json_path[-1], str) else index)
 
 
 # ---- items as files and as text ---------------------------------------------
 
 
-def _natural(text: str) -> list[tuple[int, int, str]]:
-    # "L9" before "L10", as a person would sort ids.
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part]
-
-
-def _sort_value(value: dict[str, Any]) -> tuple[int, Decimal | int, list[tuple[int, int, str]]]:
+def _sort_key(value: dict[str, Any]) -> list[tuple[int, Any, str]]:
     ((kind, inner),) = value.items()
     if kind == "N":
-        return (0, Decimal(inner), [])
-    if kind == "S":
-        return (1, 0, _natural(inner))
-    return (2, 0, [(1, 0, repr(inner))])
+        return [(0, Decimal(inner), "")]
+    # "L9" before "L10", as a person would sort ids.
+    text = inner if kind == "S" else repr(inner)
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part]
 
 
 def sorted_items(items: Iterable[Item], keys: Sequence[str]) -> list[Item]:
     """Items in key order (numbers by value, text naturally)."""
-    return sorted(items, key=lambda item: [_sort_value(item[k]) if k in item else (3, 0, []) for k in keys])
+    return sorted(items, key=lambda item: [_sort_key(item[k]) if k in item else [(2, 0, "")] for k in keys])
 
 
 def columns(items: Iterable[Item], keys: Sequence[str]) -> list[str]:
@@ -540,26 +503,21 @@ def dump_document(document: Any) -> str:
     return json.dumps(document, indent=4, ensure_ascii=False) + "\n"
 
 
-_deserialize = TypeDeserializer().deserialize
-
-
-def plain(value: Any) -> Any:
-    """A DynamoDB JSON value as plain JSON: numbers as numbers, sets as sorted lists, binary as base64."""
-    return _jsonable(_deserialize(value))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return int(value)
+def plain(value: dict[str, Any]) -> Any:
+    """A DynamoDB JSON value (as boto3 returns it) as plain JSON: numbers as numbers, sets as sorted lists."""
+    ((kind, inner),) = value.items()
+    if kind == "N":
+        number = Decimal(inner)
+        if number == number.to_integral_value():
+            return int(number)
         # Floats that would not print back as the stored digits stay text.
-        return float(value) if Decimal(repr(float(value))) == value else str(value)
-    if isinstance(value, Binary):
-        return _base64_text(value.value)  # type: ignore[attr-defined]
-    if isinstance(value, set):
-        return [_jsonable(v) for v in sorted(value, key=lambda v: getattr(v, "value", v))]
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
+        return float(number) if Decimal(repr(float(number))) == number else str(number)
+    if kind in ("SS", "NS", "BS"):
+        return [plain({kind[0]: v}) for v in sorted(inner, key=Decimal if kind == "NS" else None)]
+    if kind == "M":
+        return {k: plain(v) for k, v in inner.items()}
+    if kind == "L":
+        return [plain(v) for v in inner]
+    if kind == "B":
+        return _base64_text(inner)
+    return None if kind == "NULL" else inner

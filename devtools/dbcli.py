@@ -6,6 +6,7 @@ exit status 1.
 """
 
 import codecs
+import dataclasses
 import functools
 import json
 import os
@@ -16,38 +17,11 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 import wcwidth
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    ReadTimeoutError,
-)
+from botocore import exceptions as boto
 
 from chalicelib.storage import dynamodb_client
-from devtools import settings, tables
-from devtools.datafiles import (
-    SCHEMA_PATH,
-    SEED_PATH,
-    TABLE_NAME,
-    DataFileError,
-    Item,
-    Requests,
-    check_keys,
-    columns,
-    display_path,
-    dump_document,
-    load_schema,
-    plain,
-    read_requests,
-    sorted_items,
-    to_boto,
-    to_document,
-    write_atomic,
-)
+from devtools import datafiles, settings, tables
+from devtools.datafiles import DataFileError, display_path
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -63,82 +37,67 @@ class Failure(click.ClickException):
         click.echo(" ".join(self.message.split("\n")), err=True)
 
 
+@dataclasses.dataclass
 class Target:
     """Where the commands send their requests: a local engine, or AWS when ``endpoint`` is None."""
 
-    def __init__(self, endpoint: str | None, region: str | None) -> None:
-        self.endpoint = endpoint
-        self.region = region
+    endpoint: str | None
+    region: str | None
 
     @functools.cached_property
     def client(self) -> "DynamoDBClient":
         return dynamodb_client(self.endpoint, region=self.region)
 
-    def describe(self) -> str:
+    def __str__(self) -> str:
         if self.endpoint:
             return f"at {self.endpoint}"
         return f"on AWS ({self.region})" if self.region else "on AWS"
 
-    def missing(self, name: str, then: str = "") -> Failure:
-        return Failure(
-            f"error: table {name} does not exist {self.describe()}; "
-            f"create it with `hobopy db create-table --table {name}`.{then}"
-        )
+    def describe_table(self, name: str, then: str = "") -> Any:
+        """The table's description; its absence is a failure that says how to create it."""
+        try:
+            return self.client.describe_table(TableName=name)["Table"]
+        except self.client.exceptions.ResourceNotFoundException:
+            raise Failure(
+                f"error: table {name} does not exist {self}; "
+                f"create it with `hobopy db create-table --table {name}`.{then}"
+            ) from None
 
 
 def _explain(exc: Exception, target: Target) -> str:
     """One line for an error from boto3/botocore, with the fix when there is an obvious one."""
-    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError):
+    if isinstance(exc, boto.EndpointConnectionError | boto.ConnectTimeoutError | boto.ConnectionClosedError):
         if target.endpoint:
             return (
                 f"error: cannot reach a DynamoDB engine at {target.endpoint}: is it running? "
                 "Start it with `hobopy run`, or pass --endpoint-url."
             )
-        return f"error: cannot reach DynamoDB {target.describe()}: {exc}"
-    if isinstance(exc, ReadTimeoutError):
-        return f"error: the database {target.describe()} did not answer in time."
-    if isinstance(exc, NoCredentialsError):
+        return f"error: cannot reach DynamoDB {target}: {exc}"
+    if isinstance(exc, boto.ReadTimeoutError):
+        return f"error: the database {target} did not answer in time."
+    if isinstance(exc, boto.NoCredentialsError):
         return (
             "error: no AWS credentials found: configure them (`aws configure`), "
             "or leave out --aws to use the local engine."
         )
-    if isinstance(exc, NoRegionError):
+    if isinstance(exc, boto.NoRegionError):
         return "error: no AWS region given: pass --region or set AWS_DEFAULT_REGION."
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", "Error"), error.get("Message", "")
+    if isinstance(exc, boto.ClientError):
+        code = exc.response.get("Error", {}).get("Code", "Error")
         if code.isdigit():
             # botocore uses the HTTP status as the code when the answer has no DynamoDB error type.
             return (
-                f"error: something answered HTTP {code} {target.describe()}, but not as DynamoDB does; "
+                f"error: something answered HTTP {code} {target}, but not as DynamoDB does; "
                 f"is --endpoint-url the engine's address (the engine is on :{settings.DB_PORT}, "
                 f"the API on :{settings.API_PORT})?"
             )
-        return f"error: {exc.operation_name} {target.describe()} failed: {code}: {message}"
+        message = exc.response.get("Error", {}).get("Message", "")
+        return f"error: {exc.operation_name} {target} failed: {code}: {message}"
     return f"error: {exc}"
 
 
-def _command(function: Callable[..., None]) -> Callable[..., None]:
-    """Turn the expected failures of a command into one line and exit status 1."""
-
-    @functools.wraps(function)
-    def wrapper(target: Target, *args: Any, **kwargs: Any) -> None:
-        try:
-            function(target, *args, **kwargs)
-        except DataFileError as exc:
-            raise Failure(str(exc)) from None
-        except (BotoCoreError, ClientError) as exc:
-            raise Failure(_explain(exc, target)) from None
-        except BrokenPipeError:
-            # The reader (e.g. `| head`) has gone: stop quietly, as cat does.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-
-    return wrapper
-
-
-def _target_options(function: Callable[..., None]) -> Callable[..., None]:
-    """--endpoint-url/--aws/--region, handed to the command as a ``Target``."""
+def _on_target(function: Callable[..., None]) -> Callable[..., None]:
+    """Add --endpoint-url/--aws/--region, handed to the command as a ``Target``; failures become one line."""
 
     @click.option(
         "--endpoint-url",
@@ -151,36 +110,49 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
     )
     @click.option("--region", metavar="REGION", help="AWS region [default: $AWS_DEFAULT_REGION, else us-east-1].")
     @functools.wraps(function)
-    def wrapper(*args: Any, endpoint_url: str | None, aws: bool, region: str | None, **kwargs: Any) -> None:
+    def command(*args: Any, endpoint_url: str | None, aws: bool, region: str | None, **kwargs: Any) -> None:
         if aws and endpoint_url:
             raise click.UsageError("--aws and --endpoint-url name different databases; give one.")
-        if aws:
-            endpoint_url = ""
-        elif endpoint_url is None:
-            try:
-                endpoint_url = settings.db_endpoint()
-            except settings.SettingsError as exc:
-                raise Failure(f"error: {exc}") from None
-        if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
+        try:
+            endpoint = "" if aws else settings.db_endpoint() if endpoint_url is None else endpoint_url
+        except settings.SettingsError as exc:
+            raise Failure(f"error: {exc}") from None
+        if endpoint and not endpoint.startswith(("http://", "https://")):
             raise click.BadParameter(
-                f"{endpoint_url!r} is not a URL; write it like {settings.url(settings.DB_PORT)}.",
+                f"{endpoint!r} is not a URL; write it like {settings.url(settings.DB_PORT)}.",
                 param_hint="--endpoint-url",
             )
-        function(Target(endpoint_url or None, region), *args, **kwargs)
+        target = Target(endpoint or None, region)
+        try:
+            function(target, *args, **kwargs)
+        except DataFileError as exc:
+            raise Failure(str(exc)) from None
+        except (boto.BotoCoreError, boto.ClientError) as exc:
+            raise Failure(_explain(exc, target)) from None
+        except BrokenPipeError:
+            # The reader (e.g. `| head`) has gone: stop quietly, as cat does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
 
-    return wrapper
+    return command
 
 
-TABLE_OPTION = click.option("--table", metavar="NAME", default=TABLE_NAME, show_default=True, help="Table name.")
+TABLE_OPTION = click.option(
+    "--table", metavar="NAME", default=datafiles.TABLE_NAME, show_default=True, help="Table name."
+)
 SCHEMA_OPTION = click.option(
     "--schema",
     type=click.Path(path_type=Path),
-    default=SCHEMA_PATH,
+    default=datafiles.SCHEMA_PATH,
     show_default="db/schema.json",
     help="A create-table --cli-input-json file.",
 )
 # Files are checked by the commands themselves, so that problems read the same everywhere.
 DATA_PATH = click.Path(path_type=Path)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
 
 
 @click.group("db", context_settings={"help_option_names": ["-h", "--help"]})
@@ -202,8 +174,7 @@ def db_group() -> None:
 @db_group.command("create-table")
 @SCHEMA_OPTION
 @click.option("--table", metavar="NAME", help="Table name  [default: the schema's TableName]")
-@_target_options
-@_command
+@_on_target
 def create_table(target: Target, schema: Path, table: str | None) -> None:
     """Create the table from db/schema.json.
 
@@ -214,20 +185,16 @@ def create_table(target: Target, schema: Path, table: str | None) -> None:
       hobopy db create-table
       hobopy db create-table --table Todos-try --endpoint-url http://127.0.0.1:8101
     """
-    spec = load_schema(schema, table_name=table)
-    name = spec["TableName"]
+    spec = datafiles.load_schema(schema, table_name=table)
     if tables.ensure_table(target.client, spec):
-        click.echo(f"Created table {name} {target.describe()} from {display_path(schema)}.")
+        click.echo(f"Created table {spec['TableName']} {target} from {display_path(schema)}.")
     else:
-        click.echo(f"Table {name} already exists {target.describe()}; left unchanged.")
+        click.echo(f"Table {spec['TableName']} already exists {target}; left unchanged.")
 
 
-RequestsByTable = dict[str, tuple[str, Requests]]
-
-
-def _requests_for(path: Path, table: str | None) -> RequestsByTable:
+def _requests_for(path: Path, table: str | None) -> dict[str, tuple[str, datafiles.Requests]]:
     """The file's requests by table (with the name they have in the file), moved to ``table`` when given."""
-    document = read_requests(path)
+    document = datafiles.read_requests(path)
     if table is None:
         return {name: (name, requests) for name, requests in document.items()}
     if len(document) != 1:
@@ -235,26 +202,21 @@ def _requests_for(path: Path, table: str | None) -> RequestsByTable:
             f"{display_path(path)}: the file writes to {len(document)} tables "
             f"({', '.join(document)}); --table needs a file with one."
         )
-    ((at, requests),) = document.items()
-    return {table: (at, requests)}
+    return {table: next(iter(document.items()))}
 
 
-def _write(target: Target, path: Path, requests_by_table: RequestsByTable) -> None:
+def _write(target: Target, path: Path, requests_by_table: dict[str, tuple[str, datafiles.Requests]]) -> None:
     for name, (_, requests) in requests_by_table.items():
-        tables.write_batches(target.client, name, to_boto(requests))
+        tables.write_batches(target.client, name, datafiles.to_boto(requests))
         puts = sum(1 for r in requests if "PutRequest" in r)
         deletes = f" and deleted {len(requests) - puts}" if len(requests) > puts else ""
-        click.echo(
-            f"Wrote {puts} item{'s' * (puts != 1)}{deletes} in table {name} {target.describe()} "
-            f"from {display_path(path)}."
-        )
+        click.echo(f"Wrote {_count(puts, 'item')}{deletes} in table {name} {target} from {display_path(path)}.")
 
 
 @db_group.command("load")
-@click.argument("file", type=DATA_PATH, default=SEED_PATH, required=False)
+@click.argument("file", type=DATA_PATH, default=datafiles.SEED_PATH, required=False)
 @click.option("--table", metavar="NAME", help="Write the file's requests to this table instead of the one it names.")
-@_target_options
-@_command
+@_on_target
 def load(target: Target, file: Path, table: str | None) -> None:
     """Load a batch-write-item file of any size (default db/initial-data.json).
 
@@ -269,34 +231,22 @@ def load(target: Target, file: Path, table: str | None) -> None:
     """
     requests_by_table = _requests_for(file, table)
     for name, (at, requests) in requests_by_table.items():
-        try:
-            description = target.client.describe_table(TableName=name)["Table"]
-        except target.client.exceptions.ResourceNotFoundException:
-            raise target.missing(name, " Nothing was written.") from None
-        check_keys(requests, name, description["KeySchema"], description["AttributeDefinitions"], path=file, at=at)
+        found = target.describe_table(name, " Nothing was written.")
+        datafiles.check_keys(requests, name, found["KeySchema"], found["AttributeDefinitions"], path=file, at=at)
     _write(target, file, requests_by_table)
 
 
-def _read_table(target: Target, name: str) -> tuple[list[Item], list[str]]:
-    """(items, key names) of the whole table."""
-    try:
-        keys = tables.key_names(target.client, name)
-        return list(tables.scan_items(target.client, name)), keys
-    except target.client.exceptions.ResourceNotFoundException:
-        raise target.missing(name) from None
+def _read_table(target: Target, name: str) -> tuple[list[datafiles.Item], list[str]]:
+    """(items in key order, key names) of the whole table."""
+    keys = datafiles.key_order(target.describe_table(name)["KeySchema"])
+    return datafiles.sorted_items(tables.scan_items(target.client, name), keys), keys
 
 
-def _output_encoding(stream: IO[str]) -> str:
+def _output_encoding() -> str:
     # A locale that claims ASCII is taken to be a misconfigured UTF-8 one, as
     # Python's UTF-8 mode and click do; other encodings are respected.
-    encoding = getattr(stream, "encoding", None) or "utf-8"
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     return "utf-8" if codecs.lookup(encoding).name == "ascii" else encoding
-
-
-def _emit(text: str, encoding: str) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode(encoding, "backslashreplace"))
-    sys.stdout.buffer.flush()
 
 
 def _can_encode(text: str, encoding: str) -> bool:
@@ -328,38 +278,29 @@ def clip(text: str, width: int, encoding: str = "utf-8") -> str:
 def _cell(value: dict[str, Any]) -> str:
     """One line of text for a value: control characters such as newlines become escapes."""
     ((kind, inner),) = value.items()
-    if kind in ("S", "N"):
-        text = inner
-    elif kind == "BOOL":
-        text = "true" if inner else "false"
-    else:
-        text = json.dumps(plain(value), ensure_ascii=False)
+    text = inner if kind in ("S", "N") else json.dumps(datafiles.plain(value), ensure_ascii=False)
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-def render_table(items: list[Item], keys: list[str], encoding: str) -> str:
+def render_table(items: list[datafiles.Item], keys: list[str], encoding: str) -> str:
     """Items as aligned text columns; what ``encoding`` cannot show becomes a backslash escape."""
-    names = columns(items, keys)
-    rows = [[clip(name, CELL_WIDTH, encoding) for name in names]]
-    rows += [
-        [clip(_cell(item[name]), CELL_WIDTH, encoding) if name in item else "" for name in names] for item in items
-    ]
-    numeric = [all("N" in item[name] for item in items if name in item) for name in names]
+    names = datafiles.columns(items, keys)
+    rows = [names, *([_cell(item[name]) if name in item else "" for name in names] for item in items)]
+    rows = [[clip(text, CELL_WIDTH, encoding) for text in row] for row in rows]
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(names))]
+    numeric = [all("N" in item[name] for item in items if name in item) for name in names]
     lines = []
     for number, row in enumerate(rows):
         just = [wcwidth.rjust if numeric[i] and number else wcwidth.ljust for i in range(len(row))]
         lines.append("  ".join(just[i](text, widths[i]) for i, text in enumerate(row)).rstrip())
-        if number == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines) + "\n"
 
 
 @db_group.command("scan")
 @TABLE_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the items as a JSON list instead.")
-@_target_options
-@_command
+@_on_target
 def scan(target: Target, table: str, as_json: bool) -> None:
     """List the table's items, as aligned columns or --json.
 
@@ -372,24 +313,24 @@ def scan(target: Target, table: str, as_json: bool) -> None:
       hobopy db scan --table Todos --json > todos.json
     """
     items, keys = _read_table(target, table)
-    items = sorted_items(items, keys)
-    encoding = _output_encoding(sys.stdout)
+    encoding = _output_encoding()
     if as_json:
-        values = [{name: plain(item[name]) for name in columns([item], keys)} for item in items]
+        values = [{name: datafiles.plain(item[name]) for name in datafiles.columns([item], keys)} for item in items]
         text = json.dumps(values, indent=2, ensure_ascii=False) + "\n"
-        _emit(text if _can_encode(text, encoding) else json.dumps(values, indent=2) + "\n", encoding)
+        click.echo(
+            (text if _can_encode(text, encoding) else json.dumps(values, indent=2) + "\n").encode(encoding), nl=False
+        )
     elif not items:
         click.echo(f"Table {table} is empty.")
     else:
-        _emit(render_table(items, keys, encoding), encoding)
-        click.echo(f"{len(items)} item{'s' * (len(items) != 1)} in table {table} {target.describe()}.")
+        click.echo(render_table(items, keys, encoding).encode(encoding, "backslashreplace"), nl=False)
+        click.echo(f"{_count(len(items), 'item')} in table {table} {target}.")
 
 
 @db_group.command("export")
 @TABLE_OPTION
 @click.option("-o", "--output", type=DATA_PATH, help="File to write  [default: standard output]")
-@_target_options
-@_command
+@_on_target
 def export(target: Target, table: str, output: Path | None) -> None:
     """Export the table as a batch-write-item file.
 
@@ -403,16 +344,16 @@ def export(target: Target, table: str, output: Path | None) -> None:
       hobopy db load backup.json --table Todos-copy
     """
     items, keys = _read_table(target, table)
-    text = dump_document(to_document(table, items, keys))
+    text = datafiles.dump_document(datafiles.to_document(table, items, keys))
     if output is None:
-        _emit(text, "utf-8")
+        click.echo(text.encode("utf-8"), nl=False)
     else:
         try:
-            write_atomic(output, text)
+            datafiles.write_atomic(output, text)
         except OSError as exc:
             raise DataFileError(output, f"cannot write the file: {exc.strerror or exc}.") from None
     destination = "standard output" if output is None else display_path(output)
-    click.echo(f"Exported {len(items)} item{'s' * (len(items) != 1)} of table {table} to {destination}.", err=True)
+    click.echo(f"Exported {_count(len(items), 'item')} of table {table} to {destination}.", err=True)
 
 
 @db_group.command("reset")
@@ -421,13 +362,12 @@ def export(target: Target, table: str, output: Path | None) -> None:
 @click.option(
     "--seed",
     type=DATA_PATH,
-    default=SEED_PATH,
+    default=datafiles.SEED_PATH,
     show_default="db/initial-data.json",
     help="The batch-write-item file to load.",
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@_target_options
-@_command
+@_on_target
 def reset(target: Target, table: str, schema: Path, seed: Path, yes: bool) -> None:
     """Recreate the table and load the seed.
 
@@ -438,21 +378,19 @@ def reset(target: Target, table: str, schema: Path, seed: Path, yes: bool) -> No
     Example:
       hobopy db reset --yes
     """
-    spec = load_schema(schema, table_name=table)
+    spec = datafiles.load_schema(schema, table_name=table)
     requests_by_table = _requests_for(seed, table)
     at, requests = requests_by_table[table]
-    check_keys(requests, table, spec["KeySchema"], spec["AttributeDefinitions"], path=seed, at=at)
+    datafiles.check_keys(requests, table, spec["KeySchema"], spec["AttributeDefinitions"], path=seed, at=at)
     if not yes:
         click.confirm(
-            f"Delete table {table} {target.describe()} with everything in it, "
-            f"and load {display_path(seed)} into a new one?",
+            f"Delete table {table} {target} with everything in it, and load {display_path(seed)} into a new one?",
             abort=True,
             err=True,
         )
-    deleted = tables.delete_table(target.client, table)
+    done = "Deleted and recreated" if tables.delete_table(target.client, table) else "Created"
     tables.ensure_table(target.client, spec)
-    done = "Deleted and recreated" if deleted else "Created"
-    click.echo(f"{done} table {table} {target.describe()} from {display_path(schema)}.")
+    click.echo(f"{done} table {table} {target} from {display_path(schema)}.")
     _write(target, seed, requests_by_table)
 
 
@@ -472,8 +410,7 @@ def _refuse(message: str) -> NoReturn:
 )
 @click.option("--from-table", metavar="NAME", help="Take every todo of this older table (keyed by id alone) instead.")
 @TABLE_OPTION
-@_target_options
-@_command
+@_on_target
 def move_todos(target: Target, owner: str, source: str, from_table: str | None, table: str) -> None:
     """Give todos to an owner: another owner's, or every todo of a table from before accounts.
 
@@ -497,10 +434,7 @@ def move_todos(target: Target, owner: str, source: str, from_table: str | None, 
     """
     if not owner.strip():
         raise click.BadParameter("the owner cannot be empty.", param_hint="--to")
-    try:
-        keys = tables.key_names(target.client, table)
-    except target.client.exceptions.ResourceNotFoundException:
-        raise target.missing(table) from None
+    keys = datafiles.key_order(target.describe_table(table)["KeySchema"])
     if len(keys) != 2:
         _refuse(
             f"table {table} is keyed by {keys[0]} alone, from before accounts; create a table with the owner "
@@ -510,26 +444,19 @@ def move_todos(target: Target, owner: str, source: str, from_table: str | None, 
     partition, sort = keys
     if from_table == table or (from_table is None and source == owner):
         _refuse(f"the todos are already where --to puts them ({table}, owner {owner}).")
-    try:
-        items = list(
-            tables.scan_items(target.client, from_table)
-            if from_table
-            else tables.partition_items(target.client, table, partition, source)
-        )
-    except target.client.exceptions.ResourceNotFoundException:
-        raise target.missing(str(from_table)) from None
+    if from_table:
+        target.describe_table(from_table)
+        items = list(tables.scan_items(target.client, from_table))
+    else:
+        items = list(tables.partition_items(target.client, table, partition, source))
     taken = {item[sort]["S"] for item in tables.partition_items(target.client, table, partition, owner)}
     clashes = sorted(taken & {item[sort]["S"] for item in items})
     if clashes:
         _refuse(f"owner {owner} already has {len(clashes)} of these ids in table {table} (e.g. {clashes[0]}).")
-    tables.write_batches(
-        target.client, table, [{"PutRequest": {"Item": {**i, partition: {"S": owner}}}} for i in items]
-    )
+    moved = [{"PutRequest": {"Item": {**item, partition: {"S": owner}}}} for item in items]
+    tables.write_batches(target.client, table, moved)
     if not from_table:
-        keys_of = [{"DeleteRequest": {"Key": {partition: i[partition], sort: i[sort]}}} for i in items]
-        tables.write_batches(target.client, table, keys_of)
+        gone = [{"DeleteRequest": {"Key": {partition: item[partition], sort: item[sort]}}} for item in items]
+        tables.write_batches(target.client, table, gone)
     origin = f"table {from_table}" if from_table else f"owner {source}"
-    click.echo(
-        f"Moved {len(items)} todo{'s' * (len(items) != 1)} of {origin} to owner {owner} "
-        f"in table {table} {target.describe()}."
-    )
+    click.echo(f"Moved {_count(len(items), 'todo')} of {origin} to owner {owner} in table {table} {target}.")

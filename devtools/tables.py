@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.table import BatchWriter
 
-from devtools.datafiles import Item
+from devtools.datafiles import Item, key_order
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -17,20 +17,17 @@ else:
     DynamoDBClient = Any
 
 # Local engines create a table in a blink; AWS takes seconds. One minute either way.
-WAIT = {"Delay": 0.05, "MaxAttempts": 1200}
+WAIT: Any = {"Delay": 0.05, "MaxAttempts": 1200}
 
 
 def ensure_table(client: DynamoDBClient, schema: dict[str, Any]) -> bool:
-    """Create the table described by ``schema`` unless it exists, and wait until it is ACTIVE.
-
-    True when this call created it.
-    """
+    """Create the table described by ``schema`` unless it exists, wait until it is ACTIVE; True if created here."""
     try:
         client.create_table(**schema)
         created = True
     except client.exceptions.ResourceInUseException:
         created = False
-    client.get_waiter("table_exists").wait(TableName=schema["TableName"], WaiterConfig=WAIT)  # type: ignore[arg-type]
+    client.get_waiter("table_exists").wait(TableName=schema["TableName"], WaiterConfig=WAIT)
     return created
 
 
@@ -40,7 +37,7 @@ def delete_table(client: DynamoDBClient, table_name: str) -> bool:
         client.delete_table(TableName=table_name)
     except client.exceptions.ResourceNotFoundException:
         return False
-    client.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig=WAIT)  # type: ignore[arg-type]
+    client.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig=WAIT)
     return True
 
 
@@ -63,8 +60,7 @@ def upgrade_to_owner_key(
     ``backup`` (which must keep them safe), and the table is created anew and
     refilled. Returns how many todos moved, or None when the table needed nothing.
     """
-    name = schema["TableName"]
-    partition = next(k["AttributeName"] for k in schema["KeySchema"] if k["KeyType"] == "HASH")
+    name, partition = schema["TableName"], key_order(schema["KeySchema"])[0]
     if partition in key_names(client, name):
         return None
     items = list(scan_items(client, name))
@@ -77,8 +73,7 @@ def upgrade_to_owner_key(
 
 def key_names(client: DynamoDBClient, table_name: str) -> list[str]:
     """The table's key attribute names, partition key first."""
-    table = client.describe_table(TableName=table_name)["Table"]
-    return [k["AttributeName"] for k in sorted(table["KeySchema"], key=lambda k: k["KeyType"] != "HASH")]
+    return key_order(client.describe_table(TableName=table_name)["Table"]["KeySchema"])
 
 
 def scan_items(client: DynamoDBClient, table_name: str) -> Iterator[Item]:
