@@ -1,17 +1,15 @@
 """Build the CloudFormation (SAM) template and the Lambda zip of one stage, offline.
 
-``chalice package`` merges ``deploy/resources.json`` (the table, the user pool, the settings Chalice does not make)
-into its own template key by key, lists replaced whole: that is how the app's authorizer is pointed at the stack's
-user pool. The table's keys come from ``db/schema.json``, so they are written in one place only. What the merge
-cannot say without repeating every route is added afterwards (see ``finish_template``).
+``chalice package`` merges ``deploy/resources.json`` (what Chalice does not make) into its template key by key, lists
+replaced whole: that is how the app's authorizer is pointed at the stack's user pool. The table's keys come from
+``db/schema.json``; what the merge cannot say without repeating every route is added by ``finish_template``.
 """
 
-import compileall
 import copy
 import importlib.util
 import json
+import marshal
 import os
-import py_compile
 import shutil
 import subprocess
 import sys
@@ -87,12 +85,9 @@ def package(
         echo(f"chalice package --stage {stage}, merging {RESOURCES} and the key schema of db/schema.json")
         # Packaging needs no AWS account: no credentials, no profile, and a placeholder region that never reaches
         # the template (it names the region as ${AWS::Region}).
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
-            "AWS_DEFAULT_REGION": settings.region(),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_DEFAULT_REGION=settings.region(), AWS_EC2_METADATA_DISABLED="true")
+        env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
         chalice = str(Path(sys.executable).with_name("chalice"))
         command = [chalice, "package", "--stage", stage, "--merge-template", str(merge), str(built)]
         result = subprocess.run(command, cwd=staging, env=env, capture_output=True, text=True)
@@ -115,15 +110,15 @@ def add_bytecode(archive: Path) -> None:
     from source. Python checks these files against the source's hash (not its time stamp), so an edited source is
     compiled afresh, and another Python version ignores them, as their names carry its tag.
     """
-    with tempfile.TemporaryDirectory(prefix="hobopy-bytecode-") as scratch, zipfile.ZipFile(archive, "a") as zipped:
-        sources = [info for info in zipped.infolist() if info.filename.endswith(".py")]
-        zipped.extractall(scratch)
-        compileall.compile_dir(scratch, quiet=2, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
-        for info in sources:
-            cached = importlib.util.cache_from_source(info.filename)
-            entry = zipfile.ZipInfo(cached, date_time=info.date_time)
+    with zipfile.ZipFile(archive, "a") as zipped:
+        for info in [info for info in zipped.infolist() if info.filename.endswith(".py")]:
+            source = zipped.read(info)
+            # A PEP 552 header: the flags 0b11 say hash-based and checked.
+            header = importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little") + importlib.util.source_hash(source)
+            code = marshal.dumps(compile(source, info.filename, "exec", dont_inherit=True))
+            entry = zipfile.ZipInfo(importlib.util.cache_from_source(info.filename), date_time=info.date_time)
             entry.external_attr = info.external_attr
-            zipped.writestr(entry, Path(scratch, cached).read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+            zipped.writestr(entry, header + code, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def finish_template(template: dict[str, Any]) -> dict[str, Any]:
@@ -169,12 +164,7 @@ def finish_template(template: dict[str, Any]) -> dict[str, Any]:
 
 @click.command("package")
 @click.option("--stage", default="prod", show_default=True, help="The Chalice stage to package.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    help="Where to write sam.json and deployment.zip (default: dist/STAGE).",
-)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="The output folder (default: dist/STAGE).")
 def package_command(stage: str, out_dir: str | None) -> None:
     """Check the project, then write the stage's SAM template and Lambda zip, offline.
 

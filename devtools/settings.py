@@ -26,10 +26,6 @@ class SettingsError(ValueError):
     """A ``HOBOPY_*`` variable holds something the dev tools cannot use."""
 
 
-def _env(name: str) -> str:
-    return os.environ.get(name, "").strip()
-
-
 @functools.cache
 def demo_owner() -> str:
     """The owner a request without a token acts as under ``make run``: the dev stage's ``ANONYMOUS_OWNER``."""
@@ -39,7 +35,7 @@ def demo_owner() -> str:
 
 def port(part: str) -> int:
     """The port of ``part`` (api, db, ui, idp): its ``HOBOPY_*_PORT`` or the default."""
-    value = _env(PORT_VARIABLES[part])
+    value = os.environ.get(PORT_VARIABLES[part], "").strip()
     if value and (not value.isdigit() or not 0 < int(value) < 65536):
         raise SettingsError(f"{PORT_VARIABLES[part]}={value!r} is not a TCP port number (1-65535).")
     return int(value) if value else DEFAULT_PORTS[part]
@@ -47,7 +43,7 @@ def port(part: str) -> int:
 
 def data_dir() -> Path:
     """Where ``make run`` keeps its data: ``HOBOPY_DATA_DIR``, else ``.data/`` in the repository."""
-    value = _env("HOBOPY_DATA_DIR")
+    value = os.environ.get("HOBOPY_DATA_DIR", "").strip()
     return Path(value).expanduser() if value else ROOT / ".data"
 
 
@@ -62,7 +58,7 @@ def url(port: int, host: str = HOST) -> str:
 
 def db_endpoint() -> str:
     """The local engine: ``HOBOPY_DB_ENDPOINT``, else 127.0.0.1 on the engine's port."""
-    return _env("HOBOPY_DB_ENDPOINT") or url(port("db"))
+    return os.environ.get("HOBOPY_DB_ENDPOINT", "").strip() or url(port("db"))
 
 
 def local_origins(port: int) -> list[str]:
