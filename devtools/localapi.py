@@ -2,19 +2,12 @@
 
     python -m devtools.localapi --stage dev --host 127.0.0.1 --port 8000 [--project-dir backend]
 
-Like ``chalice local`` (the same app and stage loading, the same gateway
-classes) with what a server on a developer's machine needs besides: it
-answers this machine only (``Host``), gives slow clients ``request_timeout``
-seconds, answers whatever it refuses itself in the contract's JSON shape,
-never sends a body after ``HEAD``, and writes every answer in one send with
-Nagle's algorithm off, so kept-alive connections (browsers,
-``requests.Session``) are as fast as new ones.
+``chalice local``'s app loading and gateway, behind ``GuardedRequestHandler``'s door.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import http.server
 import logging
 import socket
@@ -24,11 +17,10 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
-from urllib.parse import urlsplit
+from typing import cast
 
 import click
-from chalice.local import LocalGatewayException
+import requests
 
 from devtools import settings
 from devtools.localgateway import ContractGateway, load_app
@@ -47,12 +39,7 @@ class APIRequestHandler(GuardedRequestHandler):
 
     def dispatch(self) -> None:
         try:
-            response = self.server.gateway.handle_request(
-                method=self.command, path=self.path, headers=dict(self.headers), body=self.body
-            )
-        except LocalGatewayException as refused:
-            self.send_answer(refused.CODE, _header_list(refused.headers, {}), refused.body or b"")
-            return
+            response = self.server.gateway.handle_request(self.command, self.path, dict(self.headers), self.body)
         except Exception:
             # The app answers its own failures; reaching here is a bug in the server.
             log.exception("the gateway failed on %s %s", self.command, self.path)
@@ -62,44 +49,30 @@ class APIRequestHandler(GuardedRequestHandler):
         if response.get("isBase64Encoded"):
             body = base64.b64decode(body)
         elif isinstance(body, str):
-            body = body.encode("utf-8")
-        headers = _header_list(response.get("headers") or {}, response.get("multiValueHeaders") or {})
+            body = body.encode()
+        headers = [(name, str(value)) for name, value in (response.get("headers") or {}).items()]
+        multi = (response.get("multiValueHeaders") or {}).items()
+        headers += [(name, str(value)) for name, values in multi for value in values]
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
         self.send_answer(int(response["statusCode"]), headers, body)
 
 
-def _header_list(single: Mapping[str, Any], multi: Mapping[str, list[Any]]) -> list[tuple[str, str]]:
-    headers = [(name, str(value)) for name, value in single.items() if name not in multi]
-    return headers + [(name, str(value)) for name, values in multi.items() for value in values]
-
-
 class LocalAPIServer(http.server.ThreadingHTTPServer):
     """A threaded HTTP server for one ``ContractGateway`` (not started)."""
 
-    daemon_threads = True
     block_on_close = False
 
     def __init__(self, address: tuple[str, int], gateway: ContractGateway) -> None:
         self.gateway = gateway
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, APIRequestHandler)
 
     def server_bind(self) -> None:
         # HTTPServer asks DNS for the host's full name, which can take seconds
         # on a machine without a resolver; the name is never used here.
         socketserver.TCPServer.server_bind(self)
-        host, port = cast(tuple[str, int], self.server_address)[:2]
-        self.server_name, self.server_port = host, port
-
-
-def make_server(
-    host: str = settings.HOST, port: int = settings.API_PORT, stage: str = "dev", project_dir: Path = settings.BACKEND
-) -> LocalAPIServer:
-    """Load the app and the stage's config from ``project_dir`` and bind a server to ``host:port``."""
-    app, config = load_app(str(Path(project_dir).resolve()), stage)
-    return LocalAPIServer((host, port), ContractGateway(app, config))
+        self.server_name, self.server_port = cast(tuple[str, int], self.server_address)[:2]
 
 
 def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | None = None) -> tuple[float, float]:
@@ -108,52 +81,32 @@ def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | N
     A server that stalls kept-alive answers (Nagle's algorithm meeting the
     client's delayed ACK) shows as the first figure far above the second.
     """
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    host, port = parts.hostname or settings.HOST, parts.port or 80
-    sent = dict(headers or {})
 
-    def get(connection: http.client.HTTPConnection) -> float:
+    def milliseconds(session: requests.Session, extra: Mapping[str, str]) -> float:
         started = time.perf_counter()
-        connection.request("GET", target, headers=sent)
-        response = connection.getresponse()
-        response.read()
-        if response.status >= 400:
-            raise RuntimeError(f"GET {url} answered {response.status}")
+        session.get(url, headers={**(headers or {}), **extra}, timeout=10).raise_for_status()
         return (time.perf_counter() - started) * 1000
 
-    kept, fresh = [], []
-    kept_alive = http.client.HTTPConnection(host, port, timeout=10)
-    try:
-        get(kept_alive)
-        for _ in range(rounds):
-            kept.append(get(kept_alive))
-            connection = http.client.HTTPConnection(host, port, timeout=10)
-            try:
-                fresh.append(get(connection))
-            finally:
-                connection.close()
-    finally:
-        kept_alive.close()
-    return statistics.median(kept), statistics.median(fresh)
+    with requests.Session() as kept, requests.Session() as fresh:
+        milliseconds(kept, {})
+        times = [(milliseconds(kept, {}), milliseconds(fresh, {"Connection": "close"})) for _ in range(rounds)]
+    return statistics.median(k for k, _ in times), statistics.median(f for _, f in times)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--stage", default="dev", show_default=True, help="The Chalice stage whose config to load.")
-@click.option("--host", default=settings.HOST, show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=settings.API_PORT, show_default=True)
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.option("--stage", default="dev", help="The Chalice stage whose config to load.")
+@click.option("--host", default=settings.HOST, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=settings.API_PORT)
 @click.option(
     "--project-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=settings.BACKEND,
-    show_default=True,
     help="The Chalice project (app.py and .chalice/).",
 )
 @click.option(
     "--request-timeout",
     type=click.FloatRange(min=0.1),
     default=REQUEST_TIMEOUT,
-    show_default=True,
     help="Seconds a client may take to send a whole request.",
 )
 def main(stage: str, host: str, port: int, project_dir: Path, request_timeout: float) -> None:
@@ -162,7 +115,7 @@ def main(stage: str, host: str, port: int, project_dir: Path, request_timeout: f
     # The app logs as it would in Lambda: its messages on standard output.
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     try:
-        server = make_server(host, port, stage, project_dir)
+        server = LocalAPIServer((host, port), ContractGateway(*load_app(str(project_dir.resolve()), stage)))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     except RuntimeError as exc:

@@ -1,15 +1,11 @@
 """API Gateway played locally, on ``chalice.local``'s own classes.
 
-``ContractGateway`` is Chalice's ``LocalGateway`` with three differences, all
-towards the deployed stage and the API contract: it leaves tokens to the app
-(which verifies them itself in local stages; Chalice's emulation decodes them
-unverified and fails on garbage), it answers an unknown path with the
-contract's 404, and it lets the app answer every ``OPTIONS`` (a preflight
-route, or the app's 405) instead of inventing an empty 200.
-
-``proxy_event`` builds the API Gateway proxy event a deployed function
-receives, from Chalice's event converter, for tools that call the handler
-the way Lambda does.
+``ContractGateway`` is Chalice's ``LocalGateway`` made to answer like the
+deployed stage: tokens are left to the app (which verifies them in local
+stages; Chalice's emulation decodes them unverified and fails on garbage), an
+unknown path is the contract's 404, and every ``OPTIONS`` goes to the app (its
+preflight route or its 405) instead of an invented empty 200. ``proxy_event``
+builds the event a deployed function receives, for calling the handler as Lambda does.
 """
 
 from __future__ import annotations
@@ -30,43 +26,13 @@ from chalice.local import (
     LambdaEventConverter,
     LocalChalice,
     LocalGateway,
-    LocalGatewayAuthorizer,
-    LocalGatewayException,
     RouteMatcher,
 )
 
 from devtools import settings
 from devtools.localhttp import SECURITY_HEADERS, contract_body
 
-__all__ = [
-    "ContractGateway",
-    "LambdaContext",
-    "PassThroughAuthorizer",
-    "lambda_context",
-    "load_app",
-    "proxy_event",
-    "trust_app_to_authenticate",
-    "use_contract_gateway",
-]
-
 Event = dict[str, Any]
-
-
-class PassThroughAuthorizer(LocalGatewayAuthorizer):
-    """Lets every request through untouched: in local stages the app verifies the caller's token itself."""
-
-    def authorize(self, raw_path: str, lambda_event: Event, lambda_context: LambdaContext) -> tuple[Event, Any]:
-        return lambda_event, lambda_context
-
-
-class RouteNotFound(LocalGatewayException):
-    """No route of the app matches the path: the contract's 404 (API Gateway's gateway response does the same)."""
-
-    CODE = 404
-
-    def __init__(self) -> None:
-        headers = {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}
-        super().__init__(headers, contract_body(404, "no such resource."))
 
 
 class _DecodingEventConverter(LambdaEventConverter):
@@ -84,40 +50,24 @@ class ContractGateway(LocalGateway):
         super().__init__(app_object, config)
         self.route_matcher = RouteMatcher(list(app_object.routes))
         self.event_converter = _DecodingEventConverter(self.route_matcher, app_object.api.binary_types)
-        self._authorizer = PassThroughAuthorizer(app_object)
-
-    def resource_for(self, path: str) -> str | None:
-        """The route template ``path`` matches (``/todos/{todo_id}``), or None."""
-        try:
-            return str(self.route_matcher.match_route(path).route)
-        except ValueError:
-            return None
 
     def allowed_methods(self, path: str) -> list[str]:
-        """The methods the app routes for ``path`` (empty when no route matches)."""
-        resource = self.resource_for(path)
-        return sorted(self._app_object.routes[resource]) if resource else []
-
-    def _has_user_defined_options_method(self, lambda_event: Event) -> bool:
-        # Every OPTIONS goes to the app: its preflight routes, or its 405.
-        return True
+        """The methods the app routes for ``path`` (none when no route matches)."""
+        try:
+            return sorted(self._app_object.routes[self.route_matcher.match_route(path).route])
+        except ValueError:
+            return []
 
     def handle_request(self, method: str, path: str, headers: dict[str, Any], body: bytes | None) -> dict[str, Any]:
-        if self.resource_for(path) is None:
-            raise RouteNotFound()
-        response: dict[str, Any] = super().handle_request(method, path, headers, body)
+        if not self.allowed_methods(path):
+            # The contract's 404, where API Gateway's own gateway response would answer.
+            error = contract_body(404, "no such resource.").decode()
+            json_headers = {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}
+            return {"statusCode": 404, "headers": json_headers, "multiValueHeaders": {}, "body": error}
+        # Unlike Chalice's emulation, no authorizer and no invented OPTIONS answer: the app decides.
+        event = self.event_converter.create_lambda_event(method, path, headers, body)
+        response: dict[str, Any] = self._app_object(event, self._generate_lambda_context())
         return response
-
-
-def trust_app_to_authenticate(client: Any) -> None:
-    """Replace Chalice's Cognito emulation in a ``chalice.test.Client`` with a pass-through.
-
-    ``client`` is a ``chalice.test.Client`` (or its ``.http``). Afterwards the
-    app alone decides who is calling, as it does in local stages.
-    """
-    http = getattr(client, "http", client)
-    gateway: LocalGateway = http._local_gateway
-    gateway._authorizer = PassThroughAuthorizer(gateway._app_object)
 
 
 def use_contract_gateway(client: Any) -> None:
@@ -129,9 +79,7 @@ def use_contract_gateway(client: Any) -> None:
 def load_app(project_dir: str, stage: str) -> tuple[Chalice, Config]:
     """The Chalice app of ``project_dir`` and its ``stage``'s config, loaded as ``chalice local`` loads them.
 
-    The stage's environment variables go into ``os.environ`` first (the app
-    reads them when it imports); ``HOBOPY_*`` variables already set stay as
-    they were, since they are what the local stack decided.
+    ``HOBOPY_*`` variables already set win over the stage's: they are what the local stack decided.
     """
     ours = {name: value for name, value in os.environ.items() if name.startswith("HOBOPY_")}
     factory = CLIFactory(project_dir, environ=os.environ)
@@ -172,35 +120,23 @@ def proxy_event(
     sent = {"Host": f"example.execute-api.{settings.region()}.amazonaws.com", **(headers or {})}
     if body is not None and not any(name.lower() == "content-type" for name in sent):
         sent["Content-Type"] = "application/json"
-    target = path + ("?" + urlencode(dict(query)) if query else "")
     converter = _DecodingEventConverter(RouteMatcher(list(app.routes)), app.api.binary_types)
-    event = converter.create_lambda_event(method=method, path=target, headers=sent)
-    resource = event["requestContext"]["resourcePath"]
+    event = converter.create_lambda_event(method, path + ("?" + urlencode(dict(query)) if query else ""), sent)
     context = event["requestContext"]
-    context.update(
-        {
-            "path": f"/{stage}{quote(path, safe='/%')}",
-            "stage": stage,
-            "requestId": str(uuid.uuid4()),
-        }
-    )
+    context.update(path=f"/{stage}{quote(path, safe='/%')}", stage=stage, requestId=str(uuid.uuid4()))
     if claims is not None:
         context["authorizer"] = {"claims": dict(claims)}
     multi_query = event["multiValueQueryStringParameters"]
     event.update(
-        {
-            "resource": resource,
-            "path": path,
-            "httpMethod": method,
-            "headers": sent,
-            "multiValueHeaders": {name: [value] for name, value in sent.items()},
-            "queryStringParameters": {name: values[-1] for name, values in multi_query.items()}
-            if multi_query
-            else None,
-            "pathParameters": event["pathParameters"] or None,
-            "stageVariables": None,
-            "body": body,
-            "isBase64Encoded": False,
-        }
+        resource=context["resourcePath"],
+        path=path,
+        httpMethod=method,
+        headers=sent,
+        multiValueHeaders={name: [value] for name, value in sent.items()},
+        queryStringParameters={name: values[-1] for name, values in multi_query.items()} if multi_query else None,
+        pathParameters=event["pathParameters"] or None,
+        stageVariables=None,
+        body=body,
+        isBase64Encoded=False,
     )
     return event

@@ -16,7 +16,6 @@ from devtools.localgateway import (
     ContractGateway,
     lambda_context,
     proxy_event,
-    trust_app_to_authenticate,
     use_contract_gateway,
 )
 from tests.local.conftest import connect, read_answer
@@ -47,7 +46,7 @@ def client() -> Iterator[Client]:
 
 
 def test_garbage_tokens_reach_the_app_untouched(client: Client) -> None:
-    trust_app_to_authenticate(client)
+    use_contract_gateway(client)
     for token in ("garbage", "Bearer x.!!!.y", "a.eyJjb2duaXRvOnVzZXJuYW1lIjoibWUifQ.c"):
         response = client.http.get("/mine", headers={"Authorization": token})
         assert response.status_code == 200
