@@ -104,7 +104,8 @@ def read_text(path: str | Path) -> str:
         else:
             guess = "; it looks like Shift_JIS (cp932)" if _decodes(data, "cp932") else ""
         message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){guess}; save the file as UTF-8."
-        raise DataFileError(path, message, *_line_column(data, exc.start)) from None
+        before = data[: exc.start].decode("utf-8")
+        raise DataFileError(path, message, *_line_column(before, len(before))) from None
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -115,19 +116,16 @@ def _decodes(data: bytes, encoding: str) -> bool:
         return False
 
 
-def _line_column(text: str | bytes, offset: int) -> tuple[int, int]:
-    newline = "\n" if isinstance(text, str) else b"\n"
-    return text.count(newline, 0, offset) + 1, offset - text.rfind(newline, 0, offset)  # type: ignore[arg-type]
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def _load(path: str | Path) -> tuple[str, Any]:
     text = read_text(path)
     if text.startswith("\ufeff"):
         # The aws CLI and Chalice both refuse it, so a file that works here works there too.
-        message = (
-            "starts with a byte order mark, which the aws CLI and Chalice refuse in JSON; save it as UTF-8 without BOM."
-        )
-        raise DataFileError(path, message, 1, 1)
+        refused = "which the aws CLI and Chalice refuse in JSON; save it as UTF-8 without BOM."
+        raise DataFileError(path, f"starts with a byte order mark, {refused}", 1, 1)
     if not text.strip():
         raise DataFileError(path, "the file is empty; it should hold a JSON object.")
     try:
@@ -192,11 +190,11 @@ def read_requests(path: str | Path) -> dict[str, Requests]:
 
     Attribute values stay in DynamoDB JSON (``{"N": "3"}``).
     """
-    text, document = _load(path)
+    document = read_json(path)
     try:
         _check_document(document)
     except _ShapeError as exc:
-        raise _located(path, text, exc) from None
+        raise _located(path, exc) from None
     return document  # type: ignore[no-any-return]
 
 
@@ -241,9 +239,7 @@ def check_keys(
                 raise _ShapeError(where, message)
             seen[key] = where[:2]
     except _ShapeError as exc:
-        if path is None:
-            raise DataFileError(None, f"{_dotted(exc.path)}: {exc.message}") from None
-        raise _located(path, _load(path)[0], exc) from None
+        raise _located(path, exc) from None
 
 
 def key_order(key_schema: Iterable[Any]) -> list[str]:
@@ -427,8 +423,9 @@ def _check_base64(text: Any, path: JsonPath) -> int:
     raise _ShapeError(path, f'binary values are base64 text, like {{"B": "aGk="}}, not {_json(text)}.')
 
 
-def _located(path: str | Path, text: str, error: _ShapeError) -> DataFileError:
-    return DataFileError(path, f"{_dotted(error.path)}: {error.message}", *_position(text, error.path))
+def _located(path: str | Path | None, error: _ShapeError) -> DataFileError:
+    line_column = _position(_load(path)[0], error.path) if path else (0, 0)
+    return DataFileError(path, f"{_dotted(error.path)}: {error.message}", *line_column)
 
 
 def _position(text: str, json_path: JsonPath) -> tuple[int, int]:
