@@ -27,7 +27,9 @@ from devtools.datafiles import DataFileError, display_path, load_schema, read_js
 RESOURCES = "deploy/resources.json"
 INDEX_KINDS = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 USER_POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
-ANY_METHOD, INTEGRATION = "x-amazon-apigateway-any-method", "x-amazon-apigateway-integration"
+ANY_METHOD = "x-amazon-apigateway-any-method"
+# What the ANY method takes from a routed one: all but its authorizer.
+ANY_METHOD_KEYS = ("parameters", "responses", "x-amazon-apigateway-integration")
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch"})
 # What Chalice packages comes from the backend folder, less caches and old builds.
 STAGING_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments", "deployed", "venv")
@@ -62,10 +64,7 @@ def package(
     project_dir: Path | str = settings.ROOT,
     echo: Callable[[str], Any] = click.echo,
 ) -> tuple[Path, Path]:
-    """Write ``sam.json`` and ``deployment.zip`` for ``stage`` to ``out_dir`` and return their paths.
-
-    Raises PackageError when the preflight check or Chalice fails.
-    """
+    """Write sam.json and deployment.zip of ``stage`` to ``out_dir``; PackageError if preflight or Chalice fails."""
     project_dir = Path(project_dir).resolve()
     out_dir = Path(out_dir or project_dir / "dist" / stage).resolve()
     if stage in preflight.LOCAL_STAGES:
@@ -106,9 +105,8 @@ def package(
 def add_bytecode(archive: Path) -> None:
     """Add hash-checked bytecode for every module of the Lambda zip.
 
-    ``/var/task`` is read-only, so without it every cold start compiles app.py, chalicelib and Chalice's own app.py
-    from source. Python checks these files against the source's hash (not its time stamp), so an edited source is
-    compiled afresh, and another Python version ignores them, as their names carry its tag.
+    ``/var/task`` is read-only: without it every cold start compiles the app, chalicelib and Chalice from source.
+    An edited source is compiled afresh (its hash differs), and another Python ignores the files (they carry its tag).
     """
     with zipfile.ZipFile(archive, "a") as zipped:
         for info in [info for info in zipped.infolist() if info.filename.endswith(".py")]:
@@ -148,11 +146,8 @@ def finish_template(template: dict[str, Any]) -> dict[str, Any]:
     for path, methods in body["paths"].items():
         routed = [methods[m] for m in sorted(methods) if m in HTTP_METHODS]
         if routed and ANY_METHOD not in methods:
-            model = copy.deepcopy(routed[0])
-            methods[ANY_METHOD] = {k: model[k] for k in ("parameters", "responses") if k in model} | {
-                INTEGRATION: model[INTEGRATION],
-                "summary": f"any other method on {path}: the app answers 405 with Allow.",
-            }
+            kept = {k: v for k, v in copy.deepcopy(routed[0]).items() if k in ANY_METHOD_KEYS}
+            methods[ANY_METHOD] = kept | {"summary": f"any other method on {path}: the app answers 405 with Allow."}
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     origins = [origin.strip() for origin in variables.get("CORS_ALLOW_ORIGINS", "").split(",") if origin.strip()]
     if len(origins) == 1:

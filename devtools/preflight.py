@@ -1,9 +1,8 @@
 """Checks a project before it is packaged or deployed, and says how to fix each problem it finds.
 
-``check`` returns every problem, so a broken file never hides those of the next one. The rules are the project's own:
-files in UTF-8 without BOM, the seed against the schema, no local endpoint, issuer or anonymous owner in a deployable
-stage, no DynamoDB on every table, the policy ``Version`` that looks like a date, the shape of actions. The rest of IAM
-policy grammar (Effect, Resource) is cfn-lint's: ``make package`` runs it on the packaged template.
+``check`` returns every problem: a broken file never hides those of the next one. The rules are the project's own
+(encodings, seed against schema, no local settings in a deployable stage, no DynamoDB on every table, the policy
+``Version``, the shape of actions); the rest of IAM policy grammar is cfn-lint's, which ``make package`` runs.
 """
 
 import functools
@@ -27,9 +26,9 @@ LOCAL_STAGES = frozenset({"dev"})
 POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
 ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
 CONFIG, SCHEMA, SEED = "backend/.chalice/config.json", "db/schema.json", "db/initial-data.json"
-# The JSON files whose IAM policy documents are checked, and what Chalice zips from the project itself.
-JSON_FILES = ("backend/.chalice/*.json", "deploy/*.json", "db/*.json")
-SOURCES = ("backend/app.py", "backend/requirements.txt", "backend/chalicelib/**/*.py", "backend/chalicelib/**/*.json")
+# The files read besides the schema and the seed: JSON (any may hold IAM policy documents), and what Chalice zips.
+JSON_FILES = ("backend/.chalice/*.json", "deploy/*.json", "db/*.json", "backend/chalicelib/**/*.json")
+FILES = (*JSON_FILES, "backend/app.py", "backend/requirements.txt", "backend/chalicelib/**/*.py")
 
 
 def _loopback(value: str) -> bool:
@@ -67,34 +66,28 @@ def check(project_dir: str | Path, stage: str = "prod") -> list[Problem]:
             problems.append(exc)
             return None
 
-    documents = {r: read(r) for pattern in JSON_FILES for r in _glob(root, pattern) if r not in (SCHEMA, SEED)}
+    paths = [path.relative_to(root).as_posix() for pattern in FILES for path in sorted(root.glob(pattern))]
+    documents = {r: read(r, read_json if r.endswith(".json") else read_text) for r in paths if r not in (SCHEMA, SEED)}
     for relative, document in documents.items():
         for label, policy in _policy_documents(document):
             problems += check_policy(policy, relative, label)
     if not (root / CONFIG).exists():
         problems.append(Problem(CONFIG, "is missing; the Chalice project needs it."))
-    elif documents[CONFIG] is not None:
+    elif documents.get(CONFIG) is not None:
         problems += [Problem(CONFIG, message) for message in _check_stage(root, documents[CONFIG], stage)]
     schema = read(SCHEMA, load_schema)
     if schema is None and not (root / SCHEMA).exists():
         problems.append(Problem(SCHEMA, "is missing; the table's key schema is read from it."))
     seed = read(SEED, read_requests) if schema else None
     for name, requests in (seed or {}).items():
-        if name == schema["TableName"]:
-            keys = schema["KeySchema"], schema["AttributeDefinitions"]
+        table, keys = schema["TableName"], (schema["KeySchema"], schema["AttributeDefinitions"])
+        if name == table:
             read(SEED, functools.partial(check_keys, requests, name, *keys))
         else:
-            message = (
-                f"writes to table {name!r}, but {SCHEMA} creates {schema['TableName']!r}; use the same name in both."
+            problems.append(
+                Problem(SEED, f"writes to table {name!r}, but {SCHEMA} creates {table!r}; use the same name in both.")
             )
-            problems.append(Problem(SEED, message))
-    for relative in (r for pattern in SOURCES for r in _glob(root, pattern)):
-        read(relative, read_json if relative.endswith(".json") else read_text)
     return problems
-
-
-def _glob(root: Path, pattern: str) -> list[str]:
-    return [path.relative_to(root).as_posix() for path in sorted(root.glob(pattern))]
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -193,9 +186,8 @@ def preflight(stage: str, project_dir: str | None) -> None:
     Example: hobopy preflight --stage prod
     """
     problems = check(project_dir or ROOT, stage)
-    for problem in problems:
-        click.echo(str(problem), err=True)
     if problems:
+        click.echo("\n".join(map(str, problems)), err=True)
         noun = "problem" if len(problems) == 1 else "problems"
         click.echo(f"preflight: {len(problems)} {noun}; fix them and run `hobopy preflight` again.", err=True)
         raise SystemExit(1)

@@ -1,7 +1,6 @@
 """Where the local stack lives: ports, data folder, endpoints, origins, region.
 
-The only module of the dev tools that reads their environment (``HOBOPY_*``);
-a bad value is a ``SettingsError`` that names the variable and what it takes.
+The only dev tools module that reads their environment (``HOBOPY_*``); a bad value is a ``SettingsError``.
 """
 
 import functools
