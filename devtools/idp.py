@@ -61,17 +61,14 @@ class LocalPool:
         from moto.core.models import DEFAULT_ACCOUNT_ID
 
         backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][region]
-        self.region = region
         self.pool = backend.create_user_pool("hobopy-local", POOL_CONFIG)
-        self.client = backend.create_user_pool_client(self.pool.id, False, CLIENT_CONFIG)
+        client = backend.create_user_pool_client(self.pool.id, False, CLIENT_CONFIG)
+        # What a client needs to find the pool (the UI's ``auth`` settings, less the endpoint).
+        self.ids = {"region": region, "userPoolId": self.pool.id, "clientId": client.id}
         self.users_file = users_file
         if users_file.exists():
             self.restore(json.loads(users_file.read_text(encoding="utf-8"))["users"])
         self.saved = self.snapshot()
-
-    def ids(self) -> dict[str, str]:
-        """What a client needs to find the pool (the UI's ``auth`` settings, less the endpoint)."""
-        return {"region": self.region, "userPoolId": self.pool.id, "clientId": self.client.id}
 
     def snapshot(self) -> str:
         users = [
@@ -146,7 +143,7 @@ def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str) -> 
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pool = LocalPool(region, data_dir / "users.json")
-    write_atomic(data_dir / "pool.json", json.dumps(pool.ids()) + "\n")
+    write_atomic(data_dir / "pool.json", json.dumps(pool.ids) + "\n")
     return LocalOnly(create_backend_app("cognito-idp"), pool, port, origins)
 
 
@@ -164,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     app = make_app(args.data_dir, args.port, args.allow_origin, args.region)
     server = make_server(args.host, args.port, app, threaded=True)
-    ids = app.pool.ids()
+    ids = app.pool.ids
     print(
         f"identity provider at http://{args.host}:{args.port}: region {ids['region']}, "
         f"user pool {ids['userPoolId']}, client {ids['clientId']}",
