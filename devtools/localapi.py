@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import base64
-import http.server
 import logging
 import socket
 import socketserver
@@ -34,9 +33,6 @@ class APIRequestHandler(GuardedRequestHandler):
 
     server: LocalAPIServer
 
-    def allowed_methods(self) -> list[str]:
-        return self.server.gateway.allowed_methods(self.path)
-
     def dispatch(self) -> None:
         try:
             response = self.server.gateway.handle_request(self.command, self.path, dict(self.headers), self.body)
@@ -58,21 +54,21 @@ class APIRequestHandler(GuardedRequestHandler):
         self.send_answer(int(response["statusCode"]), headers, body)
 
 
-class LocalAPIServer(http.server.ThreadingHTTPServer):
-    """A threaded HTTP server for one ``ContractGateway`` (not started)."""
+class LocalAPIServer(socketserver.ThreadingTCPServer):
+    """A threaded server for one ``ContractGateway`` (not started).
 
+    Not an ``HTTPServer``: its bind asks DNS for the host's full name, which can take seconds without a resolver.
+    """
+
+    allow_reuse_address = True
+    daemon_threads = True
     block_on_close = False
 
     def __init__(self, address: tuple[str, int], gateway: ContractGateway) -> None:
         self.gateway = gateway
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, APIRequestHandler)
-
-    def server_bind(self) -> None:
-        # HTTPServer asks DNS for the host's full name, which can take seconds
-        # on a machine without a resolver; the name is never used here.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = cast(tuple[str, int], self.server_address)[:2]
+        self.server_port = cast(tuple[str, int], self.server_address)[1]
 
 
 def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | None = None) -> tuple[float, float]:

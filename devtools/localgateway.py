@@ -1,11 +1,7 @@
-"""API Gateway played locally, on ``chalice.local``'s own classes.
+"""API Gateway played locally on ``chalice.local``'s classes, answering like the deployed stage.
 
-``ContractGateway`` is Chalice's ``LocalGateway`` made to answer like the
-deployed stage: tokens are left to the app (which verifies them in local
-stages; Chalice's emulation decodes them unverified and fails on garbage), an
-unknown path is the contract's 404, and every ``OPTIONS`` goes to the app (its
-preflight route or its 405) instead of an invented empty 200. ``proxy_event``
-builds the event a deployed function receives, for calling the handler as Lambda does.
+``ContractGateway`` serves ``python -m devtools.localapi`` and the tests' ``chalice.test.Client``;
+``proxy_event`` builds the event a deployed function receives, to call the handler as Lambda does.
 """
 
 from __future__ import annotations
@@ -37,6 +33,9 @@ Event = dict[str, Any]
 
 class _DecodingEventConverter(LambdaEventConverter):
     # API Gateway hands the function its path parameters URL-decoded.
+    def __init__(self, app: Chalice) -> None:
+        super().__init__(RouteMatcher(list(app.routes)), app.api.binary_types)
+
     def create_lambda_event(self, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> Event:
         event = super().create_lambda_event(method=method, path=path, headers=headers, body=body)
         event["pathParameters"] = {name: unquote(value) for name, value in event["pathParameters"].items()}
@@ -48,26 +47,19 @@ class ContractGateway(LocalGateway):
 
     def __init__(self, app_object: Chalice, config: Config) -> None:
         super().__init__(app_object, config)
-        self.route_matcher = RouteMatcher(list(app_object.routes))
-        self.event_converter = _DecodingEventConverter(self.route_matcher, app_object.api.binary_types)
-
-    def allowed_methods(self, path: str) -> list[str]:
-        """The methods the app routes for ``path`` (none when no route matches)."""
-        try:
-            return sorted(self._app_object.routes[self.route_matcher.match_route(path).route])
-        except ValueError:
-            return []
+        self.event_converter = _DecodingEventConverter(app_object)
 
     def handle_request(self, method: str, path: str, headers: dict[str, Any], body: bytes | None) -> dict[str, Any]:
-        if not self.allowed_methods(path):
-            # The contract's 404, where API Gateway's own gateway response would answer.
+        try:
+            event = self.event_converter.create_lambda_event(method, path, headers, body)
+        except ValueError:
+            # No route matches: the contract's 404, where API Gateway's own gateway response would answer.
             error = contract_body(404, "no such resource.").decode()
             json_headers = {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}
             return {"statusCode": 404, "headers": json_headers, "multiValueHeaders": {}, "body": error}
-        # Unlike Chalice's emulation, no authorizer and no invented OPTIONS answer: the app decides.
-        event = self.event_converter.create_lambda_event(method, path, headers, body)
-        response: dict[str, Any] = self._app_object(event, self._generate_lambda_context())
-        return response
+        # No authorizer (Chalice's decodes tokens unverified and fails on garbage; in local stages the app
+        # verifies them itself) and no invented empty 200 for OPTIONS: the app answers (preflight or 405).
+        return self._app_object(event, self._generate_lambda_context())
 
 
 def use_contract_gateway(client: Any) -> None:
@@ -108,20 +100,18 @@ def proxy_event(
     stage: str = "api",
     claims: Mapping[str, Any] | None = None,
 ) -> Event:
-    """The API Gateway (REST, proxy integration) event for ``method path`` to ``app``.
+    """The API Gateway (REST, proxy integration) event for ``method path`` (without the stage) to ``app``.
 
-    ``path`` is without the stage; ``query`` a dict; a ``body`` that is not a
-    string is sent as JSON. ``claims``: the verified ID token's claims, as
-    API Gateway's Cognito authorizer passes them on for a signed-in caller.
-    Raises ValueError when no route matches.
+    A ``body`` that is not a string goes as JSON; ``claims`` are a signed-in caller's, as API Gateway's
+    Cognito authorizer passes them on. Raises ValueError when no route matches.
     """
     if body is not None and not isinstance(body, str):
         body = json.dumps(body, ensure_ascii=False)
     sent = {"Host": f"example.execute-api.{settings.region()}.amazonaws.com", **(headers or {})}
     if body is not None and not any(name.lower() == "content-type" for name in sent):
         sent["Content-Type"] = "application/json"
-    converter = _DecodingEventConverter(RouteMatcher(list(app.routes)), app.api.binary_types)
-    event = converter.create_lambda_event(method, path + ("?" + urlencode(dict(query)) if query else ""), sent)
+    target = path + ("?" + urlencode(dict(query)) if query else "")
+    event = _DecodingEventConverter(app).create_lambda_event(method, target, sent)
     context = event["requestContext"]
     context.update(path=f"/{stage}{quote(path, safe='/%')}", stage=stage, requestId=str(uuid.uuid4()))
     if claims is not None:

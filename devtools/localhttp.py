@@ -8,7 +8,6 @@ off, so kept-alive connections never wait for a delayed ACK.
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import http.server
 import io
 import json
@@ -68,11 +67,15 @@ class _DeadlineReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: WriteableBuffer) -> int:
-        left = self.handler.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the request took too long")
-        self.handler.connection.settimeout(left)
-        return int(self.handler.connection.recv_into(buffer))
+        connection = self.handler.connection
+        try:
+            # Past the deadline the timeout is 0: a read that would wait raises BlockingIOError.
+            connection.settimeout(max(self.handler.deadline - time.monotonic(), 0))
+            return int(connection.recv_into(buffer))
+        except (TimeoutError, BlockingIOError):
+            raise _Refused(408) from None
+        finally:
+            connection.settimeout(self.handler.request_timeout)  # what an answer has to leave
 
 
 class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
@@ -103,17 +106,14 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
         else:
             handler()
 
-    def version_string(self) -> str:
-        return self.server_version
-
     def send_answer(self, status: int, headers: Iterable[tuple[str, str]], body: bytes = b"") -> None:
         """Write a whole answer in one send; a HEAD answer keeps its headers and drops the body."""
         given = list(headers)
         names = {name.lower() for name, _ in given}
         lines = [
             f"{self.protocol_version} {status} {self.responses.get(status, ('', ''))[0]}",
-            f"Server: {self.version_string()}",
-            f"Date: {email.utils.formatdate(usegmt=True)}",
+            f"Server: {self.server_version}",
+            f"Date: {self.date_time_string()}",
             *(f"{name}: {value}" for name, value in given),
             *(f"{name}: {value}" for name, value in self.answer_headers() if name.lower() not in names),
         ]
@@ -151,24 +151,18 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
         self.deadline = time.monotonic() + IDLE_TIMEOUT
         try:
             self.close_connection = not self.rfile.peek(1)
-        except OSError:
+        except (OSError, _Refused):
             self.close_connection = True
         if self.close_connection:
             return
         self.deadline = time.monotonic() + self.request_timeout
         try:
-            ready = self._read_request()
-            self.connection.settimeout(self.request_timeout)  # the answer's time to leave
-            if ready:
+            if self._read_request():
                 self.dispatch()
         except _Refused as refused:
             with contextlib.suppress(OSError):
                 self.refuse(*refused.args)
-        except TimeoutError:
-            with contextlib.suppress(OSError):
-                self.refuse(408, "the request took too long to arrive.")
-            self.close_connection = True
-        except ConnectionError:
+        except OSError:
             self.close_connection = True
 
     def _read_request(self) -> bool:
@@ -177,7 +171,7 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
         if len(self.raw_requestline) > MAX_REQUEST_LINE:
             raise _Refused(414, f"the request line is longer than {MAX_REQUEST_LINE} bytes.")
         if not self.raw_requestline.endswith(b"\n"):
-            raise TimeoutError("the client stopped in the middle of the request line")
+            raise _Refused(408)  # the client stopped in the middle of the line
         if not self.parse_request():
             return False
         if sum(len(name) + len(value) + 4 for name, value in self.headers.items()) > MAX_HEADER_BYTES:
@@ -198,5 +192,5 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
             raise _Refused(413, f"the body is larger than {MAX_BODY} bytes.")
         self.body = self.rfile.read(int(digits))
         if len(self.body) < int(digits):
-            raise TimeoutError("the client stopped in the middle of the body")
+            raise _Refused(408)
         return True
