@@ -1,44 +1,34 @@
 """What every answer of the API must be, whoever sends it: the fuzzer, the load test or any test suite.
 
-An answer carries the security headers; an error answer (status >= 400) is
-``{"Code", "Message"}`` JSON whose message shows no traceback, source path,
-library or exception class; a 5xx other than 503 is a bug. Messages may quote
-what the client sent (an id, a field name), so those parts are taken out before
-looking for internals: a client sending "Traceback" is not a leak.
+An answer carries the security headers; an error answer (status >= 400) is ``{"Code", "Message"}`` JSON whose message
+shows no traceback, source path, library or exception class; a 5xx other than 503 is a bug. Messages may quote what
+the client sent (an id, a field name), so those parts are taken out before looking for internals: a client sending
+"Traceback" is not a leak.
 """
 
 import json
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-LEAK_PATTERNS = [
-    (re.compile(r"Traceback \(most recent call last\)"), "a traceback"),
-    (re.compile(r"File \"[^\"]*\", line \d+"), "a traceback frame"),
-    (re.compile(r"\bline \d+, in \w"), "a traceback frame"),
-    (re.compile(r"[\w-]+\.py\b"), "a Python file name"),
-    (re.compile(r"(?:^|[\s'\"(=])(?:/[\w.-]+){2,}"), "a file path"),
-    (re.compile(r"[A-Za-z]:\\[\w\\]"), "a file path"),
-    (re.compile(r"site-packages|dist-packages|chalicelib|\.venv\b"), "a source location"),
-    (re.compile(r"\b(?:boto3?|botocore|urllib3|chalice\.)"), "a library name"),
-    (
-        re.compile(
-            r"\b\w*(?:Exception|Error)\(|\b(?:Key|Value|Type|Attribute|Index|Name|Runtime|Recursion|"
-            r"Unicode\w*|JSONDecode|OS|Lookup|Assertion|Client|ParamValidation|EndpointConnection)Error\b"
-        ),
-        "a Python exception class",
-    ),
-    (
-        re.compile(r"\b\w+Exception\b|\b(?:Validation|Todo)Error\b|\b(?:NotFound|Unavailable|PreconditionFailed)\("),
-        "an exception class",
-    ),
-    (re.compile(r"\bErrno\b|\[Errno"), "an OS error"),
-    (re.compile(r"\bat 0x[0-9a-f]{6,}"), "an object address"),
-    (re.compile(r"<(?:module|class|function|bound method)\b"), "a Python object"),
+LEAKS = {
+    "a traceback": r"Traceback \(most recent call last\)",
+    "a traceback frame": r"File \"[^\"]*\", line \d+|\bline \d+, in \w",
+    "a Python file name": r"[\w-]+\.py\b",
+    "a file path": r"(?:^|[\s'\"(=])(?:/[\w.-]+){2,}|[A-Za-z]:\\[\w\\]",
+    "a source location": r"site-packages|dist-packages|chalicelib|\.venv\b",
+    "a library name": r"\b(?:boto3?|botocore|urllib3|chalice\.)",
+    "a Python exception class": r"\b\w*(?:Exception|Error)\(|\b(?:Key|Value|Type|Attribute|Index|Name|Runtime|"
+    r"Recursion|Unicode\w*|JSONDecode|OS|Lookup|Assertion|Client|ParamValidation|EndpointConnection)Error\b",
+    "an exception class": r"\b\w+Exception\b|\b(?:Validation|Todo)Error\b|"
+    r"\b(?:NotFound|Unavailable|PreconditionFailed)\(",
+    "an OS error": r"\bErrno\b|\[Errno",
+    "an object address": r"\bat 0x[0-9a-f]{6,}",
+    "a Python object": r"<(?:module|class|function|bound method)\b",
     # Python's own wording for values it printed: `origin None`, `limit (4300 digits) for integer string`.
-    (re.compile(r"\bNone\b|\bint\(\)|integer string conversion|sys\.set_int_max_str_digits"), "a Python value"),
-]
-CONTRACT_KEYS = {"Code", "Message"}
+    "a Python value": r"\bNone\b|\bint\(\)|integer string conversion|sys\.set_int_max_str_digits",
+}
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
 
 Headers = Mapping[str, str] | Mapping[str, list[str]]
@@ -46,18 +36,15 @@ Headers = Mapping[str, str] | Mapping[str, list[str]]
 
 def header(headers: Headers | None, name: str) -> str | None:
     """The first value of header ``name`` (any case) in a mapping of str or of lists of str."""
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return value[0] if isinstance(value, list) else value
-    return None
+    value = next((v for k, v in (headers or {}).items() if k.lower() == name.lower()), None)
+    return value[0] if isinstance(value, list) else value
 
 
-def without_echoes(text: str, echoed: Iterable[object]) -> str:
-    """``text`` without the parts that quote what the client sent, whole or shortened as messages do."""
-    for value in sorted({v for v in echoed if isinstance(v, str) and v}, key=len, reverse=True):
-        for form in (repr(value), repr(value[:64] + "..."), value):
-            text = text.replace(form, "")
-    return text
+def _json(body: bytes | str | None) -> Any:
+    try:
+        return json.loads(body or "null")
+    except (ValueError, RecursionError):
+        return None
 
 
 def echoes(url: str, headers: Mapping[str, object] | None = None, body: object = None) -> list[str]:
@@ -66,26 +53,13 @@ def echoes(url: str, headers: Mapping[str, object] | None = None, body: object =
     values = [unquote(segment) for segment in parts.path.split("/") if segment]
     values += [v for pair in parse_qsl(parts.query, keep_blank_values=True) for v in pair]
     values += [str(v) for v in (headers or {}).values()]
-    if isinstance(body, dict):
-        return values + [str(k) for k in body]
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if isinstance(body, str) and body:
-        try:
-            parsed = json.loads(body)
-        except (ValueError, RecursionError):
-            parsed = None
-        if isinstance(parsed, dict):
-            values += [str(k) for k in parsed]
-    return values
+    fields = _json(body) if isinstance(body, bytes | str) else body
+    return values + [str(k) for k in fields] if isinstance(fields, dict) else values
 
 
 def error_code(body: bytes | str) -> str | None:
     """The ``Code`` of an error body in the contract's shape, or None."""
-    try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
+    parsed = _json(body)
     code = parsed.get("Code") if isinstance(parsed, dict) else None
     return code if isinstance(code, str) else None
 
@@ -94,63 +68,49 @@ def error_body_problems(
     status: int, content_type: str | None, body: bytes | str, echoed: Iterable[object] = ()
 ) -> list[str]:
     """What is wrong with an error answer (status >= 400): [] when it is in the contract's shape and leaks nothing."""
-    problems = []
     if isinstance(body, bytes):
         try:
             body = body.decode("utf-8")
         except UnicodeDecodeError:
             return [f"{status}: the body is not UTF-8"]
+    problems = []
     if status >= 500 and status != 503:
         problems.append(f"{status}: a server error other than 503")
     if not (content_type or "").startswith("application/json"):
         problems.append(f"{status}: Content-Type is {content_type!r}, not JSON")
-    try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):
-        parsed = None
-    if (
-        not isinstance(parsed, dict)
-        or set(parsed) != CONTRACT_KEYS
-        or not all(isinstance(parsed[k], str) for k in CONTRACT_KEYS)
-    ):
+    parsed, text = _json(body), body
+    if not isinstance(parsed, dict) or {k: type(v) for k, v in parsed.items()} != {"Code": str, "Message": str}:
         problems.append(f'{status}: the body is not {{"Code", "Message"}} with string values: {body[:200]!r}')
-        text = body
     else:
-        text = parsed["Message"]
-        if re.search(r"\s", parsed["Code"]) or not parsed["Code"]:
-            problems.append(f"{status}: Code {parsed['Code']!r} is not a single word")
-        elif not text.startswith(f"{parsed['Code']}: "):
+        code, text = parsed["Code"], parsed["Message"]
+        if not re.fullmatch(r"\S+", code):
+            problems.append(f"{status}: Code {code!r} is not a single word")
+        elif not text.startswith(f"{code}: "):
             problems.append(f"{status}: the Message does not start with its Code: {text[:200]!r}")
-    text = without_echoes(text, echoed)
-    for pattern, what in LEAK_PATTERNS:
-        match = pattern.search(text)
-        if match:
+    # Take out what quotes the client's input, whole or shortened as messages do, longest first.
+    for value in sorted({v for v in echoed if isinstance(v, str) and v}, key=len, reverse=True):
+        for form in (repr(value), repr(value[:64] + "..."), value):
+            text = text.replace(form, "")
+    for what, pattern in LEAKS.items():
+        if match := re.search(pattern, text):
             problems.append(f"{status}: the message shows {what} ({match.group(0)!r}): {text[:200]!r}")
     return problems
 
 
 def header_problems(status: int, headers: Headers | None) -> list[str]:
     """The security headers missing from an answer (every answer, errors and preflights included)."""
-    return [
-        f"{status} answer without `{name}: {expected}`"
-        for name, expected in SECURITY_HEADERS.items()
-        if header(headers, name) != expected
-    ]
+    wanted = SECURITY_HEADERS.items()
+    return [f"{status} answer without `{name}: {value}`" for name, value in wanted if header(headers, name) != value]
 
 
 def body_problems(
     status: int, headers: Headers | None, body: bytes | str, echoed: Iterable[object] = (), method: str = "GET"
 ) -> list[str]:
-    """What is wrong with the body of an answer to ``method``: an error's shape and leaks; any body of a HEAD answer.
-
-    An answer to HEAD has no body (RFC 9110), errors included: one there would
-    be read as the start of the next answer on a kept-alive connection.
-    """
+    """What is wrong with the body of an answer to ``method``: an error's shape and leaks; any body of a HEAD answer
+    (RFC 9110), errors included: one would be read as the start of the next answer on a kept-alive connection."""
     if method.upper() == "HEAD":
         return [f"{status} answer to HEAD with a body: {body[:100]!r}"] if body else []
-    if status >= 400:
-        return error_body_problems(status, header(headers, "content-type"), body, echoed)
-    return []
+    return error_body_problems(status, header(headers, "content-type"), body, echoed) if status >= 400 else []
 
 
 def answer_problems(

@@ -1,52 +1,27 @@
 """Schema-driven fuzzing of the running API with schemathesis, signed in as a user of the identity provider.
 
-``hobopy fuzz`` (or ``make fuzz``) starts a throwaway stack unless ``--url``
-names one, signs up two new users, and runs ``st run`` with every check over the
-API's own ``/openapi.json`` with the first one's ID token: every operation and
-method (TRACE and QUERY included) with valid and invalid data, the coverage
-phase's edge cases, and stateful sequences along the document's links; the
-second user replays the first one's reads and must get none of them.
-Schemathesis's own checks keep their default statuses; ``JUSTIFIED`` lists
-the few statuses that are right for valid data for a reason, and
-``NOT_APPLICABLE`` the one check that does not apply to one operation, one
-line each; ``devtools.fuzz_checks`` holds each of them to its reason and adds
-the project's checks (``devtools.contract_audit``).
+``hobopy fuzz`` (``make fuzz``) starts a throwaway stack unless ``--url`` names one, signs up two users and runs
+``st run`` with every check over the API's ``/openapi.json`` as the first one; the second replays the first one's reads
+and must get none of them. ``JUSTIFIED`` and ``NOT_APPLICABLE`` are the only departures from schemathesis's defaults,
+one line each; ``devtools.fuzz_checks`` holds each to its reason and adds the project's checks.
 """
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import urllib.parse
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import click
 import requests
+import tomli_w
 
 from devtools import accounts, settings
 from devtools.stack import throwaway_stack
-
-ROOT = settings.ROOT
-
-
-def _toml_value(value: object) -> str:
-    # JSON's strings, numbers and arrays are TOML too; tables become inline tables.
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(value)
-
-
-def to_toml(config: dict[str, Any]) -> str:
-    """A schemathesis.toml text for a dict of settings (every value written inline)."""
-    return "".join(f"{json.dumps(key)} = {_toml_value(value)}\n" for key, value in config.items())
-
 
 # Statuses that are right for schema-valid data for a reason no schema can state: (operations, status,
 # the Code such an answer must carry, words its message must contain, why). fuzz_checks holds every such
@@ -63,163 +38,86 @@ NOT_APPLICABLE: list[tuple[list[str], str, str]] = [
 ]
 
 
-def schemathesis_config(
-    origins: list[str],
-    cursors: list[str],
-    ids: list[str],
-    token: str | None = None,
-    document: dict[str, Any] | None = None,
-    wfc_path: Path | None = None,
-) -> dict[str, Any]:
-    """The run's settings: who is signed in, real values to mix in, and the justified statuses.
-
-    With ``wfc_path`` (a Web Fuzzing Commons file naming the users ``owner``
-    and ``peer``), the run acts as ``owner`` and replays its reads as ``peer``,
-    who must not get them (schemathesis's object_level_authorization);
-    otherwise it sends ``token`` as the document's security scheme takes it.
-    """
-    from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES as positive_defaults
-
-    dictionaries = {"origins": origins, "cursors": cursors, "ids": ids, "tags": ["*", '"0"', '"1"', '"2"']}
-    bindings = {
-        "query.cursor": ("cursors", 0.8),
-        "header.Origin": ("origins", 0.5),
-        "path.todo_id": ("ids", 0.3),
-        "header.If-Match": ("tags", 0.5),
-    }
-    config: dict[str, Any] = {
-        # Random strings are never cursors the API issued, ids that exist, allowed
-        # origins or current tags: mix real ones in so the success paths run too.
-        "dictionaries": {name: {"values": list(values)} for name, values in dictionaries.items() if values},
-        "parameters": {
-            key: {"dictionary": name, "probability": probability}
-            for key, (name, probability) in bindings.items()
-            if dictionaries[name]
-        },
-        "operations": [
-            {
-                "include-operation-id": operations,
-                "checks": {"positive_data_acceptance": {"expected-statuses": [*positive_defaults, str(status)]}},
-            }
-            for operations, status, _, _, _ in JUSTIFIED
-            if str(status) not in positive_defaults
-        ]
-        + [
-            {"include-operation-id": operations, "checks": {check: {"enabled": False}}}
-            for operations, check, _ in NOT_APPLICABLE
-        ],
-    }
-    if wfc_path:
-        config["auth"] = {"wfc": {"path": str(wfc_path), "user": "owner", "peers": ["owner", "peer"]}}
-    elif token:
-        config["auth"] = auth_settings(document or {}, token)
-    return config
+# Random strings are never cursors the API issued, ids that exist, allowed origins or current tags: mix real ones in
+# so the success paths run too. A parameter: (the dictionary of real values, how often one of them is used).
+BINDINGS = {
+    "query.cursor": ("cursors", 0.8),
+    "header.Origin": ("origins", 0.5),
+    "path.todo_id": ("ids", 0.3),
+    "header.If-Match": ("tags", 0.5),
+}
 
 
-def wfc_document(token: str, peer_token: str) -> dict[str, Any]:
-    """Two signed-in users as a Web Fuzzing Commons auth file: the run's ``owner`` and a ``peer``."""
-    users = {"owner": token, "peer": peer_token}
+def schemathesis_config(values: dict[str, list[str]], auth: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run's settings: ``auth``, real ``origins``, ``cursors`` and ``ids`` to mix in, the justified statuses."""
+    from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES as accepted
+
+    values = {**values, "tags": ["*", '"0"', '"1"', '"2"']}
+    bound = {key: (name, p) for key, (name, p) in BINDINGS.items() if values.get(name)}
+    rules: list[tuple[list[str], str, dict[str, Any]]] = [
+        (ops, "positive_data_acceptance", {"expected-statuses": [*accepted, str(status)]})
+        for ops, status, *_ in JUSTIFIED
+        if str(status) not in accepted
+    ]
+    rules += [(ops, check, {"enabled": False}) for ops, check, _ in NOT_APPLICABLE]
     return {
-        "auth": [
-            {"name": name, "fixedHeaders": [{"name": "Authorization", "value": value}]} for name, value in users.items()
-        ]
+        "auth": auth or {},
+        "dictionaries": {name: {"values": values[name]} for name, _ in bound.values()},
+        "parameters": {key: {"dictionary": name, "probability": p} for key, (name, p) in bound.items()},
+        "operations": [{"include-operation-id": ops, "checks": {check: rule}} for ops, check, rule in rules],
     }
 
 
-def auth_settings(document: dict[str, Any], token: str) -> dict[str, Any]:
-    """schemathesis's ``auth`` settings that send ``token`` the way the document's security schemes take it."""
-    schemes = {}
-    for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "header" and scheme.get("name") == "Authorization":
-            schemes[name] = {"api_key": token}
-        elif scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
-            schemes[name] = {"bearer": token.removeprefix("Bearer ")}
-    if not schemes:
-        raise click.ClickException("the API's document declares no security scheme that takes an ID token")
-    return {"openapi": schemes}
-
-
-def known_values(url: str, token: str | None = None, sizes: tuple[int, ...] = (1, 2, 3)) -> tuple[list[str], list[str]]:
-    """Ids and cursors the API at ``url`` hands out now to the holder of ``token``, fetched as a client would."""
+def known_values(url: str, token: str | None = None) -> dict[str, list[str]]:
+    """The ``ids`` and ``cursors`` the API at ``url`` hands the holder of ``token``, fetched as a client would."""
     ids: set[str] = set()
-    cursors = []
+    cursors: list[str] = []
     headers = {"Authorization": token} if token else {}
-    for size in sizes:
-        request = urllib.request.Request(f"{url.rstrip('/')}/todos?limit={size}", headers=headers)
+    for size in (1, 2, 3):
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                ids.update(todo["id"] for todo in json.loads(response.read()))
-                match = re.search(r"[?&]cursor=([^&>]+)", response.headers.get("Link") or "")
-        except (OSError, ValueError, TypeError, KeyError):
-            # Not a list of todos: the run goes on with generated values only.
-            continue
-        if match:
-            cursors.append(urllib.parse.unquote(match.group(1)))
-    return sorted(ids), cursors
+            answer = requests.get(f"{url}/todos", {"limit": size}, headers=headers, timeout=10)
+            ids.update(todo["id"] for todo in answer.json())
+        except (requests.RequestException, ValueError, TypeError, KeyError):
+            continue  # Not a list of todos: the run goes on with generated values only.
+        next_page = urllib.parse.urlsplit(answer.links.get("next", {}).get("url", "")).query
+        cursors += urllib.parse.parse_qs(next_page).get("cursor", [])
+    return {"ids": sorted(ids), "cursors": cursors}
+
+
+def wfc_auth(folder: Path, token: str, peer_token: str | None = None) -> dict[str, Any]:
+    """``auth`` settings that act as ``owner`` (``token``) and replay its reads as ``peer`` (schemathesis's
+    object_level_authorization), the users written into ``folder`` as a Web Fuzzing Commons file."""
+    users = {"owner": token, "peer": peer_token} if peer_token else {"owner": token}
+    entries = [{"name": n, "fixedHeaders": [{"name": "Authorization", "value": v}]} for n, v in users.items()]
+    (folder / "users.json").write_text(json.dumps({"auth": entries}), encoding="utf-8")
+    wfc = {"path": str(folder / "users.json"), "user": "owner"}
+    return {"wfc": {**wfc, "peers": [*users]} if peer_token else wfc}
 
 
 def run_schemathesis(
-    url: str,
-    origins: list[str],
-    token: str | None = None,
-    peer_token: str | None = None,
-    max_examples: int = 20,
-    workers: int = 1,
-    seed: int | None = None,
-    report_dir: str | Path | None = None,
-    max_time: int | None = None,
-    phases: list[str] | None = None,
-    quiet: bool = False,
+    url: str, origins: list[str], token: str | None = None, peer_token: str | None = None, **options: Any
 ) -> tuple[int, dict[str, Any]]:
-    """Run ``st run`` with every check against ``url`` as the holder of ``token``; returns (exit code, JSON report).
-
-    With ``peer_token`` too, each read the first user gets is also tried as the second one.
-    """
-    ids, cursors = known_values(url, token)
-    with urllib.request.urlopen(f"{url.rstrip('/')}/openapi.json", timeout=10) as answer:
-        document = json.loads(answer.read())
-    report_dir = Path(report_dir or tempfile.mkdtemp(prefix="hobopy-fuzz-"))
-    report_dir.mkdir(parents=True, exist_ok=True)
-    wfc_path = None
-    if token and peer_token:
-        wfc_path = report_dir / "users.json"
-        wfc_path.write_text(json.dumps(wfc_document(token, peer_token)), encoding="utf-8")
-    config_path = report_dir / "schemathesis.toml"
-    config = schemathesis_config(origins, cursors, ids, token, document, wfc_path)
-    config_path.write_text(to_toml(config), encoding="utf-8")
-    report_path = report_dir / "report.json"
-    args = [
-        str(Path(sys.executable).with_name("st")),
-        "--config-file",
-        str(config_path),
-        "run",
-        url.rstrip("/") + "/openapi.json",
-        # No --checks: schemathesis runs every check by default, and naming them on the
-        # command line would switch back on the ones NOT_APPLICABLE turns off for an operation.
-        f"--max-examples={max_examples}",
-        f"--workers={workers}",
-        "--request-timeout=10",
-        "--report=json",
-        f"--report-json-path={report_path}",
-        "--no-color",
-    ]
-    if seed is not None:
-        args.append(f"--seed={seed}")
-    if max_time is not None:
-        args.append(f"--max-time={max_time}")
-    if phases:
-        args.append(f"--phases={','.join(phases)}")
-    env = {
-        **os.environ,
-        "SCHEMATHESIS_HOOKS": "devtools.fuzz_checks",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    completed = subprocess.run(args, env=env, cwd=report_dir, capture_output=quiet, text=True)
-    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
-    report["report_dir"] = str(report_dir)
+    """Run ``st run`` with every check against ``url`` as the holder of ``token`` (and ``peer_token``: ``wfc_auth``);
+    ``options`` are st run's own but ``report_dir`` and ``quiet``. Returns the exit code and the JSON report."""
+    url, quiet = url.rstrip("/"), options.pop("quiet", False)
+    folder = Path(options.pop("report_dir", None) or tempfile.mkdtemp(prefix="hobopy-fuzz-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    auth = wfc_auth(folder, token, peer_token) if token else {}
+    config = schemathesis_config({**known_values(url, token), "origins": origins}, auth)
+    (folder / "schemathesis.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+    report = folder / "report.json"
+    options = {"max_examples": 20, "workers": 1, **options, "request_timeout": 10, "report_json_path": report}
+    # No --checks: schemathesis runs every check by default, and naming them on the
+    # command line would switch back on the ones NOT_APPLICABLE turns off for an operation.
+    args = [f"--{name.replace('_', '-')}={value}" for name, value in options.items() if value is not None]
+    st = [str(Path(sys.executable).with_name("st")), "--config-file", str(folder / "schemathesis.toml"), "run"]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "devtools.fuzz_checks"}
+    command = [*st, f"{url}/openapi.json", *args, "--report=json", "--no-color"]
+    completed = subprocess.run(command, env=env, cwd=folder, capture_output=quiet, text=True)
+    result = {**(json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}), "report_dir": str(folder)}
     if quiet and completed.returncode != 0:
-        report["output"] = completed.stdout + completed.stderr
-    return completed.returncode, report
+        result["output"] = completed.stdout + completed.stderr
+    return completed.returncode, result
 
 
 def summary(report: dict[str, Any]) -> str:
@@ -235,31 +133,21 @@ def summary(report: dict[str, Any]) -> str:
     )
 
 
-def local_pool(data_dir: Path | None = None, endpoint: str | None = None) -> accounts.Pool:
-    """The user pool of the local identity provider that ``make run`` started (or the one named)."""
-    return accounts.Pool.from_data_dir(
-        data_dir or settings.data_dir() / "idp", endpoint or settings.url(settings.port("idp"))
-    )
-
-
-def fuzz_user(pool: accounts.Pool, url: str, todos: int = 3) -> accounts.User:
-    """A new signed-in user holding a few todos, so there are ids and cursors to mix into the run."""
-    user = pool.new_user()
-    for number in range(todos):
-        answer = requests.post(
-            f"{url.rstrip('/')}/todos",
-            json={"title": f"fuzz seed {number}", "memo": "", "priority": 1 + number % 5},
-            headers=user.headers(),
-            timeout=10,
-        )
-        answer.raise_for_status()
-    return user
+def local_pool(data_dir: Path | None = None) -> accounts.Pool:
+    """The user pool of the local identity provider that ``make run`` started (its data in ``data_dir``)."""
+    return accounts.Pool.from_data_dir(data_dir or settings.data_dir() / "idp", settings.url(settings.port("idp")))
 
 
 def fuzz_tokens(pool: accounts.Pool, url: str) -> dict[str, str]:
-    """The Authorization headers of the run's user, who holds a few todos, and of a peer who must not see them."""
-    owner, peer = fuzz_user(pool, url), fuzz_user(pool, url, todos=1)
-    return {"token": owner.headers()["Authorization"], "peer_token": peer.headers()["Authorization"]}
+    """The Authorization headers of the run's user and of a peer, each holding todos (ids and cursors to mix in)."""
+    tokens = {}
+    for name, todos in (("token", 3), ("peer_token", 1)):
+        user = pool.new_user()
+        for number in range(todos):
+            todo: dict[str, Any] = {"title": f"fuzz seed {number}", "memo": "", "priority": number + 1}
+            requests.post(f"{url.rstrip('/')}/todos", json=todo, headers=user.headers(), timeout=10).raise_for_status()
+        tokens[name] = user.headers()["Authorization"]
+    return tokens
 
 
 @click.command("fuzz")
@@ -277,36 +165,22 @@ def fuzz_tokens(pool: accounts.Pool, url: str) -> dict[str, str]:
 @click.option("--seed", type=int, help="Reproduce an earlier run.")
 @click.option("--report-dir", type=click.Path(file_okay=False), help="Keep the report here.")
 def fuzz_command(
-    url: str | None,
-    origins: tuple[str, ...],
-    idp_data_dir: Path | None,
-    anonymous: bool,
-    max_examples: int,
-    max_time: int | None,
-    workers: int,
-    seed: int | None,
-    report_dir: str | None,
+    url: str | None, origins: tuple[str, ...], idp_data_dir: Path | None, anonymous: bool, **options: Any
 ) -> None:
     """Fuzz every operation of the API from its OpenAPI document, signed in as a new user (and a second one, who
     must not get the first one's todos).
 
     Example: hobopy fuzz --max-examples 50
     """
-    options: dict[str, Any] = {
-        "max_examples": max_examples,
-        "workers": workers,
-        "seed": seed,
-        "report_dir": report_dir,
-        "max_time": max_time,
-    }
     if url:
-        if not anonymous:
-            options.update(fuzz_tokens(local_pool(idp_data_dir), url))
-        code, report = run_schemathesis(url, list(origins) or settings.local_origins(settings.UI_PORT), **options)
+        users = {} if anonymous else fuzz_tokens(local_pool(idp_data_dir), url)
+        code, report = run_schemathesis(
+            url, list(origins) or settings.local_origins(settings.UI_PORT), **users, **options
+        )
     else:
         with throwaway_stack() as stack:
-            options.update(fuzz_tokens(stack.pool(), stack.api_url))
-            code, report = run_schemathesis(stack.api_url, stack.origins, **options)
+            users = fuzz_tokens(stack.pool(), stack.api_url)
+            code, report = run_schemathesis(stack.api_url, stack.origins, **users, **options)
     click.echo(f"fuzz: {summary(report)}")
     click.echo(f"report and configuration: {report['report_dir']}")
     sys.exit(code)

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import schemathesis
+import tomli_w
 from schemathesis.config import SchemathesisConfig
 from schemathesis.config._checks import _BUILTIN_CHECK_NAMES as BUILTIN_CHECKS
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
@@ -44,7 +45,7 @@ def test_fuzzing_every_operation_as_a_signed_in_user_finds_nothing(live_stack, t
 
 def test_every_check_runs_on_every_operation_in_every_phase_but_the_one_not_applicable():
     document = openapi.document("/")
-    config = SchemathesisConfig.from_str(fuzz.to_toml(fuzz.schemathesis_config([], [], [], "Bearer x", document)))
+    config = SchemathesisConfig.from_str(tomli_w.dumps(fuzz.schemathesis_config({})))
     schema = schemathesis.openapi.from_dict(document, config=config)
     checks = [name for name in BUILTIN_CHECKS if name != "max_response_time"]  # that one needs a time limit
     off = set()
@@ -56,8 +57,9 @@ def test_every_check_runs_on_every_operation_in_every_phase_but_the_one_not_appl
     assert off == {("OPTIONS /todos/{todo_id}", check) for _, check, _ in fuzz.NOT_APPLICABLE}
 
 
-def test_the_configuration_widens_nothing_but_the_justified_statuses():
-    config = fuzz.schemathesis_config([], [], [], "Bearer x", openapi.document("/"))
+def test_the_configuration_widens_nothing_but_the_justified_statuses(tmp_path):
+    auth = fuzz.wfc_auth(tmp_path, "Bearer x", "Bearer y")
+    config = fuzz.schemathesis_config({"ids": ["x"], "cursors": [], "origins": ["http://127.0.0.1:8002"]}, auth)
     assert "checks" not in config and "phases" not in config
     assert all(set(operation) == {"include-operation-id", "checks"} for operation in config["operations"])
     defaults = set(POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES)
@@ -77,7 +79,16 @@ def test_the_configuration_widens_nothing_but_the_justified_statuses():
         if settings.get("enabled") is False
     }
     assert disabled == {(tuple(ops), check) for ops, check, _ in fuzz.NOT_APPLICABLE}
-    assert config["auth"] == {"openapi": {"CognitoIdToken": {"api_key": "Bearer x"}}}
+    assert config["auth"] == {
+        "wfc": {"path": str(tmp_path / "users.json"), "user": "owner", "peers": ["owner", "peer"]}
+    }
+    users = json.loads((tmp_path / "users.json").read_text())["auth"]
+    assert {user["name"]: user["fixedHeaders"] for user in users} == {
+        "owner": [{"name": "Authorization", "value": "Bearer x"}],
+        "peer": [{"name": "Authorization", "value": "Bearer y"}],
+    }
+    assert set(config["dictionaries"]) == {"ids", "origins", "tags"}
+    assert config["parameters"]["path.todo_id"] == {"dictionary": "ids", "probability": 0.3}
 
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -125,11 +136,12 @@ def failed_checks(url, tmp_path, phases=("coverage",), peer_token=None):
         peer_token,
         max_examples=1,
         report_dir=tmp_path,
-        phases=list(phases),
+        phases=",".join(phases),
         quiet=True,
         seed=1,
     )
     assert code != 0
+    assert "failures" in report, report.get("output")
     return {failure["title"] for failure in report["failures"]}
 
 
