@@ -18,11 +18,8 @@ from devtools.supervise import Child, StartError
 
 
 class Stack(supervise.Supervisor):
-    """The engine, the Todos table, the identity provider, the API and the UI server, started and stopped together.
-
-    While ``watch()`` is called, a part that dies is restarted with backoff.
-    Usable as a context manager by tests: ``with Stack(data_dir=tmp) as stack: ...`` runs on free ports.
-    """
+    """The engine, the Todos table, the identity provider, the API and the UI server, started and stopped together,
+    a part that dies restarted by ``watch()``. ``with Stack(data_dir=tmp) as stack: ...`` runs on free ports."""
 
     def __init__(
         self,

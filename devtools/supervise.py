@@ -155,28 +155,24 @@ class Supervisor:
     def watch(self) -> None:
         """Restart every child that has died since the last call."""
         for child in self.children:
-            while child.process is not None and child.process.poll() is not None:
-                self._restart(child, child.process)
-
-    def _restart(self, child: Child, dead: Process) -> None:
-        now = time.monotonic()
-        child.deaths = [*(death for death in child.deaths if death >= now - self.window), now]
-        if len(child.deaths) >= self.max_deaths:
-            raise CrashLoop(
-                f"the {child.name} died {len(child.deaths)} times within {self.window:.0f} s "
-                f"(last: {exit_reason(dead)}); stopping everything."
-            )
-        delay = min(self.first_delay * 2 ** (len(child.deaths) - 1), self.max_delay)
-        self.say(f"the {child.name} exited with {exit_reason(dead)}; restarting it in {delay:g} s")
-        time.sleep(delay)
-        child.process = child.start()
-        try:
-            child.ready(child.process)
-        except Exception as exc:  # whatever it was, the child is not serving: try again or call it a crash loop
-            self.say(f"the {child.name} did not come back: {exc}")
-            stop(child.process)
-            return  # watch() sees it dead and counts another death
-        self.say(f"the {child.name} is running again")
+            while (dead := child.process) is not None and dead.poll() is not None:
+                now = time.monotonic()
+                child.deaths = [*(death for death in child.deaths if death >= now - self.window), now]
+                if len(child.deaths) >= self.max_deaths:
+                    raise CrashLoop(
+                        f"the {child.name} died {len(child.deaths)} times within {self.window:.0f} s "
+                        f"(last: {exit_reason(dead)}); stopping everything."
+                    )
+                delay = min(self.first_delay * 2 ** (len(child.deaths) - 1), self.max_delay)
+                self.say(f"the {child.name} exited with {exit_reason(dead)}; restarting it in {delay:g} s")
+                time.sleep(delay)
+                child.process = child.start()
+                try:
+                    child.ready(child.process)
+                    self.say(f"the {child.name} is running again")
+                except Exception as exc:  # not serving, whatever the reason: the loop counts another death
+                    self.say(f"the {child.name} did not come back: {exc}")
+                    stop(child.process)
 
     def stop(self) -> None:
         """Stop every child, newest first; safe to call more than once."""
