@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 
 
 class APIRequestHandler(GuardedRequestHandler):
-    """Hands each checked request to the server's ``ContractGateway`` and writes its answer."""
-
     server: LocalAPIServer
 
     def dispatch(self) -> None:
@@ -55,10 +53,8 @@ class APIRequestHandler(GuardedRequestHandler):
 
 
 class LocalAPIServer(socketserver.ThreadingTCPServer):
-    """A threaded server for one ``ContractGateway`` (not started).
-
-    Not an ``HTTPServer``: its bind asks DNS for the host's full name, which can take seconds without a resolver.
-    """
+    """A threaded server for one ``ContractGateway`` (not started); not an ``HTTPServer``, whose bind asks DNS
+    for the host's full name, which can take seconds on a machine without a resolver."""
 
     allow_reuse_address = True
     daemon_threads = True
@@ -74,9 +70,7 @@ class LocalAPIServer(socketserver.ThreadingTCPServer):
 def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | None = None) -> tuple[float, float]:
     """Median milliseconds of ``GET url`` on one kept-alive connection, and on a new connection each time.
 
-    A server that stalls kept-alive answers (Nagle's algorithm meeting the
-    client's delayed ACK) shows as the first figure far above the second.
-    """
+    A server that stalls kept-alive answers (Nagle meets delayed ACK) shows as the first far above the second."""
 
     def milliseconds(session: requests.Session, extra: Mapping[str, str]) -> float:
         started = time.perf_counter()

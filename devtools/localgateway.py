@@ -13,17 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+from chalice import local
 from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
-from chalice.local import (
-    CustomLocalChalice,
-    LambdaContext,
-    LambdaEventConverter,
-    LocalChalice,
-    LocalGateway,
-    RouteMatcher,
-)
 
 from devtools import settings
 from devtools.localhttp import SECURITY_HEADERS, contract_body
@@ -31,10 +24,10 @@ from devtools.localhttp import SECURITY_HEADERS, contract_body
 Event = dict[str, Any]
 
 
-class _DecodingEventConverter(LambdaEventConverter):
+class _DecodingEventConverter(local.LambdaEventConverter):
     # API Gateway hands the function its path parameters URL-decoded.
     def __init__(self, app: Chalice) -> None:
-        super().__init__(RouteMatcher(list(app.routes)), app.api.binary_types)
+        super().__init__(local.RouteMatcher(list(app.routes)), app.api.binary_types)
 
     def create_lambda_event(self, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> Event:
         event = super().create_lambda_event(method=method, path=path, headers=headers, body=body)
@@ -42,7 +35,7 @@ class _DecodingEventConverter(LambdaEventConverter):
         return event
 
 
-class ContractGateway(LocalGateway):
+class ContractGateway(local.LocalGateway):
     """``chalice.local.LocalGateway`` that answers like the deployed stage and the contract."""
 
     def __init__(self, app_object: Chalice, config: Config) -> None:
@@ -80,14 +73,16 @@ def load_app(project_dir: str, stage: str) -> tuple[Chalice, Config]:
     os.environ.update(ours)
     # Threads serve requests side by side: give each its own current_request,
     # with the classes chalice.local made for that.
-    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
-    app.__class__ = CustomLocalChalice
+    local.CustomLocalChalice.__bases__ = (local.LocalChalice, app.__class__)
+    app.__class__ = local.CustomLocalChalice
     return app, config
 
 
-def lambda_context(function_name: str = "hobopy-prod", memory_mb: int = 256, timeout_s: int = 10) -> LambdaContext:
+def lambda_context(
+    function_name: str = "hobopy-prod", memory_mb: int = 256, timeout_s: int = 10
+) -> local.LambdaContext:
     """A context object like the one Lambda hands the function (Chalice's local one)."""
-    return LambdaContext(function_name, memory_mb, max_runtime_ms=timeout_s * 1000)
+    return local.LambdaContext(function_name, memory_mb, max_runtime_ms=timeout_s * 1000)
 
 
 def proxy_event(

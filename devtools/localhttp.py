@@ -2,8 +2,7 @@
 
 It answers this machine only (a foreign ``Host`` is DNS rebinding), cuts off slow clients, refuses sizes it
 cannot trust, says so in the API contract's shape, and writes each answer in one send with Nagle's algorithm
-off, so kept-alive connections never wait for a delayed ACK.
-"""
+off (a kept-alive connection then never waits for the client's delayed ACK)."""
 
 from __future__ import annotations
 
@@ -40,16 +39,14 @@ CLOSING = {400, 408, 411, 413, 414, 431}
 
 def serve_until_stopped(server: socketserver.BaseServer) -> None:
     """Serve until SIGINT, SIGTERM or SIGHUP arrives, then close the listening socket."""
-    try:
-        with contextlib.suppress(supervise.Stopped), supervise.stop_signals_raise():
-            server.serve_forever()
-    finally:
-        server.server_close()
+    with server, contextlib.suppress(supervise.Stopped), supervise.stop_signals_raise():
+        server.serve_forever()
 
 
-def contract_body(status: int, message: str) -> bytes:
-    """``{"Code", "Message"}`` JSON for an answer the server gives itself."""
+def contract_body(status: int, message: str = "") -> bytes:
+    """``{"Code", "Message"}`` JSON for an answer the server gives itself (by default the status's description)."""
     code = CODES.get(status) or HTTPStatus(status).phrase.replace(" ", "") + "Error"
+    message = message or HTTPStatus(status).description.lower() + "."
     return json.dumps({"Code": code, "Message": f"{code}: {message}"}, separators=(",", ":")).encode()
 
 
@@ -131,9 +128,7 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
         headers = [("Content-Type", "application/json")]
         if status == 405:
             headers.append(("Allow", ", ".join(self.allowed_methods())))
-        self.send_answer(
-            status, headers, contract_body(status, message or HTTPStatus(status).description.lower() + ".")
-        )
+        self.send_answer(status, headers, contract_body(status, message))
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # The standard library's texts quote the client's bytes as Python literals: not in our answers.
