@@ -31,6 +31,7 @@ class ErrorAudit:
         self.current_test: str | None = None
         self._reported = 0
         self._lock = threading.Lock()
+        self.blamed_in_workers = 0  # problems pytest-xdist workers already blamed on their tests
 
     def record(
         self,
@@ -119,9 +120,33 @@ _LATE = pytest.StashKey[list[tuple[str | None, str, str]]]()
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Answers received in fixtures (setup or teardown) are blamed here.
     problems = AUDIT.unreported()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        # A pytest-xdist worker hands its counts to the controller, which prints the summary.
+        workeroutput["hobopy_audit"] = {
+            "answers": AUDIT.answers,
+            "errors": AUDIT.errors,
+            "problems": len(AUDIT.problems),
+            "late": problems,
+            "figures": FIGURES,
+        }
     if problems:
         session.config.stash[_LATE] = problems
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the pytest-xdist controller: add up what a worker audited and measured."""
+    output = getattr(node, "workeroutput", {}).get("hobopy_audit")
+    if output is None:
+        return
+    AUDIT.answers += output["answers"]
+    AUDIT.errors += output["errors"]
+    # Problems found outside a test stay unreported here, so this session fails on them too.
+    AUDIT.problems += [(test, request, problem) for test, request, problem in output["late"]]
+    AUDIT.blamed_in_workers += output["problems"] - len(output["late"])
+    FIGURES.extend(output["figures"])
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -132,9 +157,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not AUDIT.answers:
         return
     terminalreporter.write_sep("-", "answer audit")
-    terminalreporter.write_line(
-        f"{AUDIT.answers} answers audited, {AUDIT.errors} of them errors; {len(AUDIT.problems)} problems"
-    )
+    problems = len(AUDIT.problems) + AUDIT.blamed_in_workers
+    terminalreporter.write_line(f"{AUDIT.answers} answers audited, {AUDIT.errors} of them errors; {problems} problems")
     late = config.stash.get(_LATE, [])
     if late:
         terminalreporter.write_line(_blame(late), red=True)
