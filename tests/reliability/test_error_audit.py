@@ -1,6 +1,11 @@
 """The audit every answer of every suite passes: it must catch leaks and missing headers, and be listening."""
 
 import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +129,47 @@ def test_an_answer_to_head_has_no_body_whatever_its_status():
     assert answer_problems(200, SAFE, b"", method="HEAD") == []
     assert answer_problems(200, SAFE, b"[]", method="HEAD") != []
     assert answer_problems(405, SAFE, body("MethodNotAllowedError", "no."), method="HEAD") != []
+
+
+WORKER_SUITE = {
+    "test_in_a_fixture.py": """
+import pytest
+from tests.reliability.plugin import AUDIT, report_figure
+
+@pytest.fixture
+def answer_after_the_test():
+    yield
+    AUDIT.record("GET", "/late", 500, {}, b"Traceback (most recent call last)")
+
+def test_measures(answer_after_the_test):
+    report_figure("a figure measured in a worker")
+""",
+    "test_in_a_test.py": """
+from tests.reliability.plugin import AUDIT
+
+def test_answers():
+    AUDIT.record("GET", "/fine", 200, {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}, b"[]")
+""",
+}
+
+
+def test_under_pytest_xdist_what_the_workers_audit_and_measure_reaches_the_summary_and_fails_the_run(tmp_path):
+    for name, text in WORKER_SUITE.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "backend")])}
+    arguments = ["-n", "2", "--dist", "loadfile", "-p", "tests.reliability.plugin", "-p", "no:cacheprovider"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *arguments, str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "2 passed" in run.stdout
+    assert "a figure measured in a worker" in run.stdout
+    # The late answer breaks several rules; the fine one none.
+    assert re.search(r"2 answers audited, 1 of them errors; [1-9][0-9]* problems", run.stdout), run.stdout
+    assert "GET /late: 500: a server error other than 503" in run.stdout
