@@ -8,12 +8,13 @@ exit status 1.
 import codecs
 import dataclasses
 import functools
+import itertools
 import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import wcwidth
@@ -34,7 +35,7 @@ class Failure(click.ClickException):
     """One line on stderr, exit status 1: file errors start with the file's position."""
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(" ".join(self.message.split("\n")), err=True)
+        click.echo(self.message.replace("\n", " "), err=True)
 
 
 @dataclasses.dataclass
@@ -49,9 +50,7 @@ class Target:
         return dynamodb_client(self.endpoint, region=self.region)
 
     def __str__(self) -> str:
-        if self.endpoint:
-            return f"at {self.endpoint}"
-        return f"on AWS ({self.region})" if self.region else "on AWS"
+        return f"at {self.endpoint}" if self.endpoint else f"on AWS ({self.region or settings.region()})"
 
     def describe_table(self, name: str, then: str = "") -> Any:
         """The table's description; its absence is a failure that says how to create it."""
@@ -66,34 +65,24 @@ class Target:
 
 def _explain(exc: Exception, target: Target) -> str:
     """One line for an error from boto3/botocore, with the fix when there is an obvious one."""
-    if isinstance(exc, boto.EndpointConnectionError | boto.ConnectTimeoutError | boto.ConnectionClosedError):
-        if target.endpoint:
-            return (
-                f"error: cannot reach a DynamoDB engine at {target.endpoint}: is it running? "
-                "Start it with `hobopy run`, or pass --endpoint-url."
-            )
-        return f"error: cannot reach DynamoDB {target}: {exc}"
-    if isinstance(exc, boto.ReadTimeoutError):
-        return f"error: the database {target} did not answer in time."
-    if isinstance(exc, boto.NoCredentialsError):
+    if isinstance(exc, boto.ConnectionError | boto.ConnectionClosedError) and target.endpoint:
         return (
-            "error: no AWS credentials found: configure them (`aws configure`), "
-            "or leave out --aws to use the local engine."
+            f"error: cannot reach a DynamoDB engine at {target.endpoint}: is it running? "
+            "Start it with `hobopy run`, or pass --endpoint-url."
         )
-    if isinstance(exc, boto.NoRegionError):
-        return "error: no AWS region given: pass --region or set AWS_DEFAULT_REGION."
-    if isinstance(exc, boto.ClientError):
-        code = exc.response.get("Error", {}).get("Code", "Error")
-        if code.isdigit():
-            # botocore uses the HTTP status as the code when the answer has no DynamoDB error type.
-            return (
-                f"error: something answered HTTP {code} {target}, but not as DynamoDB does; "
-                f"is --endpoint-url the engine's address (the engine is on :{settings.DB_PORT}, "
-                f"the API on :{settings.API_PORT})?"
-            )
-        message = exc.response.get("Error", {}).get("Message", "")
-        return f"error: {exc.operation_name} {target} failed: {code}: {message}"
-    return f"error: {exc}"
+    if isinstance(exc, boto.NoCredentialsError):
+        return "error: no AWS credentials found: run `aws configure`, or leave out --aws to use the local engine."
+    if not isinstance(exc, boto.ClientError):
+        return f"error: {exc}"
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "Error")
+    if code.isdigit():
+        # botocore uses the HTTP status as the code when the answer has no DynamoDB error type.
+        return (
+            f"error: something answered HTTP {code} {target}, but not as DynamoDB does; is --endpoint-url the "
+            f"engine's address (the engine is on :{settings.DB_PORT}, the API on :{settings.API_PORT})?"
+        )
+    return f"error: {exc.operation_name} {target} failed: {code}: {error.get('Message', '')}"
 
 
 def _on_target(function: Callable[..., None]) -> Callable[..., None]:
@@ -105,9 +94,7 @@ def _on_target(function: Callable[..., None]) -> Callable[..., None]:
         help=f"DynamoDB endpoint [default: $HOBOPY_DB_ENDPOINT, else {settings.url(settings.DB_PORT)} "
         "(port from $HOBOPY_DB_PORT)]. An empty value means AWS itself.",
     )
-    @click.option(
-        "--aws", is_flag=True, help="Use DynamoDB on AWS with your AWS credentials (same as --endpoint-url '')."
-    )
+    @click.option("--aws", is_flag=True, help="Use DynamoDB on AWS with your AWS credentials (= --endpoint-url '').")
     @click.option("--region", metavar="REGION", help="AWS region [default: $AWS_DEFAULT_REGION, else us-east-1].")
     @functools.wraps(function)
     def command(*args: Any, endpoint_url: str | None, aws: bool, region: str | None, **kwargs: Any) -> None:
@@ -141,14 +128,8 @@ TABLE_OPTION = click.option(
     "--table", metavar="NAME", default=datafiles.TABLE_NAME, show_default=True, help="Table name."
 )
 SCHEMA_OPTION = click.option(
-    "--schema",
-    type=click.Path(path_type=Path),
-    default=datafiles.SCHEMA_PATH,
-    show_default="db/schema.json",
-    help="A create-table --cli-input-json file.",
+    "--schema", type=Path, default=datafiles.SCHEMA_PATH, show_default="db/schema.json", help="A create-table file."
 )
-# Files are checked by the commands themselves, so that problems read the same everywhere.
-DATA_PATH = click.Path(path_type=Path)
 
 
 def _count(number: int, noun: str) -> str:
@@ -159,11 +140,9 @@ def _count(number: int, noun: str) -> str:
 def db_group() -> None:
     """Manage the DynamoDB table: create it, load data files, list, export, reset, move todos.
 
-    By default every command talks to the local engine at
-    http://127.0.0.1:8001 (port from $HOBOPY_DB_PORT, or the whole URL from
-    $HOBOPY_DB_ENDPOINT). --endpoint-url picks another engine; --aws (or
-    --endpoint-url '') uses DynamoDB on AWS with your usual AWS credentials.
-    Files are read and written as UTF-8 whatever the locale.
+    Every command talks to the local engine at http://127.0.0.1:8001 (port from $HOBOPY_DB_PORT, the whole
+    URL from $HOBOPY_DB_ENDPOINT) unless --endpoint-url names another; --aws (or --endpoint-url '') uses
+    DynamoDB on AWS with your usual AWS credentials. Files are read and written as UTF-8 whatever the locale.
 
     \b
     Example:
@@ -176,9 +155,7 @@ def db_group() -> None:
 @click.option("--table", metavar="NAME", help="Table name  [default: the schema's TableName]")
 @_on_target
 def create_table(target: Target, schema: Path, table: str | None) -> None:
-    """Create the table from db/schema.json.
-
-    Waits until the table is ACTIVE. A table that already exists is left as it is (exit status 0).
+    """Create the table from db/schema.json and wait until it is ACTIVE; an existing one is left as it is.
 
     \b
     Example:
@@ -192,21 +169,25 @@ def create_table(target: Target, schema: Path, table: str | None) -> None:
         click.echo(f"Table {spec['TableName']} already exists {target}; left unchanged.")
 
 
-def _requests_for(path: Path, table: str | None) -> dict[str, tuple[str, datafiles.Requests]]:
-    """The file's requests by table (with the name they have in the file), moved to ``table`` when given."""
+def _checked_requests(path: Path, table: str | None, describe: Callable[[str], Any]) -> dict[str, datafiles.Requests]:
+    """The file's requests by table (all of them moved to ``table`` when given), checked against each table's key."""
     document = datafiles.read_requests(path)
-    if table is None:
-        return {name: (name, requests) for name, requests in document.items()}
-    if len(document) != 1:
+    if table and len(document) != 1:
         raise Failure(
             f"{display_path(path)}: the file writes to {len(document)} tables "
             f"({', '.join(document)}); --table needs a file with one."
         )
-    return {table: next(iter(document.items()))}
+    checked = {}
+    for at, requests in document.items():
+        name = table or at
+        found = describe(name)
+        datafiles.check_keys(requests, name, found["KeySchema"], found["AttributeDefinitions"], path=path, at=at)
+        checked[name] = requests
+    return checked
 
 
-def _write(target: Target, path: Path, requests_by_table: dict[str, tuple[str, datafiles.Requests]]) -> None:
-    for name, (_, requests) in requests_by_table.items():
+def _write(target: Target, path: Path, requests_by_table: dict[str, datafiles.Requests]) -> None:
+    for name, requests in requests_by_table.items():
         tables.write_batches(target.client, name, datafiles.to_boto(requests))
         puts = sum(1 for r in requests if "PutRequest" in r)
         deletes = f" and deleted {len(requests) - puts}" if len(requests) > puts else ""
@@ -214,39 +195,29 @@ def _write(target: Target, path: Path, requests_by_table: dict[str, tuple[str, d
 
 
 @db_group.command("load")
-@click.argument("file", type=DATA_PATH, default=datafiles.SEED_PATH, required=False)
+@click.argument("file", type=Path, default=datafiles.SEED_PATH, required=False)
 @click.option("--table", metavar="NAME", help="Write the file's requests to this table instead of the one it names.")
 @_on_target
 def load(target: Target, file: Path, table: str | None) -> None:
     """Load a batch-write-item file of any size (default db/initial-data.json).
 
-    The whole file is checked first (JSON, UTF-8, shape, DynamoDB JSON values,
-    the table's key), so a mistake anywhere writes nothing. Then it is sent
-    in batches of 25, resending what the database leaves unprocessed.
+    The whole file is checked first (JSON, UTF-8, shape, DynamoDB JSON values, the table's key), so a
+    mistake anywhere writes nothing. Then it is sent in batches of 25, resending what is left unprocessed.
 
     \b
     Example:
       hobopy db load
       hobopy db load backup.json --table Todos-copy
     """
-    requests_by_table = _requests_for(file, table)
-    for name, (at, requests) in requests_by_table.items():
-        found = target.describe_table(name, " Nothing was written.")
-        datafiles.check_keys(requests, name, found["KeySchema"], found["AttributeDefinitions"], path=file, at=at)
-    _write(target, file, requests_by_table)
+    _write(
+        target, file, _checked_requests(file, table, lambda name: target.describe_table(name, " Nothing was written."))
+    )
 
 
 def _read_table(target: Target, name: str) -> tuple[list[datafiles.Item], list[str]]:
     """(items in key order, key names) of the whole table."""
     keys = datafiles.key_order(target.describe_table(name)["KeySchema"])
     return datafiles.sorted_items(tables.scan_items(target.client, name), keys), keys
-
-
-def _output_encoding() -> str:
-    # A locale that claims ASCII is taken to be a misconfigured UTF-8 one, as
-    # Python's UTF-8 mode and click do; other encodings are respected.
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    return "utf-8" if codecs.lookup(encoding).name == "ascii" else encoding
 
 
 def _can_encode(text: str, encoding: str) -> bool:
@@ -258,43 +229,37 @@ def _can_encode(text: str, encoding: str) -> bool:
 
 
 def clip(text: str, width: int, encoding: str = "utf-8") -> str:
-    """``text`` as ``encoding`` can show it, cut to at most ``width`` display columns.
+    """``text`` on one line as ``encoding`` can show it, cut to at most ``width`` display columns.
 
-    Characters the encoding lacks become backslash escapes, never cut in half.
+    Control characters and characters the encoding lacks become backslash escapes, never cut in half.
     """
-    pieces = [c.encode(encoding, "backslashreplace").decode(encoding) for c in text]
+    pieces = [c if c.isprintable() and _can_encode(c, encoding) else c.encode("unicode_escape").decode() for c in text]
     if display_width("".join(pieces)) <= width:
         return "".join(pieces)
     ellipsis = "…" if _can_encode("…", encoding) else "..."
-    out, room = "", width - display_width(ellipsis)
-    for piece in pieces:
-        room -= display_width(piece)
-        if room < 0:
-            break
-        out += piece
-    return out + ellipsis
-
-
-def _cell(value: dict[str, Any]) -> str:
-    """One line of text for a value: control characters such as newlines become escapes."""
-    ((kind, inner),) = value.items()
-    text = inner if kind in ("S", "N") else json.dumps(datafiles.plain(value), ensure_ascii=False)
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    room = width - display_width(ellipsis)
+    kept = itertools.takewhile(lambda used: used <= room, itertools.accumulate(map(display_width, pieces)))
+    return "".join(pieces[: len(list(kept))]) + ellipsis
 
 
 def render_table(items: list[datafiles.Item], keys: list[str], encoding: str) -> str:
-    """Items as aligned text columns; what ``encoding`` cannot show becomes a backslash escape."""
+    """Items as aligned text columns, numbers on the right; each value on one line, cut to ``CELL_WIDTH``."""
     names = datafiles.columns(items, keys)
-    rows = [names, *([_cell(item[name]) if name in item else "" for name in names] for item in items)]
+    rows = [names, *([_text(item[name]) if name in item else "" for name in names] for item in items)]
     rows = [[clip(text, CELL_WIDTH, encoding) for text in row] for row in rows]
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(names))]
+    rows.insert(1, ["-" * width for width in widths])
     numeric = [all("N" in item[name] for item in items if name in item) for name in names]
     lines = []
     for number, row in enumerate(rows):
-        just = [wcwidth.rjust if numeric[i] and number else wcwidth.ljust for i in range(len(row))]
+        just = [wcwidth.rjust if numeric[i] and number > 1 else wcwidth.ljust for i in range(len(row))]
         lines.append("  ".join(just[i](text, widths[i]) for i, text in enumerate(row)).rstrip())
-    lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines) + "\n"
+
+
+def _text(value: dict[str, Any]) -> str:
+    ((kind, inner),) = value.items()
+    return inner if kind in ("S", "N") else json.dumps(datafiles.plain(value), ensure_ascii=False)
 
 
 @db_group.command("scan")
@@ -304,8 +269,8 @@ def render_table(items: list[datafiles.Item], keys: list[str], encoding: str) ->
 def scan(target: Target, table: str, as_json: bool) -> None:
     """List the table's items, as aligned columns or --json.
 
-    Long values are cut to fit; --json shows them whole. Characters the
-    terminal's encoding cannot show appear as \\u escapes (JSON stays exact).
+    Long values are cut to fit; --json shows them whole. Characters the terminal's encoding cannot
+    show appear as \\u escapes (JSON stays exact).
 
     \b
     Example:
@@ -313,30 +278,28 @@ def scan(target: Target, table: str, as_json: bool) -> None:
       hobopy db scan --table Todos --json > todos.json
     """
     items, keys = _read_table(target, table)
-    encoding = _output_encoding()
+    # A locale that claims ASCII is taken to be a misconfigured UTF-8 one, as Python's UTF-8 mode and click do.
+    encoding = sys.stdout.encoding or "utf-8"
+    encoding = "utf-8" if codecs.lookup(encoding).name == "ascii" else encoding
     if as_json:
         values = [{name: datafiles.plain(item[name]) for name in datafiles.columns([item], keys)} for item in items]
-        text = json.dumps(values, indent=2, ensure_ascii=False) + "\n"
-        click.echo(
-            (text if _can_encode(text, encoding) else json.dumps(values, indent=2) + "\n").encode(encoding), nl=False
-        )
+        text = json.dumps(values, indent=2, ensure_ascii=False)
+        click.echo((text if _can_encode(text, encoding) else json.dumps(values, indent=2)).encode(encoding))
     elif not items:
         click.echo(f"Table {table} is empty.")
     else:
-        click.echo(render_table(items, keys, encoding).encode(encoding, "backslashreplace"), nl=False)
+        click.echo(render_table(items, keys, encoding).encode(encoding), nl=False)
         click.echo(f"{_count(len(items), 'item')} in table {table} {target}.")
 
 
 @db_group.command("export")
 @TABLE_OPTION
-@click.option("-o", "--output", type=DATA_PATH, help="File to write  [default: standard output]")
+@click.option("-o", "--output", type=Path, help="File to write  [default: standard output]")
 @_on_target
 def export(target: Target, table: str, output: Path | None) -> None:
-    """Export the table as a batch-write-item file.
+    """Export the table as a batch-write-item file: UTF-8 JSON shaped like db/initial-data.json.
 
-    The file is UTF-8 JSON shaped like db/initial-data.json.
-    `hobopy db load` reads it back at any size; the aws CLI's batch-write-item
-    takes files of up to 25 items.
+    `hobopy db load` reads it back at any size; the aws CLI's batch-write-item takes files of up to 25 items.
 
     \b
     Example:
@@ -360,42 +323,26 @@ def export(target: Target, table: str, output: Path | None) -> None:
 @TABLE_OPTION
 @SCHEMA_OPTION
 @click.option(
-    "--seed",
-    type=DATA_PATH,
-    default=datafiles.SEED_PATH,
-    show_default="db/initial-data.json",
-    help="The batch-write-item file to load.",
+    "--seed", type=Path, default=datafiles.SEED_PATH, show_default="db/initial-data.json", help="The file to load."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @_on_target
 def reset(target: Target, table: str, schema: Path, seed: Path, yes: bool) -> None:
-    """Recreate the table and load the seed.
-
-    Deletes the table, creates it from the schema and loads the seed file.
-    Both files are checked before anything is deleted.
+    """Recreate the table from the schema and load the seed; both files are checked before anything is deleted.
 
     \b
     Example:
       hobopy db reset --yes
     """
     spec = datafiles.load_schema(schema, table_name=table)
-    requests_by_table = _requests_for(seed, table)
-    at, requests = requests_by_table[table]
-    datafiles.check_keys(requests, table, spec["KeySchema"], spec["AttributeDefinitions"], path=seed, at=at)
+    requests = _checked_requests(seed, table, lambda _: spec)
     if not yes:
-        click.confirm(
-            f"Delete table {table} {target} with everything in it, and load {display_path(seed)} into a new one?",
-            abort=True,
-            err=True,
-        )
+        question = f"Delete table {table} {target} with everything in it, and load {display_path(seed)} into a new one?"
+        click.confirm(question, abort=True, err=True)
     done = "Deleted and recreated" if tables.delete_table(target.client, table) else "Created"
     tables.ensure_table(target.client, spec)
     click.echo(f"{done} table {table} {target} from {display_path(schema)}.")
-    _write(target, seed, requests_by_table)
-
-
-def _refuse(message: str) -> NoReturn:
-    raise Failure(f"error: {message} Nothing was moved.")
+    _write(target, seed, requests)
 
 
 @db_group.command("move-todos")
@@ -414,18 +361,15 @@ def _refuse(message: str) -> NoReturn:
 def move_todos(target: Target, owner: str, source: str, from_table: str | None, table: str) -> None:
     """Give todos to an owner: another owner's, or every todo of a table from before accounts.
 
-    The table's partition key is the owner (the `sub` of the user's ID token)
-    and its sort key the todo's id. Without --from-table, the todos of --from
-    (by default `demo`, who holds the seed locally) move to --to in --table.
+    The table's partition key is the owner (the `sub` of the user's ID token), its sort key the todo's id.
+    Without --from-table, the todos of --from (by default `demo`, who holds the seed locally) move to --to.
 
-    A table from before accounts is keyed by id alone, and DynamoDB cannot
-    change a table's key: create a table from db/schema.json (a deploy does
-    that, keeping the old table) and name the old one with --from-table.
-    Its todos are copied into --table under --to; the old table stays as it was.
+    A table from before accounts is keyed by id alone, which DynamoDB cannot change: create a table from
+    db/schema.json (a deploy does, keeping the old table) and name the old one with --from-table. Its todos
+    are copied into --table under --to; the old table stays as it was.
 
-    Todos are written to the new owner before they leave the old one, so an
-    interruption never loses one; if the new owner already has a todo with one
-    of the ids, nothing is moved.
+    Todos reach the new owner before they leave the old one, so an interruption never loses one; if the new
+    owner already has a todo with one of the ids, nothing is moved.
 
     \b
     Example:
@@ -436,14 +380,14 @@ def move_todos(target: Target, owner: str, source: str, from_table: str | None, 
         raise click.BadParameter("the owner cannot be empty.", param_hint="--to")
     keys = datafiles.key_order(target.describe_table(table)["KeySchema"])
     if len(keys) != 2:
-        _refuse(
-            f"table {table} is keyed by {keys[0]} alone, from before accounts; create a table with the owner "
-            f"key (`hobopy db create-table --table NEW`) and run `hobopy db move-todos --from-table {table} "
-            "--table NEW --to OWNER`."
+        raise Failure(
+            f"error: table {table} is keyed by {keys[0]} alone, from before accounts; create a table with the owner "
+            f"key (`hobopy db create-table --table NEW`), then run `hobopy db move-todos --from-table {table} "
+            "--table NEW --to OWNER`. Nothing was moved."
         )
     partition, sort = keys
     if from_table == table or (from_table is None and source == owner):
-        _refuse(f"the todos are already where --to puts them ({table}, owner {owner}).")
+        raise Failure(f"error: the todos are already where --to puts them ({table}, owner {owner}). Nothing was moved.")
     if from_table:
         target.describe_table(from_table)
         items = list(tables.scan_items(target.client, from_table))
@@ -452,7 +396,10 @@ def move_todos(target: Target, owner: str, source: str, from_table: str | None, 
     taken = {item[sort]["S"] for item in tables.partition_items(target.client, table, partition, owner)}
     clashes = sorted(taken & {item[sort]["S"] for item in items})
     if clashes:
-        _refuse(f"owner {owner} already has {len(clashes)} of these ids in table {table} (e.g. {clashes[0]}).")
+        raise Failure(
+            f"error: owner {owner} already has {len(clashes)} of these ids in table {table} (e.g. {clashes[0]}). "
+            "Nothing was moved."
+        )
     moved = [{"PutRequest": {"Item": {**item, partition: {"S": owner}}}} for item in items]
     tables.write_batches(target.client, table, moved)
     if not from_table:

@@ -78,8 +78,7 @@ def key_names(client: DynamoDBClient, table_name: str) -> list[str]:
 
 def scan_items(client: DynamoDBClient, table_name: str) -> Iterator[Item]:
     """Every item of the table in DynamoDB JSON, page after page."""
-    for page in client.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
-        yield from page["Items"]
+    return client.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True).search("Items")
 
 
 def partition_items(client: DynamoDBClient, table_name: str, key: str, value: str) -> Iterator[Item]:
@@ -91,5 +90,4 @@ def partition_items(client: DynamoDBClient, table_name: str, key: str, value: st
         ExpressionAttributeNames={"#k": key},
         ExpressionAttributeValues={":v": {"S": value}},
     )
-    for page in pages:
-        yield from page["Items"]
+    return pages.search("Items")
