@@ -1,11 +1,9 @@
 """The project's JSON files: read, checked and converted, in the aws CLI's own formats.
 
-``db/schema.json`` is a ``create-table --cli-input-json`` file and
-``db/initial-data.json`` a ``batch-write-item --request-items`` file. Files are
-always read as UTF-8, whatever the platform's locale says; a problem is one
-``DataFileError`` located as file:line:column, with the JSON path and the fix.
-A data file is checked whole before anything is written, so a typo at item 40
-cannot leave a table half loaded.
+``db/schema.json`` is a ``create-table --cli-input-json`` file and ``db/initial-data.json`` a
+``batch-write-item --request-items`` file. Files are always read as UTF-8, whatever the locale says; a
+problem is one ``DataFileError`` located as file:line:column, with the JSON path and the fix. A data file
+is checked whole before anything is written, so a typo at item 40 cannot leave a table half loaded.
 """
 
 import base64
@@ -18,7 +16,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -68,10 +66,8 @@ class DataFileError(Exception):
         self.path, self.message, self.line, self.column = path, message, line, column
 
     def __str__(self) -> str:
-        if self.path is None:
-            return self.message
-        where = display_path(self.path) + (f":{self.line}:{self.column}" if self.line else "")
-        return f"{where}: {self.message}"
+        where = f":{self.line}:{self.column}" if self.line else ""
+        return self.message if self.path is None else f"{display_path(self.path)}{where}: {self.message}"
 
 
 @dataclasses.dataclass
@@ -102,25 +98,19 @@ def read_text(path: str | Path) -> str:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             guess = "; it looks like UTF-16"
         else:
-            guess = "; it looks like Shift_JIS (cp932)" if _decodes(data, "cp932") else ""
+            # cp932 has no U+FFFD of its own: one in the decoded text marks a byte it refused.
+            guess = "" if "\ufffd" in data.decode("cp932", "replace") else "; it looks like Shift_JIS (cp932)"
         message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){guess}; save the file as UTF-8."
         before = data[: exc.start].decode("utf-8")
         raise DataFileError(path, message, *_line_column(before, len(before))) from None
-
-
-def _decodes(data: bytes, encoding: str) -> bool:
-    try:
-        data.decode(encoding)
-        return True
-    except UnicodeDecodeError:
-        return False
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
-def _load(path: str | Path) -> tuple[str, Any]:
+def read_json(path: str | Path) -> Any:
+    """Parse a JSON file as UTF-8; errors name the file, the line and column, and the fix."""
     text = read_text(path)
     if text.startswith("\ufeff"):
         # The aws CLI and Chalice both refuse it, so a file that works here works there too.
@@ -129,15 +119,10 @@ def _load(path: str | Path) -> tuple[str, Any]:
     if not text.strip():
         raise DataFileError(path, "the file is empty; it should hold a JSON object.")
     try:
-        return text, json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         hint = next((h for start, h in _JSON_HINTS.items() if exc.msg.startswith(start)), "Fix the syntax there.")
         raise DataFileError(path, f"invalid JSON: {exc.msg}. {hint}", exc.lineno, exc.colno) from None
-
-
-def read_json(path: str | Path) -> Any:
-    """Parse a JSON file as UTF-8; errors name the file, the line and column, and the fix."""
-    return _load(path)[1]
 
 
 def load_schema(path: str | Path = SCHEMA_PATH, table_name: str | None = None) -> dict[str, Any]:
@@ -165,10 +150,8 @@ def _create_table_input() -> Any:
 
 
 def write_atomic(path: str | Path, data: str | bytes, mode: int | None = None) -> None:
-    """Write ``data`` (text as UTF-8), replacing ``path`` only once the whole file is written.
-
-    The file is private to the user (0600) unless ``mode`` says otherwise.
-    """
+    """Write ``data`` (text as UTF-8) to a file private to the user (0600, unless ``mode``), replacing
+    ``path`` only once the whole file is written."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -185,16 +168,21 @@ def write_atomic(path: str | Path, data: str | bytes, mode: int | None = None) -
 # ---- batch-write-item files ------------------------------------------------
 
 
-def read_requests(path: str | Path) -> dict[str, Requests]:
-    """The write requests of a ``batch-write-item`` file, checked whole: ``{table: [request, ...]}``.
-
-    Attribute values stay in DynamoDB JSON (``{"N": "3"}``).
-    """
-    document = read_json(path)
+@contextlib.contextmanager
+def _located(path: str | Path | None) -> Iterator[None]:
+    """A shape error raised inside becomes a DataFileError at its place in the file ``path``."""
     try:
-        _check_document(document)
+        yield
     except _ShapeError as exc:
-        raise _located(path, exc) from None
+        line_column = _position(read_text(path), exc.path) if path else (0, 0)
+        raise DataFileError(path, f"{_dotted(exc.path)}: {exc.message}", *line_column) from None
+
+
+def read_requests(path: str | Path) -> dict[str, Requests]:
+    """The requests of a ``batch-write-item`` file, checked whole: ``{table: [request, ...]}`` in DynamoDB JSON."""
+    document = read_json(path)
+    with _located(path):
+        _check_document(document)
     return document  # type: ignore[no-any-return]
 
 
@@ -206,18 +194,15 @@ def check_keys(
     path: str | Path | None = None,
     at: str | None = None,
 ) -> None:
-    """Check that each request carries the table's key, with the right types, once.
-
-    ``at`` is the name the requests have in the file (for error positions).
-    """
+    """Check that each request carries the table's key once, of the right types; ``at`` names them in the file."""
     types = {d["AttributeName"]: d["AttributeType"] for d in attribute_definitions}
     key_names = key_order(key_schema)
     seen: dict[str, JsonPath] = {}
-    try:
+    with _located(path):
         for index, request in enumerate(requests):
             ((kind, body),) = request.items()
-            where: list[str | int] = [at or table_name, index, kind, REQUEST_TYPES[kind]]
-            attributes = body[REQUEST_TYPES[kind]]
+            ((field, attributes),) = body.items()
+            where: list[str | int] = [at or table_name, index, kind, field]
             for name in key_names:
                 if name not in attributes:
                     raise _ShapeError(where, f"the key attribute {name!r} of table {table_name} is missing.")
@@ -229,17 +214,13 @@ def check_keys(
                     raise _ShapeError([*where, name, given], "a key attribute cannot be empty.")
             extra = sorted(set(attributes) - set(key_names))
             if kind == "DeleteRequest" and extra:
-                message = (
-                    f"a DeleteRequest Key holds only the key ({', '.join(key_names)}); {extra[0]!r} is not part of it."
-                )
+                message = f"a DeleteRequest Key holds only the key ({', '.join(key_names)}), not {extra[0]!r}."
                 raise _ShapeError([*where, extra[0]], message)
             key = ", ".join(f"{name}={_json(next(iter(attributes[name].values())))}" for name in key_names)
             if key in seen:
                 message = f"the key {key} was already written by {_dotted(seen[key])}; a key may appear once per table."
                 raise _ShapeError(where, message)
             seen[key] = where[:2]
-    except _ShapeError as exc:
-        raise _located(path, exc) from None
 
 
 def key_order(key_schema: Iterable[Any]) -> list[str]:
@@ -249,12 +230,11 @@ def key_order(key_schema: Iterable[Any]) -> list[str]:
 
 def to_boto(requests: Requests) -> Requests:
     """Requests from a file, with binary values decoded from base64 as boto3 wants them."""
-    out = []
-    for request in requests:
-        ((kind, body),) = request.items()
-        field = REQUEST_TYPES[kind]
-        out.append({kind: {field: {name: _map_binary(v, base64.b64decode) for name, v in body[field].items()}}})
-    return out
+    return [
+        {kind: {field: _map_binary({"M": attributes}, base64.b64decode)["M"] for field, attributes in body.items()}}
+        for request in requests
+        for kind, body in request.items()
+    ]
 
 
 def _map_binary(value: dict[str, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
@@ -276,19 +256,14 @@ def _base64_text(data: bytes) -> str:
 
 
 def _dotted(path: JsonPath) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text or "the top level"
+    text = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+    return text.removeprefix(".") or "the top level"
 
 
 def _check_document(document: Any) -> None:
     if not isinstance(document, dict):
-        raise _ShapeError(
-            [],
-            "the top level must be an object of table name -> list of requests, "
-            'like {"Todos": [{"PutRequest": {"Item": {...}}}]}.',
-        )
+        example = '{"Todos": [{"PutRequest": {"Item": {...}}}]}'
+        raise _ShapeError([], f"the top level must be an object of table name -> list of requests, like {example}.")
     if not document:
         raise _ShapeError([], "the file names no table.")
     for table, requests in document.items():
@@ -298,31 +273,24 @@ def _check_document(document: Any) -> None:
         if not isinstance(requests, list):
             raise _ShapeError([table], "a table's requests must be a JSON list.")
         for index, request in enumerate(requests):
-            _check_request(request, [table, index])
-
-
-def _check_request(request: Any, path: list[str | int]) -> None:
-    if not isinstance(request, dict) or len(request) != 1:
-        raise _ShapeError(
-            path,
-            "a request must be an object with one key: "
-            '{"PutRequest": {"Item": {...}}} or {"DeleteRequest": {"Key": {...}}}.',
-        )
-    ((kind, body),) = request.items()
-    if kind not in REQUEST_TYPES:
-        hint = _did_you_mean(kind, REQUEST_TYPES)
-        raise _ShapeError([*path, kind], f"unknown request {kind!r}{hint}; use PutRequest or DeleteRequest.")
-    field = REQUEST_TYPES[kind]
-    if not isinstance(body, dict) or set(body) != {field}:
-        raise _ShapeError([*path, kind], f'a {kind} holds exactly one key, {field}: {{"{field}": {{...}}}}.')
-    attributes = body[field]
-    where = [*path, kind, field]
-    if not isinstance(attributes, dict) or not attributes:
-        example = '{"id": {"S": "L5"}}'
-        raise _ShapeError(where, f"{field} must be a non-empty object of attribute name -> value, like {example}.")
-    size = sum(_check_attribute(name, value, [*where, name]) for name, value in attributes.items())
-    if size > MAX_ITEM_BYTES:
-        raise _ShapeError(where, f"the item is about {size // 1024} KB; DynamoDB items are at most 400 KB.")
+            if not isinstance(request, dict) or len(request) != 1:
+                example = '{"PutRequest": {"Item": {...}}} or {"DeleteRequest": {"Key": {...}}}'
+                raise _ShapeError([table, index], f"a request must be an object with one key: {example}.")
+            ((kind, body),) = request.items()
+            where: list[str | int] = [table, index, kind]
+            if kind not in REQUEST_TYPES:
+                hint = _did_you_mean(kind, REQUEST_TYPES)
+                raise _ShapeError(where, f"unknown request {kind!r}{hint}; use PutRequest or DeleteRequest.")
+            field = REQUEST_TYPES[kind]
+            if not isinstance(body, dict) or set(body) != {field}:
+                raise _ShapeError(where, f'a {kind} holds exactly one key, {field}: {{"{field}": {{...}}}}.')
+            where = [*where, field]
+            if not isinstance(body[field], dict) or not body[field]:
+                rule = f"{field} must be a non-empty object of attribute name -> value"
+                raise _ShapeError(where, rule + ', like {"id": {"S": "L5"}}.')
+            size = _check_attributes(body[field], where)
+            if size > MAX_ITEM_BYTES:
+                raise _ShapeError(where, f"the item is about {size // 1024} KB; DynamoDB items are at most 400 KB.")
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -344,11 +312,14 @@ def _suggest(value: Any) -> str:
     return '{"L": [...]}' if isinstance(value, list) else '{"M": {...}}'
 
 
-def _check_attribute(name: str, value: Any, path: list[str | int]) -> int:
-    """Check one named DynamoDB JSON value; returns its approximate size in bytes."""
-    if name == "":
-        raise _ShapeError(path, "attribute names cannot be empty.")
-    return len(name.encode("utf-8")) + _check_value(value, path)
+def _check_attributes(attributes: dict[str, Any], path: list[str | int]) -> int:
+    """Check an object of name -> DynamoDB JSON value; returns its approximate size in bytes."""
+    size = 0
+    for name, value in attributes.items():
+        if name == "":
+            raise _ShapeError([*path, name], "attribute names cannot be empty.")
+        size += len(name.encode("utf-8")) + _check_value(value, [*path, name])
+    return size
 
 
 def _check_value(value: Any, path: list[str | int]) -> int:
@@ -360,19 +331,28 @@ def _check_value(value: Any, path: list[str | int]) -> int:
     hint = _did_you_mean(kind, ATTRIBUTE_TYPES)
     if hint:
         raise _ShapeError([*path, kind], f"unknown type {kind!r}{hint}; use one of {', '.join(ATTRIBUTE_TYPES)}.")
-    raise _ShapeError(
-        path,
-        f"not a DynamoDB JSON value: {kind!r} is not a type; write the value "
-        f'as {_suggest(inner)}, or a map as {{"M": {{...}}}}.',
-    )
+    message = f"not a DynamoDB JSON value: {kind!r} is not a type; write the value as {_suggest(inner)}"
+    raise _ShapeError(path, message + ', or a map as {"M": {...}}.')
 
 
 def _check_typed(kind: str, inner: Any, where: list[str | int]) -> int:
     """Check the ``inner`` value of type ``kind``; returns its approximate size in bytes."""
     if kind == "N":
-        return _check_number(inner, where)
+        if not isinstance(inner, str):
+            raise _ShapeError(where, f'numbers are strings in DynamoDB JSON: write {{"N": "{_json(inner)}"}}.')
+        if not _NUMBER_RE.match(inner):
+            raise _ShapeError(where, f"{_json(inner)} is not a number.")
+        number = Decimal(inner)
+        significant = "".join(map(str, number.as_tuple().digits)).strip("0")
+        if len(significant) > 38:
+            raise _ShapeError(where, f"{_json(inner)} has more than 38 significant digits.")
+        if number and not -130 <= number.adjusted() <= 125:
+            raise _ShapeError(where, f"{_json(inner)} is outside DynamoDB's range (1E-130 to 9.9E+125).")
+        return len(significant) // 2 + 2
     if kind == "B":
-        return _check_base64(inner, where)
+        with contextlib.suppress(binascii.Error, ValueError, TypeError):
+            return len(base64.b64decode(inner, validate=True))
+        raise _ShapeError(where, f'binary values are base64 text, like {{"B": "aGk="}}, not {_json(inner)}.')
     if kind == "NULL" and inner is not True:
         raise _ShapeError(where, f'"NULL" must be true: {{"NULL": true}}, not {_json(inner)}.')
     if kind in _HOLDS and not isinstance(inner, _HOLDS[kind][0]):
@@ -380,7 +360,7 @@ def _check_typed(kind: str, inner: Any, where: list[str | int]) -> int:
     if kind == "S":
         return len(inner.encode("utf-8", "surrogatepass"))
     if kind == "M":
-        return 3 + sum(_check_attribute(k, v, [*where, k]) + 1 for k, v in inner.items())
+        return 3 + len(inner) + _check_attributes(inner, where)
     if kind == "L":
         return 3 + sum(_check_value(v, [*where, i]) + 1 for i, v in enumerate(inner))
     if kind in ("BOOL", "NULL"):
@@ -402,80 +382,51 @@ def _json(value: Any) -> str:
     return text if len(text) <= 30 else text[:27] + "..."
 
 
-def _check_number(text: Any, path: JsonPath) -> int:
-    if not isinstance(text, str):
-        raise _ShapeError(path, f'numbers are strings in DynamoDB JSON: write {{"N": "{_json(text)}"}}.')
-    if not _NUMBER_RE.match(text):
-        raise _ShapeError(path, f"{_json(text)} is not a number.")
-    number = Decimal(text)
-    significant = "".join(map(str, number.as_tuple().digits)).strip("0")
-    if len(significant) > 38:
-        raise _ShapeError(path, f"{_json(text)} has more than 38 significant digits.")
-    if number and not -130 <= number.adjusted() <= 125:
-        raise _ShapeError(path, f"{_json(text)} is outside DynamoDB's range (1E-130 to 9.9E+125).")
-    return len(significant) // 2 + 2
-
-
-def _check_base64(text: Any, path: JsonPath) -> int:
-    if isinstance(text, str):
-        with contextlib.suppress(binascii.Error, ValueError):
-            return len(base64.b64decode(text, validate=True))
-    raise _ShapeError(path, f'binary values are base64 text, like {{"B": "aGk="}}, not {_json(text)}.')
-
-
-def _located(path: str | Path | None, error: _ShapeError) -> DataFileError:
-    line_column = _position(_load(path)[0], error.path) if path else (0, 0)
-    return DataFileError(path, f"{_dotted(error.path)}: {error.message}", *line_column)
-
-
 def _position(text: str, json_path: JsonPath) -> tuple[int, int]:
-    """(line, column) of the value at ``json_path`` in JSON ``text``, or of its key in an object; (0, 0) if lost."""
+    """(line, column) of the value at ``json_path`` in JSON ``text`` (of its key, in an object); (0, 0) if lost."""
     decoder = json.JSONDecoder()
 
     def skip(index: int) -> int:
         return _WHITESPACE_RE.match(text, index).end()  # type: ignore[union-attr]
 
     try:
-        index = key_start = skip(0)
+        index = mark = skip(0)
         for step in json_path:
-            index = skip(index + 1)
-            if isinstance(step, int):
-                for _ in range(step):
-                    index = skip(skip(decoder.raw_decode(text, index)[1]) + 1)
-                continue
-            found = None
-            while text[index] == '"':
-                start = index
-                key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
-                index = skip(skip(index) + 1)
-                if key == step:
-                    found = (start, index)  # of repeated keys the last one counts, as in json.loads
+            found, member, index = None, 0, skip(index + 1)
+            while text[index] not in "]}":
+                start, name = index, member
+                if isinstance(step, str):  # in an object, where each value follows its key
+                    name, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
+                    index = skip(skip(index) + 1)
+                if name == step:
+                    found = start, index  # of repeated keys the last one counts, as in json.loads
                 index = skip(decoder.raw_decode(text, index)[1])
                 if text[index] == ",":
                     index = skip(index + 1)
+                member += 1
             if found is None:
                 return 0, 0
-            key_start, index = found
+            mark, index = found
     except (IndexError, ValueError):
         return 0, 0
-    return _line_column(text, key_start if json_path and isinstance(json_path[-1], str) else index)
+    return _line_column(text, mark)
 
 
 # ---- items as files and as text ---------------------------------------------
 
 
-def _sort_key(value: dict[str, Any]) -> list[tuple[int, Any, str]]:
+def _sort_key(value: dict[str, Any]) -> list[Any]:
     ((kind, inner),) = value.items()
     if kind == "N":
-        return [(0, Decimal(inner), "")]
-    # "L9" before "L10", as a person would sort ids.
-    text = inner if kind == "S" else repr(inner)
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part]
+        return [Decimal(inner)]
+    # Runs of text and of digits alternate, so "L9" comes before "L10", as a person would sort ids.
+    parts = re.split(r"(\d+)", inner if kind == "S" else repr(inner))
+    return [int(part) if index % 2 else part for index, part in enumerate(parts)]
 
 
 def sorted_items(items: Iterable[Item], keys: Sequence[str]) -> list[Item]:
     """Items in key order (numbers by value, text naturally)."""
-    return sorted(items, key=lambda item: [_sort_key(item[k]) if k in item else [(2, 0, "")] for k in keys])
+    return sorted(items, key=lambda item: [_sort_key(item[k]) for k in keys])
 
 
 def columns(items: Iterable[Item], keys: Sequence[str]) -> list[str]:
