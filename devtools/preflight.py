@@ -27,8 +27,10 @@ POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
 ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
 CONFIG, SCHEMA, SEED = "backend/.chalice/config.json", "db/schema.json", "db/initial-data.json"
 # The files read besides the schema and the seed: JSON (any may hold IAM policy documents), and what Chalice zips.
-JSON_FILES = ("backend/.chalice/*.json", "deploy/*.json", "db/*.json", "backend/chalicelib/**/*.json")
+JSON_FILES = ("backend/.chalice/**/*.json", "deploy/*.json", "db/*.json", "backend/chalicelib/**/*.json")
 FILES = (*JSON_FILES, "backend/app.py", "backend/requirements.txt", "backend/chalicelib/**/*.py")
+# What `chalice deploy` records about earlier deployments: its own output, not the project's.
+CHALICE_RECORDS = ("backend/.chalice/deployments/", "backend/.chalice/deployed/")
 
 
 def _loopback(value: str) -> bool:
@@ -67,6 +69,7 @@ def check(project_dir: str | Path, stage: str = "prod") -> list[Problem]:
             return None
 
     paths = [path.relative_to(root).as_posix() for pattern in FILES for path in sorted(root.glob(pattern))]
+    paths = [relative for relative in paths if not relative.startswith(CHALICE_RECORDS)]
     documents = {r: read(r, read_json if r.endswith(".json") else read_text) for r in paths if r not in (SCHEMA, SEED)}
     for relative, document in documents.items():
         for label, policy in _policy_documents(document):

@@ -99,6 +99,21 @@ def test_policy_version_written_as_a_date_is_explained_as_the_language_version(p
     assert "not a date" in problem and "MalformedPolicyDocument" in problem
 
 
+def test_a_policy_file_in_a_folder_of_chalice_s_is_checked_too(project):
+    edit(project, CONFIG, lambda c: c["stages"]["prod"].update(iam_policy_file="policies/prod.json"))
+    (project / "backend/.chalice/policies").mkdir()
+    (project / POLICY).rename(project / "backend/.chalice/policies/prod.json")
+    assert messages(project) == []
+    edit(project, "backend/.chalice/policies/prod.json", lambda p: p.update(Version="2024-06-01"))
+    assert only(project).startswith("backend/.chalice/policies/prod.json: ")
+
+
+def test_chalice_s_records_of_earlier_deployments_are_not_the_project_s_files(project):
+    (project / "backend/.chalice/deployed").mkdir()
+    save(project, "backend/.chalice/deployed/prod.json", {"Statement": [], "Version": "2024-06-01"})
+    assert messages(project) == []
+
+
 def test_policy_without_version_is_reported(project):
     edit(project, POLICY, lambda p: p.pop("Version"))
     assert 'add "Version": "2012-10-17"' in only(project)
