@@ -10,13 +10,13 @@ import itertools
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -31,11 +31,9 @@ import click
 from botocore import xform_name
 from packaging.requirements import Requirement
 
-from devtools import engine, localapi, localgateway, package, supervise, tables
+from devtools import engine, localapi, localgateway, package, settings, supervise, tables
 
-ROOT = Path(__file__).resolve().parent.parent
-BACKEND = ROOT / "backend"
-SCHEMA = json.loads((ROOT / "db" / "schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((settings.ROOT / "db" / "schema.json").read_text(encoding="utf-8"))
 # The signed-in caller of the handler runs: the claims API Gateway's authorizer passes on.
 CALLER = "0d5e7c1a-bench-4c1e-9a53-caller000001"
 CLAIMS = {"sub": CALLER, "token_use": "id", "email": "bench@example.com"}
@@ -63,12 +61,10 @@ def todo_item(owner: str, number: int) -> Item:
 def fill_table(client: Any, table: str, items: list[Item]) -> None:
     """Create ``table`` (db/schema.json's key) unless it exists; write ``items`` in batch writes, 8 chunks at a time."""
     tables.ensure_table(client, {**SCHEMA, "TableName": table})
-
-    def write(start: int) -> None:
-        tables.write_batches(client, table, [{"PutRequest": {"Item": item}} for item in items[start : start + 500]])
-
+    puts = [{"PutRequest": {"Item": item}} for item in items]
+    chunks = [puts[n : n + 500] for n in range(0, len(puts), 500)]
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(write, range(0, len(items), 500)))
+        list(pool.map(partial(tables.write_batches, client, table), chunks))
 
 
 def in_turn(first: Callable[[], object], second: Callable[[], object], count: int) -> tuple[list[float], list[float]]:
@@ -100,8 +96,7 @@ class Handler:
         for name in ("HOBOPY_DB_ENDPOINT", "HOBOPY_AUTH_ENDPOINT", "AUTH_LOCAL_ENDPOINT", "ANONYMOUS_OWNER"):
             os.environ.pop(name, None)
         os.environ.update(AWS_LAMBDA_FUNCTION_NAME=FUNCTION_NAME, DB_ENDPOINT=endpoint, DB_TABLE_NAME=table)
-        if str(BACKEND) not in sys.path:
-            sys.path.insert(0, str(BACKEND))
+        sys.path.insert(0, str(settings.BACKEND))
         from app import app
         from chalicelib import storage
 
@@ -142,15 +137,13 @@ class Handler:
         if table:
             os.environ["DB_TABLE_NAME"] = table
         total = pages = 0
-        query: dict[str, str] = {}
-        while True:
+        query: dict[str, str] | None = {}
+        while query is not None:
             response = self.invoke("GET", "/todos", query=query)
-            total += len(json.loads(response["body"]))
-            pages += 1
+            total, pages = total + len(json.loads(response["body"])), pages + 1
             link = response["headers"].get("Link")
-            if not link:
-                return total, pages
-            query = dict(parse_qsl(urlsplit(link[1 : link.index(">")]).query))
+            query = dict(parse_qsl(urlsplit(link[1 : link.index(">")]).query)) if link else None
+        return total, pages
 
 
 def warm_row(handler: Handler, bare: Any, ids: list[str], method: str, body: Any, calls: int, rounds: int) -> None:
@@ -164,57 +157,45 @@ def warm_row(handler: Handler, bare: Any, ids: list[str], method: str, body: Any
     events = itertools.cycle([handler.event(method, f"/todos/{todo_id}", body) for todo_id in ids])
     keys = itertools.cycle([{**params["Key"], "id": {"S": todo_id}} for todo_id in ids])
 
-    def through_handler() -> object:
-        return handler.call(next(events))
-
-    def bare_boto3() -> object:
-        # The same request the handler sends, so the ratio is the handler's own overhead.
-        return bare_call(**{**params, "Key": next(keys)})
-
-    in_turn(through_handler, bare_boto3, 50)  # warm connections and code paths
-    rounds_spent = [in_turn(through_handler, bare_boto3, calls) for _ in range(rounds)]
+    # Bare boto3 sends the same request the handler sends, so the ratio is the handler's own overhead.
+    sides = (lambda: handler.call(next(events)), lambda: bare_call(**{**params, "Key": next(keys)}))
+    in_turn(*sides, 50)  # warm connections and code paths
+    rounds_spent = [in_turn(*sides, calls) for _ in range(rounds)]
     ratio = statistics.median(sum(b) / sum(h) for h, b in rounds_spent)
-    h, b = (statistics.median(calls / sum(side) for side in sides) for sides in zip(*rounds_spent, strict=True))
+    h, b = (statistics.median(calls / sum(spent) for spent in side) for side in zip(*rounds_spent, strict=True))
     met = "ok" if ratio >= 0.9 else "BELOW GOAL"
     click.echo(f"{method + ' /todos/{id}':<18}{h:>12.0f}{b:>12.0f}{ratio:>8.2f}  {met}")
 
 
 def requests_per_call(handler: Handler, todo_id: str) -> None:
     new = {"title": "数える", "memo": "", "priority": 1}
-    created = json.loads(handler.invoke("POST", "/todos", new)["body"])
+    own, created = f"/todos/{todo_id}", "/todos/" + json.loads(handler.invoke("POST", "/todos", new)["body"])["id"]
+    calls = {"GET": (own, None), "POST": ("/todos", new), "PUT": (own, {"completed": True}), "DELETE": (created, None)}
     counts = []
-    for method, path, body in (
-        ("GET", f"/todos/{todo_id}", None),
-        ("POST", "/todos", new),
-        ("PUT", f"/todos/{todo_id}", {"completed": True}),
-        ("DELETE", f"/todos/{created['id']}", None),
-    ):
+    for method, (path, body) in calls.items():
         with handler.recording() as sent:
             handler.invoke(method, path, body)
         counts.append(f"{method} {len(sent)}")
     click.echo("DynamoDB requests per API call: " + ", ".join(counts))
 
 
-# Each side is one fresh interpreter; it prints one line and leaves at once,
-# since a cold start ends with the first answer, not with the interpreter's teardown.
-COLD_HANDLER = r"""
+# One fresh interpreter per run, the packaged handler or bare boto3 doing the same GetItem; it prints one line and
+# leaves at once, since a cold start ends with the first answer, not with the interpreter's teardown.
+COLD_START = r"""
 import json, os, sys, types
 sys.path[:0] = sys.argv[1:3]
-import app
-context = types.SimpleNamespace(
-    function_name=os.environ["AWS_LAMBDA_FUNCTION_NAME"], memory_limit_in_mb=256,
-    aws_request_id="00000000-0000-0000-0000-000000000000", get_remaining_time_in_millis=lambda: 10000)
-response = app.app(json.loads(sys.argv[3]), context)
-print(response["statusCode"], json.loads(response["body"]).get("id"), flush=True)
-os._exit(0)
-"""
-COLD_BARE = r"""
-import json, os, sys
-sys.path[:0] = sys.argv[1:3]
-import boto3
-client = boto3.client("dynamodb", endpoint_url=os.environ["DB_ENDPOINT"])
-item = client.get_item(**json.loads(sys.argv[3])).get("Item")
-print(200 if item else 404, item and item["id"]["S"], flush=True)
+argument = json.loads(sys.argv[4])
+if sys.argv[3] == "handler":
+    import app
+    context = types.SimpleNamespace(
+        function_name=os.environ["AWS_LAMBDA_FUNCTION_NAME"], memory_limit_in_mb=256,
+        aws_request_id="00000000-0000-0000-0000-000000000000", get_remaining_time_in_millis=lambda: 10000)
+    response = app.app(argument, context)
+    print(response["statusCode"], json.loads(response["body"]).get("id"), flush=True)
+else:
+    import boto3
+    item = boto3.client("dynamodb", endpoint_url=os.environ["DB_ENDPOINT"]).get_item(**argument).get("Item")
+    print(200 if item else 404, item and item["id"]["S"], flush=True)
 os._exit(0)
 """
 
@@ -239,42 +220,38 @@ def runtime_folder(target: Path) -> Path:
     return target
 
 
-def cold_start(app: Any, bare: Any, pairs: int) -> None:
-    """Paired cold starts, the packaged handler against bare boto3, in wall-clock and CPU time."""
-    table, item = f"cold-{uuid.uuid4().hex[:8]}", todo_item(CALLER, 1)
-    fill_table(bare, table, [item])
+def cold_start(app: Any, bare: Any, table: str, item: Item, pairs: int, scratch: Path) -> None:
+    """Paired cold starts reading ``item``, the packaged handler against bare boto3, in wall-clock and CPU time."""
     todo_id = item["id"]["S"]
-    event = localgateway.proxy_event(app, "GET", f"/todos/{todo_id}", claims=CLAIMS)
-    get_item = {"TableName": table, "Key": {"owner": item["owner"], "id": item["id"]}, "ConsistentRead": True}
+    arguments = {
+        "handler": localgateway.proxy_event(app, "GET", f"/todos/{todo_id}", claims=CLAIMS),
+        "bare": {"TableName": table, "Key": {"owner": item["owner"], "id": item["id"]}, "ConsistentRead": True},
+    }
     # What Lambda gives the function: its settings, credentials, region and name.
     env = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "LANG": "C.UTF-8", "DB_TABLE_NAME": table}
     env |= {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
     env |= {"AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME, "DB_ENDPOINT": bare.meta.endpoint_url}
-    cpu: dict[str, list[float]] = {COLD_HANDLER: [], COLD_BARE: []}
-    with tempfile.TemporaryDirectory(prefix="hobopy-cold-") as scratch_name:
-        scratch = Path(scratch_name)
-        _, archive = package.package("prod", scratch / "dist", echo=lambda _message: None)
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(scratch / "task")
-        folders = [str(scratch / "task"), str(runtime_folder(scratch / "runtime"))]
+    _, archive = package.package("prod", scratch / "dist", echo=lambda _message: None)
+    shutil.unpack_archive(archive, scratch / "task")
+    folders = [str(scratch / "task"), str(runtime_folder(scratch / "runtime"))]
+    cpu: dict[str, list[float]] = {"handler": [], "bare": []}
 
-        def run(code: str, argument: dict[str, Any]) -> None:
-            # -I -S: no site-packages, no user environment; -B: /var/task is
-            # read-only in Lambda, so no bytecode is written between runs.
-            command = [sys.executable, "-I", "-S", "-B", "-c", code, *folders, json.dumps(argument)]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            if result.returncode != 0 or result.stdout.split() != ["200", todo_id]:
-                raise click.ClickException(f"cold start run failed:\n{result.stdout}{result.stderr}")
-            cpu[code].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    def run(side: str) -> None:
+        # -I -S: no site-packages, no user environment; -B: /var/task is
+        # read-only in Lambda, so no bytecode is written between runs.
+        command = [sys.executable, "-I", "-S", "-B", "-c", COLD_START, *folders, side, json.dumps(arguments[side])]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if result.returncode != 0 or result.stdout.split() != ["200", todo_id]:
+            raise click.ClickException(f"cold start run failed:\n{result.stdout}{result.stderr}")
+        cpu[side].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 
-        sides = partial(run, COLD_HANDLER, event), partial(run, COLD_BARE, get_item)
-        in_turn(*sides, 1)  # the first run pays for the file cache, on both sides
-        handler, bare_side = in_turn(*sides, pairs)
+    in_turn(partial(run, "handler"), partial(run, "bare"), 1)  # the first run pays for the file cache, on both sides
+    handler, bare_side = in_turn(partial(run, "handler"), partial(run, "bare"), pairs)
     ratio = median_ratio(handler, bare_side)
     # CPU time is the steadier figure on a busy machine, where waiting for a core inflates the clock.
-    cpu_ratio = median_ratio(cpu[COLD_HANDLER][1:], cpu[COLD_BARE][1:])
+    cpu_ratio = median_ratio(cpu["handler"][1:], cpu["bare"][1:])
     click.echo(
         f"cold start, GET /todos/{{id}} in a fresh interpreter ({pairs} pairs in turn): packaged handler "
         f"{statistics.median(handler) * 1000:.0f} ms, bare boto3 {statistics.median(bare_side) * 1000:.0f} ms, "
@@ -282,45 +259,36 @@ def cold_start(app: Any, bare: Any, pairs: int) -> None:
     )
 
 
-@contextmanager
-def api_server(kind: str, endpoint: str) -> Iterator[str]:
-    """The stack's local API server (``ours``) or plain ``chalice local``; yields its URL."""
-    # The dev stage's demo owner: a request without a token reads the demo list.
-    env = {**os.environ, "HOBOPY_DB_ENDPOINT": endpoint, "ANONYMOUS_OWNER": "demo"}
-    for name in ("AWS_LAMBDA_FUNCTION_NAME", "DB_ENDPOINT", "HOBOPY_AUTH_ENDPOINT"):
-        env.pop(name, None)
-    port = str(supervise.free_port())
-    if kind == "ours":
-        command, cwd = [sys.executable, "-m", "devtools.localapi", "--stage", "dev"], ROOT
-    else:
-        command = [str(Path(sys.executable).with_name("chalice")), "local", "--stage", "dev", "--no-autoreload"]
-        cwd = BACKEND
-    with tempfile.TemporaryDirectory(prefix=f"hobopy-bench-{kind}-") as scratch:
-        log = Path(scratch) / "server.log"
-        process = supervise.spawn([*command, "--host", "127.0.0.1", "--port", port], log_path=log, env=env, cwd=cwd)
-        url = f"http://127.0.0.1:{port}"
+def kept_alive(bare: Any, rounds: int, scratch: Path) -> None:
+    """Median ms of GET /todos/{id} kept-alive and new, for our server and plain chalice local (dev stage)."""
+    # The dev stage's demo owner, whose list a request without a token reads, in the dev stage's table.
+    item = todo_item(settings.demo_owner(), 1)
+    fill_table(bare, "Todos", [item])
+    # Not in Lambda: the servers name the engine as the local stack does.
+    env = {name: value for name, value in os.environ.items() if name not in ("AWS_LAMBDA_FUNCTION_NAME", "DB_ENDPOINT")}
+    env["HOBOPY_DB_ENDPOINT"] = bare.meta.endpoint_url
+    chalice = str(Path(sys.executable).with_name("chalice"))
+    servers = (
+        ("hobopy run's API server", [sys.executable, "-m", "devtools.localapi", "--stage", "dev"], settings.ROOT, 1.5),
+        ("plain chalice local", [chalice, "local", "--stage", "dev", "--no-autoreload"], settings.BACKEND, None),
+    )
+    click.echo(f"GET /todos/{{id}}, median of {rounds}:   kept-alive        new   ratio")
+    for label, command, cwd, limit in servers:
+        port = supervise.free_port()
+        log, url = scratch / f"server-{port}.log", settings.url(port)
+        process = supervise.spawn([*command, "--host", settings.HOST, "--port", str(port)], log, env, cwd)
         try:
             supervise.wait_until(supervise.answers_http(f"{url}/openapi.json"), process, "API server")
-            yield url
+            kept, fresh = localapi.keepalive_medians(f"{url}/todos/{item['id']['S']}", rounds)
         except supervise.StartError as exc:
             raise click.ClickException(f"{exc}\n{log.read_text(errors='replace')}") from None
         finally:
             supervise.stop(process)
-
-
-def kept_alive(bare: Any, rounds: int) -> None:
-    """Median ms of GET /todos/{id} kept-alive and new, for our server and plain chalice local."""
-    item = todo_item("demo", 1)
-    fill_table(bare, "Todos", [item])  # the dev stage's table name (the engine is this run's own)
-    click.echo(f"GET /todos/{{id}}, median of {rounds}:   kept-alive        new   ratio")
-    for kind, label in (("ours", "hobopy run's API server"), ("chalice", "plain chalice local")):
-        with api_server(kind, bare.meta.endpoint_url) as url:
-            kept, fresh = localapi.keepalive_medians(f"{url}/todos/{item['id']['S']}", rounds)
-        goal = f"{verdict(kept / fresh <= 1.5)} (goal <= 1.5)" if kind == "ours" else "(for comparison)"
+        goal = "(for comparison)" if limit is None else f"{verdict(kept / fresh <= limit)} (goal <= {limit})"
         click.echo(f"  {label:<30}{kept:>8.1f} ms{fresh:>8.1f} ms{kept / fresh:>8.2f}  {goal}")
 
 
-def isolation(handler: Handler, bare: Any, others: int, own: int, rounds: int) -> None:
+def owner_isolation(handler: Handler, bare: Any, others: int, own: int, rounds: int) -> None:
     """The caller's ``own`` todos listed beside ``others`` todos of other owners (100 each), and alone."""
     crowded, alone = f"crowded-{uuid.uuid4().hex[:8]}", f"alone-{uuid.uuid4().hex[:8]}"
     mine = [todo_item(CALLER, n) for n in range(own)]
@@ -345,30 +313,17 @@ def isolation(handler: Handler, bare: Any, others: int, own: int, rounds: int) -
     )
 
 
-@click.command()
-@click.option("--calls", default=300, show_default=True, help="Warm calls per side per round.")
-@click.option("--rounds", default=5, show_default=True, help="Warm rounds (the median is reported).")
-@click.option("--list-size", default=10000, show_default=True, help="Todos for the listing figure.")
-@click.option("--cold-pairs", default=21, show_default=True, help="Paired cold starts (0 skips them).")
-@click.option("--keepalive-rounds", default=30, show_default=True, help="Requests per connection kind (0 skips).")
-@click.option(
-    "--other-owners-todos",
-    "others",
-    default=100_000,
-    show_default=True,
-    help="Other owners' todos (0 skips isolation).",
-)
-@click.option("--own-todos", "own", default=100, show_default=True, help="The caller's todos in both tables.")
-@click.option("--isolation-rounds", default=60, show_default=True, help="Paired listings for the isolation figure.")
+@click.command(context_settings={"show_default": True})
+@click.option("--calls", default=300, help="Warm calls per side per round.")
+@click.option("--rounds", default=5, help="Warm rounds (the median is reported).")
+@click.option("--list-size", default=10000, help="Todos for the listing figure.")
+@click.option("--cold-pairs", default=21, help="Paired cold starts (0 skips them).")
+@click.option("--keepalive-rounds", "keepalive", default=30, help="Requests per connection kind (0 skips).")
+@click.option("--other-owners-todos", "others", default=100_000, help="Other owners' todos (0 skips isolation).")
+@click.option("--own-todos", "own", default=100, help="The caller's todos in both tables.")
+@click.option("--isolation-rounds", "listings", default=60, help="Paired listings for the isolation figure.")
 def main(
-    calls: int,
-    rounds: int,
-    list_size: int,
-    cold_pairs: int,
-    keepalive_rounds: int,
-    others: int,
-    own: int,
-    isolation_rounds: int,
+    calls: int, rounds: int, list_size: int, cold_pairs: int, keepalive: int, others: int, own: int, listings: int
 ) -> None:
     """Measure the API against bare boto3, its cold start, kept-alive connections and owner isolation.
 
@@ -376,7 +331,7 @@ def main(
     """
     if not engine.node_available():
         raise click.ClickException("dynalite is not installed: run `make install`.")
-    with engine.private_dynalite() as endpoint:
+    with engine.private_dynalite() as endpoint, tempfile.TemporaryDirectory(prefix="hobopy-bench-") as scratch:
         # A default boto3 client, what a plain script would build.
         bare = boto3.Session("local", "local", region_name="us-east-1").client("dynamodb", endpoint_url=endpoint)
         table, seeded = f"bench-{uuid.uuid4().hex[:8]}", [todo_item(CALLER, n) for n in range(200)]
@@ -396,11 +351,11 @@ def main(
         rate = total / seconds
         click.echo(f"listing {total} todos through pagination: {seconds:.2f} s in {pages} pages ({rate:.0f} todos/s)")
         if cold_pairs:
-            cold_start(handler.app, bare, cold_pairs)
-        if keepalive_rounds:
-            kept_alive(bare, keepalive_rounds)
+            cold_start(handler.app, bare, table, seeded[-1], cold_pairs, Path(scratch))
+        if keepalive:
+            kept_alive(bare, keepalive, Path(scratch))
         if others:
-            isolation(handler, bare, others, own, isolation_rounds)
+            owner_isolation(handler, bare, others, own, listings)
 
 
 if __name__ == "__main__":

@@ -31,11 +31,17 @@ Todo = dict[str, Any]
 
 @dataclass
 class Report:
-    """What a load run did and found."""
+    """What a load run did and found, and what its clients share while it runs."""
 
     clients: int
     seconds: float
     users: int = 1
+    url: str = ""
+    keep_alive: bool = True
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    counters: list[str] = field(default_factory=list)  # each user's shared counter
+    owners: dict[str, int] = field(default_factory=dict)  # todo id -> the user who created it, to reach for
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # operation -> [seconds]
     statuses: Counter[int] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
@@ -66,11 +72,11 @@ class Report:
         p50, p90, p99 = (values[max(0, round(p / 100 * len(values)) - 1)] * 1000 for p in (50, 90, 99))
         return p50, p90, p99, values[-1] * 1000
 
-    def lines(self, url: str, keep_alive: bool) -> list[str]:
+    def lines(self) -> list[str]:
         p50, p90, p99, worst = self.percentiles()
-        connections = "kept-alive connections" if keep_alive else "a new connection per request"
+        connections = "kept-alive connections" if self.keep_alive else "a new connection per request"
         out = [
-            f"load: {self.clients} clients of {self.users} signed-in users for {self.seconds:.0f} s against {url} "
+            f"load: {self.clients} clients of {self.users} signed-in users for {self.seconds:.0f} s against {self.url} "
             f"({connections})",
             f"requests: {self.requests} in {self.elapsed:.1f} s = {self.throughput:.1f} requests/s",
             f"latency ms: p50 {p50:.1f}  p90 {p90:.1f}  p99 {p99:.1f}  max {worst:.1f}",
@@ -92,26 +98,14 @@ class Report:
         return out
 
 
-@dataclass
-class _Run:
-    """What the clients of one run share."""
-
-    url: str
-    run_id: str
-    report: Report
-    owners: dict[str, int]  # todo id -> the user who created it, so clients can reach for another user's
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class _Client:
     """One simulated client of one user: its own todos, kept as the API last acknowledged them."""
 
-    def __init__(
-        self, run: _Run, index: int, user: int, headers: Mapping[str, str], counter_id: str, seed: int
-    ) -> None:
-        self.run, self.index, self.user, self.counter_id = run, index, user, counter_id
+    def __init__(self, report: Report, index: int, user: int, headers: Mapping[str, str], seed: int) -> None:
+        self.report, self.index, self.user = report, index, user
         self.session = requests.Session()
-        self.session.headers.update(headers)
+        # Without keep-alive, the server closes each connection after its answer.
+        self.session.headers.update({**headers, **({} if report.keep_alive else {"Connection": "close"})})
         self.random = random.Random(seed)
         self.mine: dict[str, Todo] = {}  # id -> todo as last acknowledged
         self.deleted: set[str] = set()
@@ -119,8 +113,8 @@ class _Client:
         self.increments = self.conflicts = self.trespasses = self.serial = 0
 
     def problem(self, text: str) -> None:
-        with self.run.lock:
-            self.run.report.problems.append(text)
+        with self.report.lock:
+            self.report.problems.append(text)
 
     def request(
         self, operation: str, method: str, path: str, expected: set[int], payload: Any = None, if_match: str = ""
@@ -129,20 +123,18 @@ class _Client:
         headers = {"Content-Type": "application/json"} | ({"If-Match": if_match} if if_match else {})
         started = time.perf_counter()
         try:
-            response = self.session.request(method, self.run.url + path, json=payload, headers=headers, timeout=30)
+            response = self.session.request(method, self.report.url + path, json=payload, headers=headers, timeout=30)
         except requests.RequestException as exc:
             self.problem(f"{method} {path}: no answer ({type(exc).__name__})")
             return None
-        with self.run.lock:
-            self.run.report.latencies[operation].append(time.perf_counter() - started)
-            self.run.report.statuses[response.status_code] += 1
-        echoed = contract_audit.echoes(path)
-        for problem in contract_audit.answer_problems(
-            response.status_code, response.headers, response.content, echoed, method
-        ):
+        with self.report.lock:
+            self.report.latencies[operation].append(time.perf_counter() - started)
+            self.report.statuses[response.status_code] += 1
+        status, echoed = response.status_code, contract_audit.echoes(path)
+        for problem in contract_audit.answer_problems(status, response.headers, response.content, echoed, method):
             self.problem(f"{method} {path}: {problem}")
-        if response.status_code not in expected:
-            self.problem(f"{method} {path}: {response.status_code}, expected {sorted(expected)}: {response.text[:200]}")
+        if status not in expected:
+            self.problem(f"{method} {path}: {status}, expected {sorted(expected)}: {response.text[:200]}")
             return None
         return response
 
@@ -152,7 +144,7 @@ class _Client:
     def create(self) -> None:
         self.serial += 1
         fields: Todo = {
-            "title": f"load {self.run.run_id} client {self.index} #{self.serial}",
+            "title": f"load {self.report.run_id} client {self.index} #{self.serial}",
             "memo": self.random.choice(["", "milk", "𩸽 ✓"]),
             # The book's form sends the priority as the string its <select> gives.
             "priority": self.random.choice([self.random.randint(1, 5), str(self.random.randint(1, 5))]),
@@ -163,8 +155,8 @@ class _Client:
             if {k: todo[k] for k in fields} != fields | {"priority": int(fields["priority"])} or todo["version"] != 1:
                 self.problem(f"create answered {todo} for {fields}")
             self.mine[todo["id"]] = todo
-            with self.run.lock:
-                self.run.owners[todo["id"]] = self.user
+            with self.report.lock:
+                self.report.owners[todo["id"]] = self.user
 
     def read(self) -> None:
         todo_id = self._own()
@@ -204,7 +196,7 @@ class _Client:
             self.listed.update(todo["id"] for todo in answer.json())
 
     def increment(self) -> None:
-        path = f"/todos/{self.counter_id}"
+        path = f"/todos/{self.report.counters[self.user]}"
         for _ in range(MAX_INCREMENT_ATTEMPTS):
             if (read := self.request("increment", "GET", path, {200})) is None:
                 return
@@ -220,8 +212,8 @@ class _Client:
 
     def trespass(self) -> None:
         """Read, change or delete another user's todo: always 404, as if it did not exist."""
-        with self.run.lock:
-            others = [todo_id for todo_id, owner in self.run.owners.items() if owner != self.user]
+        with self.report.lock:
+            others = [todo_id for todo_id, owner in self.report.owners.items() if owner != self.user]
         if not others:
             return self.list()
         method, payload = self.random.choice([("GET", None), ("PATCH", {"title": "not yours"}), ("DELETE", None)])
@@ -236,24 +228,18 @@ class _Client:
             getattr(self, "create" if operation in ("read", "update", "delete") and not self.mine else operation)()
 
 
-def _all_todos(url: str, headers: Mapping[str, str], report: Report) -> dict[str, Todo]:
-    """Every todo of the holder of ``headers``, following the Link headers."""
-    todos: dict[str, Todo] = {}
-    next_url: str | None = f"{url}/todos?limit=1000"
+def _audit_user(user: int, headers: Mapping[str, str], clients: list[_Client], report: Report) -> None:
+    """One user's data after the run (every todo, following the Link headers) against what its clients were told."""
+    stored: dict[str, Todo] = {}
+    next_url: str | None = f"{report.url}/todos?limit=1000"
     with requests.Session() as session:
         while next_url:
             response = session.get(next_url, headers=headers, timeout=30)
             if response.status_code != 200:
                 report.problems.append(f"listing for the audit answered {response.status_code}")
-                return todos
-            todos.update((todo["id"], todo) for todo in response.json())
-            next_url = urljoin(url, response.links["next"]["url"]) if "next" in response.links else None
-    return todos
-
-
-def _audit_user(user: int, clients: list[_Client], run: _Run, stored: dict[str, Todo], counter_id: str) -> None:
-    """One user's data after the run, against what that user's clients were told."""
-    report = run.report
+                break
+            stored.update((todo["id"], todo) for todo in response.json())
+            next_url = urljoin(report.url, response.links["next"]["url"]) if "next" in response.links else None
     acknowledged = {todo_id: todo for client in clients for todo_id, todo in client.mine.items()}
     for todo_id in set().union(*(client.deleted for client in clients)):
         if todo_id in stored:
@@ -265,18 +251,18 @@ def _audit_user(user: int, clients: list[_Client], run: _Run, stored: dict[str, 
             report.problems.append(f"user {user}: {todo_id}: stored {stored.get(todo_id)}, last acknowledged {todo}")
         else:
             report.verified += 1
-    ours = {todo_id for todo_id, todo in stored.items() if todo["title"].startswith(f"load {run.run_id} client ")}
+    ours = {todo_id for todo_id, todo in stored.items() if todo["title"].startswith(f"load {report.run_id} client ")}
     if ours != set(acknowledged):
         unexplained = sorted(ours ^ set(acknowledged))[:5]
         report.problems.append(f"user {user}: todos nobody was told were created or kept: {unexplained}")
-    counter, increments = stored.get(counter_id, {}), sum(client.increments for client in clients)
+    counter, increments = stored.get(report.counters[user], {}), sum(client.increments for client in clients)
     if counter.get("memo") != str(increments) or counter.get("version") != increments + 1:
         report.problems.append(
             f"user {user}: the shared counter reads {counter.get('memo')} (version {counter.get('version')}) "
             f"after {increments} acknowledged increments: an update was lost"
         )
     seen = set(stored).union(*(client.listed for client in clients))
-    if foreign := sorted(todo_id for todo_id in seen if run.owners.get(todo_id, user) != user):
+    if foreign := sorted(todo_id for todo_id in seen if report.owners.get(todo_id, user) != user):
         report.problems.append(f"user {user} was shown other users' todos: {foreign[:5]}")
 
 
@@ -289,39 +275,29 @@ def run_load(
     seed: int | None = None,
 ) -> Report:
     """Run the load against ``url`` as ``users`` (each one's request headers) and audit each one's data after."""
-    url = url.rstrip("/")
-    run = _Run(url, uuid.uuid4().hex[:8], Report(clients=clients, seconds=seconds, users=len(users)), {})
-    counters = []
+    report = Report(clients=clients, seconds=seconds, users=len(users), url=url.rstrip("/"), keep_alive=keep_alive)
     for user, headers in enumerate(users):
-        counter: Todo = {"title": f"load {run.run_id} counter of user {user}", "memo": "0", "priority": 1}
-        created = requests.post(f"{url}/todos", json=counter, headers=headers, timeout=30)
-        if created.status_code != 201:
-            run.report.problems.append(
-                f"could not create user {user}'s counter: {created.status_code} {created.text[:200]}"
-            )
-            return run.report
-        counters.append(created.json()["id"])
-        run.owners[counters[-1]] = user
+        counter: Todo = {"title": f"load {report.run_id} counter of user {user}", "memo": "0", "priority": 1}
+        answer = requests.post(f"{report.url}/todos", json=counter, headers=headers, timeout=30)
+        if answer.status_code != 201:
+            report.problems.append(f"could not create user {user}'s counter: {answer.status_code} {answer.text[:200]}")
+            return report
+        report.counters.append(answer.json()["id"])
+        report.owners[answer.json()["id"]] = user
     seed = random.randrange(2**32) if seed is None else seed
-    # Without keep-alive, the server closes each connection after its answer.
-    closing = {} if keep_alive else {"Connection": "close"}
-    workers = [
-        _Client(run, i, i % len(users), {**users[i % len(users)], **closing}, counters[i % len(users)], seed + i)
-        for i in range(clients)
-    ]
+    workers = [_Client(report, i, i % len(users), users[i % len(users)], seed + i) for i in range(clients)]
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(lambda worker: worker.work(started + seconds), workers))
-    run.report.elapsed = time.monotonic() - started
+    report.elapsed = time.monotonic() - started
     for user, headers in enumerate(users):
-        stored = _all_todos(url, headers, run.report)
-        _audit_user(user, [worker for worker in workers if worker.user == user], run, stored, counters[user])
-    run.report.increments = sum(worker.increments for worker in workers)
-    run.report.conflicts = sum(worker.conflicts for worker in workers)
-    run.report.trespasses = sum(worker.trespasses for worker in workers)
-    if run.report.server_errors:
-        run.report.problems.append(f"{run.report.server_errors} answers were 5xx")
-    return run.report
+        _audit_user(user, headers, [worker for worker in workers if worker.user == user], report)
+    report.increments = sum(worker.increments for worker in workers)
+    report.conflicts = sum(worker.conflicts for worker in workers)
+    report.trespasses = sum(worker.trespasses for worker in workers)
+    if report.server_errors:
+        report.problems.append(f"{report.server_errors} answers were 5xx")
+    return report
 
 
 @click.command("loadtest")
@@ -347,7 +323,7 @@ def loadtest_command(
             pool = fuzz.local_pool()
         users = [pool.new_user().headers() for _ in range(user_count)]
         report = run_load(url, users, clients, seconds, not new_connections, seed)
-    click.echo("\n".join(report.lines(url, not new_connections)))
+    click.echo("\n".join(report.lines()))
     raise SystemExit(1 if report.problems else 0)
 
 
