@@ -75,11 +75,16 @@ def spawn(
 
 def stop(process: Process | None, timeout: float = 5.0) -> None:
     """Stop a child started by ``spawn`` and everything in its session."""
-    for signum in (signal.SIGTERM, signal.SIGKILL):  # SIGKILL for whatever is left after ``timeout``
+    for last in (False, True):  # then SIGKILL for whatever is left after ``timeout``
         if process is None or process.poll() is not None:
             return
         with suppress(ProcessLookupError, PermissionError):  # the session may be gone already
-            os.killpg(process.pid, signum)
+            if os.name != "nt":
+                os.killpg(process.pid, signal.SIGKILL if last else signal.SIGTERM)
+            elif last:  # Windows has no sessions or SIGKILL: the child alone
+                process.kill()
+            else:
+                process.terminate()
         with suppress(subprocess.TimeoutExpired):
             process.wait(timeout)
 
