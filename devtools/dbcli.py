@@ -1,8 +1,7 @@
 """``hobopy db ...``: create, load, list, export, reset the table and move todos, like the aws CLI but kinder.
 
-Every command talks to the local engine unless told otherwise, reads files as
-UTF-8 whatever the locale, and reports a problem as one line on stderr with
-exit status 1.
+Every command talks to the local engine unless told otherwise, reads files as UTF-8 whatever the locale,
+and reports a problem as one line on stderr with exit status 1.
 """
 
 import codecs
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 CELL_WIDTH = 40  # display columns; --json shows values whole
-display_width = wcwidth.width
 
 
 class Failure(click.ClickException):
@@ -50,7 +48,7 @@ class Target:
         return dynamodb_client(self.endpoint, region=self.region)
 
     def __str__(self) -> str:
-        return f"at {self.endpoint}" if self.endpoint else f"on AWS ({self.region or settings.region()})"
+        return f"at {self.endpoint}" if self.endpoint else f"on AWS in {self.region or settings.region()}"
 
     def describe_table(self, name: str, then: str = "") -> Any:
         """The table's description; its absence is a failure that says how to create it."""
@@ -72,17 +70,14 @@ def _explain(exc: Exception, target: Target) -> str:
         )
     if isinstance(exc, boto.NoCredentialsError):
         return "error: no AWS credentials found: run `aws configure`, or leave out --aws to use the local engine."
-    if not isinstance(exc, boto.ClientError):
-        return f"error: {exc}"
-    error = exc.response.get("Error", {})
-    code = error.get("Code", "Error")
+    # botocore uses the HTTP status as the code when the answer has no DynamoDB error type.
+    code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, boto.ClientError) else ""
     if code.isdigit():
-        # botocore uses the HTTP status as the code when the answer has no DynamoDB error type.
         return (
             f"error: something answered HTTP {code} {target}, but not as DynamoDB does; is --endpoint-url the "
             f"engine's address (the engine is on :{settings.DB_PORT}, the API on :{settings.API_PORT})?"
         )
-    return f"error: {exc.operation_name} {target} failed: {code}: {error.get('Message', '')}"
+    return f"error: {exc} ({target})"
 
 
 def _on_target(function: Callable[..., None]) -> Callable[..., None]:
@@ -209,9 +204,8 @@ def load(target: Target, file: Path, table: str | None) -> None:
       hobopy db load
       hobopy db load backup.json --table Todos-copy
     """
-    _write(
-        target, file, _checked_requests(file, table, lambda name: target.describe_table(name, " Nothing was written."))
-    )
+    describe = functools.partial(target.describe_table, then=" Nothing was written.")
+    _write(target, file, _checked_requests(file, table, describe))
 
 
 def _read_table(target: Target, name: str) -> tuple[list[datafiles.Item], list[str]]:
@@ -234,27 +228,24 @@ def clip(text: str, width: int, encoding: str = "utf-8") -> str:
     Control characters and characters the encoding lacks become backslash escapes, never cut in half.
     """
     pieces = [c if c.isprintable() and _can_encode(c, encoding) else c.encode("unicode_escape").decode() for c in text]
-    if display_width("".join(pieces)) <= width:
+    if wcwidth.width("".join(pieces)) <= width:
         return "".join(pieces)
     ellipsis = "…" if _can_encode("…", encoding) else "..."
-    room = width - display_width(ellipsis)
-    kept = itertools.takewhile(lambda used: used <= room, itertools.accumulate(map(display_width, pieces)))
+    room = width - wcwidth.width(ellipsis)
+    kept = itertools.takewhile(lambda used: used <= room, itertools.accumulate(map(wcwidth.width, pieces)))
     return "".join(pieces[: len(list(kept))]) + ellipsis
 
 
 def render_table(items: list[datafiles.Item], keys: list[str], encoding: str) -> str:
     """Items as aligned text columns, numbers on the right; each value on one line, cut to ``CELL_WIDTH``."""
-    names = datafiles.columns(items, keys)
-    rows = [names, *([_text(item[name]) if name in item else "" for name in names] for item in items)]
-    rows = [[clip(text, CELL_WIDTH, encoding) for text in row] for row in rows]
-    widths = [max(display_width(row[i]) for row in rows) for i in range(len(names))]
-    rows.insert(1, ["-" * width for width in widths])
-    numeric = [all("N" in item[name] for item in items if name in item) for name in names]
-    lines = []
-    for number, row in enumerate(rows):
-        just = [wcwidth.rjust if numeric[i] and number > 1 else wcwidth.ljust for i in range(len(row))]
-        lines.append("  ".join(just[i](text, widths[i]) for i, text in enumerate(row)).rstrip())
-    return "\n".join(lines) + "\n"
+    columns = []
+    for name in datafiles.columns(items, keys):
+        head = clip(name, CELL_WIDTH, encoding)
+        cells = [clip(_text(item[name]) if name in item else "", CELL_WIDTH, encoding) for item in items]
+        width = max(map(wcwidth.width, [head, *cells]))
+        just = wcwidth.rjust if all("N" in item[name] for item in items if name in item) else wcwidth.ljust
+        columns.append([wcwidth.ljust(head, width), "-" * width, *(just(cell, width) for cell in cells)])
+    return "".join("  ".join(row).rstrip() + "\n" for row in zip(*columns, strict=True))
 
 
 def _text(value: dict[str, Any]) -> str:

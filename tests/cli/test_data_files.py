@@ -3,9 +3,10 @@
 import json
 
 import pytest
+import wcwidth
 
 from devtools import datafiles
-from devtools.dbcli import clip, display_width, render_table
+from devtools.dbcli import clip, render_table
 from tests.cli.scripts import SEED, SEED_ITEMS
 
 KEY = (
@@ -160,7 +161,7 @@ def test_items_are_sorted_by_key_the_way_people_count():
 
 @pytest.mark.parametrize("text, width", [("abc", 3), ("プロ", 4), ("e\u0301", 1), ("𩸽と🍣", 6), ("", 0)])
 def test_display_width_counts_wide_characters_twice(text, width):
-    assert display_width(text) == width
+    assert wcwidth.width(text) == width
 
 
 def test_clip_cuts_by_display_width_and_never_splits_an_escape():
