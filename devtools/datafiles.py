@@ -7,7 +7,6 @@ is checked whole before anything is written, so a typo at item 40 cannot leave a
 """
 
 import base64
-import binascii
 import contextlib
 import dataclasses
 import difflib
@@ -150,8 +149,7 @@ def _create_table_input() -> Any:
 
 
 def write_atomic(path: str | Path, data: str | bytes, mode: int | None = None) -> None:
-    """Write ``data`` (text as UTF-8) to a file private to the user (0600, unless ``mode``), replacing
-    ``path`` only once the whole file is written."""
+    """Write ``data`` (text as UTF-8) as a private (0600, or ``mode``) file replacing ``path`` only once whole."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -231,9 +229,10 @@ def key_order(key_schema: Iterable[Any]) -> list[str]:
 def to_boto(requests: Requests) -> Requests:
     """Requests from a file, with binary values decoded from base64 as boto3 wants them."""
     return [
-        {kind: {field: _map_binary({"M": attributes}, base64.b64decode)["M"] for field, attributes in body.items()}}
+        {kind: {field: {name: _map_binary(value, base64.b64decode) for name, value in attributes.items()}}}
         for request in requests
         for kind, body in request.items()
+        for field, attributes in body.items()
     ]
 
 
@@ -286,8 +285,8 @@ def _check_document(document: Any) -> None:
                 raise _ShapeError(where, f'a {kind} holds exactly one key, {field}: {{"{field}": {{...}}}}.')
             where = [*where, field]
             if not isinstance(body[field], dict) or not body[field]:
-                rule = f"{field} must be a non-empty object of attribute name -> value"
-                raise _ShapeError(where, rule + ', like {"id": {"S": "L5"}}.')
+                example = '{"id": {"S": "L5"}}'
+                raise _ShapeError(where, f"{field} must be a non-empty object of attributes, like {example}.")
             size = _check_attributes(body[field], where)
             if size > MAX_ITEM_BYTES:
                 raise _ShapeError(where, f"the item is about {size // 1024} KB; DynamoDB items are at most 400 KB.")
@@ -350,7 +349,7 @@ def _check_typed(kind: str, inner: Any, where: list[str | int]) -> int:
             raise _ShapeError(where, f"{_json(inner)} is outside DynamoDB's range (1E-130 to 9.9E+125).")
         return len(significant) // 2 + 2
     if kind == "B":
-        with contextlib.suppress(binascii.Error, ValueError, TypeError):
+        with contextlib.suppress(ValueError, TypeError):  # binascii.Error is a ValueError
             return len(base64.b64decode(inner, validate=True))
         raise _ShapeError(where, f'binary values are base64 text, like {{"B": "aGk="}}, not {_json(inner)}.')
     if kind == "NULL" and inner is not True:
