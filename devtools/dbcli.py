@@ -89,7 +89,7 @@ def _on_target(function: Callable[..., None]) -> Callable[..., None]:
         help=f"DynamoDB endpoint [default: $HOBOPY_DB_ENDPOINT, else {settings.url(settings.DB_PORT)} "
         "(port from $HOBOPY_DB_PORT)]. An empty value means AWS itself.",
     )
-    @click.option("--aws", is_flag=True, help="Use DynamoDB on AWS with your AWS credentials (= --endpoint-url '').")
+    @click.option("--aws", is_flag=True, help="DynamoDB on AWS, with your AWS credentials (same as --endpoint-url '').")
     @click.option("--region", metavar="REGION", help="AWS region [default: $AWS_DEFAULT_REGION, else us-east-1].")
     @functools.wraps(function)
     def command(*args: Any, endpoint_url: str | None, aws: bool, region: str | None, **kwargs: Any) -> None:
@@ -319,7 +319,9 @@ def export(target: Target, table: str, output: Path | None) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @_on_target
 def reset(target: Target, table: str, schema: Path, seed: Path, yes: bool) -> None:
-    """Recreate the table from the schema and load the seed; both files are checked before anything is deleted.
+    """Recreate the table from the schema and load the seed (a batch-write-item file).
+
+    Both files are checked before anything is deleted.
 
     \b
     Example:
