@@ -10,6 +10,7 @@ import contextlib
 import http.server
 import io
 import json
+import logging
 import socketserver
 import time
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,9 @@ from devtools import settings, supervise
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
+
+# One line per request, as the standard library words it; each server's command sends it to its output.
+access_log = logging.getLogger(__name__)
 
 # How long a client may take to send one whole request (line, headers, body),
 # and how long a kept-alive connection may sit idle between requests.
@@ -81,7 +85,6 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     server_version = "hobopy"
-    sys_version = ""
     request_timeout = REQUEST_TIMEOUT
 
     rfile: io.BufferedReader
@@ -109,7 +112,7 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
         names = {name.lower() for name, _ in given}
         lines = [
             f"{self.protocol_version} {status} {self.responses.get(status, ('', ''))[0]}",
-            f"Server: {self.server_version}",
+            f"Server: {self.version_string()}",
             f"Date: {self.date_time_string()}",
             *(f"{name}: {value}" for name, value in given),
             *(f"{name}: {value}" for name, value in self.answer_headers() if name.lower() not in names),
@@ -120,8 +123,9 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-        self.wfile.write(head if self.command == "HEAD" else head + body)
+        # Logged first, as the standard library does: the line is there by the time the client has the answer.
         self.log_request(status)
+        self.wfile.write(head if self.command == "HEAD" else head + body)
 
     def refuse(self, status: int, message: str = "") -> None:
         """Answer ``status`` with ``message`` (ours, never the client's) in the contract's shape."""
@@ -129,6 +133,13 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
         if status == 405:
             headers.append(("Allow", ", ".join(self.allowed_methods())))
         self.send_answer(status, headers, contract_body(status, message))
+
+    def version_string(self) -> str:
+        return self.server_version  # without the Python version the standard library adds
+
+    def log_message(self, format: str, *args: object) -> None:
+        # Not straight to stderr: a server running inside the tests would write past pytest's capture.
+        access_log.info("%s - - [%s] %s", self.address_string(), self.log_date_time_string(), format % args)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # The standard library's texts quote the client's bytes as Python literals: not in our answers.

@@ -10,13 +10,12 @@ import hashlib
 import html
 import http.server
 import json
+import logging
 import mimetypes
-import os
 import subprocess
 import sys
 import tempfile
 import urllib.parse
-from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -36,12 +35,13 @@ CHALICE_CONFIG = ROOT / "backend" / ".chalice" / "config.json"
 BOOTSTRAP_CSS = ROOT / "node_modules" / "bootstrap" / "dist" / "css" / "bootstrap.min.css"
 STAGES = ("dev", "prod")
 PLACEHOLDER = "REPLACE-WITH"
-# -b: compile every module, so a stale one can never survive; -n: no
-# minifying (that needs Java); -k: keyword arguments behave as in Python
-# instead of being dropped silently.
+# -b: compile every module, so a stale one can never survive; -n: no minifying (that needs Java);
+# -k: keyword arguments behave as in Python instead of being dropped silently.
 TRANSCRYPT_FLAGS = ("-b", "-n", "-k")
 PAGE = "index.html"
 POLICY_MARK = "{{content-security-policy}}"
+# What every answer of the UI server carries besides the page's policy.
+SITE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY")]
 Auth = dict[str, str]
 # The page's names for the identity provider's settings, and the dev stage's variables that hold them.
 AUTH_FIELDS = {
@@ -76,7 +76,6 @@ def _checked_url(url: str, what: str) -> str:
 
 
 def _stage_value(stage: str, key: str, kind: type, what: str) -> Any:
-    """``key`` of ``frontend/config/<stage>.json``, which must be a ``kind``."""
     path = CONFIG_DIR / f"{stage}.json"
     try:
         value = json.loads(path.read_text(encoding="utf-8")).get(key)
@@ -123,11 +122,9 @@ def auth_for(
     if not values.get("region") and isinstance(values.get("userPoolId"), str):
         values["region"] = values["userPoolId"].partition("_")[0]
     source = f"frontend/config/{stage}.json" if stage != "dev" else "backend/.chalice/config.json's dev stage"
-    auth: Auth = {}
-    for field in ("userPoolId", "clientId", "region", "endpoint"):
+    fields = ["userPoolId", "clientId", "region", *(["endpoint"] if values.get("endpoint") is not None else [])]
+    for field in fields:
         value = values.get(field)
-        if field == "endpoint" and value is None:
-            continue
         if not isinstance(value, str) or not value.strip():
             raise UIError(f"the identity provider's {field} is missing: set it in {source} or pass it as an option.")
         if PLACEHOLDER in value:
@@ -135,17 +132,16 @@ def auth_for(
                 f"the identity provider's {field} {value!r} is still the placeholder: put the deployed "
                 f"user pool's value into {source} (`make deploy` prints it) or pass it as an option."
             )
-        auth[field] = value.strip()
+    auth = {field: values[field].strip() for field in fields}
+    if "endpoint" in auth and stage != "dev":
+        raise UIError(f"{source}: a deployed stage talks to Amazon Cognito itself; remove auth.endpoint.")
     if "endpoint" in auth:
-        if stage != "dev":
-            raise UIError(f"{source}: a deployed stage talks to Amazon Cognito itself; remove auth.endpoint.")
         _checked_url(auth["endpoint"], "identity provider's endpoint")
     return auth
 
 
 def provider_origin(auth: Auth) -> str:
-    """The origin the page sends the identity provider's requests to."""
-    return origin_of(auth["endpoint"]) if "endpoint" in auth else f"https://cognito-idp.{auth['region']}.amazonaws.com"
+    return origin_of(auth.get("endpoint") or f"https://cognito-idp.{auth['region']}.amazonaws.com")
 
 
 def origin_of(url: str) -> str:
@@ -190,46 +186,37 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         write_atomic(path, data, mode=0o644)
 
 
-def source_fingerprint() -> str:
-    """A hash of every UI source file and the compiler's settings: equal hashes compile alike."""
+def compile_sources(js_dir: Path | str) -> bool:
+    """Compile ``frontend/src/main.py`` and what it imports into ``js_dir``; False when it was up to date."""
     try:
         transcrypt = version("transcrypt")
     except PackageNotFoundError:
         raise UIError("Transcrypt is not installed: run `make install`.") from None
+    js_dir, sources = Path(js_dir), sorted(SOURCE_DIR.rglob("*.py"))
+    # The fingerprint of the compiler, its flags and every source: equal fingerprints compile alike.
     digest = hashlib.sha256(f"{' '.join(TRANSCRYPT_FLAGS)}{transcrypt}".encode())
-    for path in sorted(SOURCE_DIR.rglob("*.py")):
-        digest.update(path.relative_to(SOURCE_DIR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def compile_sources(js_dir: Path | str) -> bool:
-    """Compile ``frontend/src/main.py`` and what it imports into ``js_dir``; False when it was up to date."""
-    js_dir, fingerprint = Path(js_dir), source_fingerprint()
-    stamp = js_dir / ".fingerprint"
-    if (js_dir / "main.js").exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        return False
-    sources = sorted(SOURCE_DIR.rglob("*.py"))
     for path in sources:
-        # Transcrypt takes a module it cannot parse for a name inside its package
-        # and carries on, so syntax errors are caught here, with file and line.
+        # Transcrypt takes a module it cannot parse for a name in its package and carries on: caught here, with line.
         try:
-            compile(path.read_bytes(), str(path), "exec")
+            compile(source := path.read_bytes(), str(path), "exec")
         except SyntaxError as exc:
             raise UIError(f"Transcrypt could not compile the UI: {path}:{exc.lineno}: {exc.msg}") from None
-    js_dir.parent.mkdir(parents=True, exist_ok=True)
-    # Compile aside, then move file by file: a server reading js_dir meanwhile
-    # never sees a half-written module.
-    with tempfile.TemporaryDirectory(dir=js_dir.parent, prefix=".transcrypt-") as scratch:
-        args = [sys.executable, "-m", "transcrypt", *TRANSCRYPT_FLAGS, "-od", scratch, "main.py"]
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        result = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True, env=env)
+        digest.update(path.relative_to(SOURCE_DIR).as_posix().encode() + b"\0" + source + b"\0")
+    stamp, fingerprint = js_dir / ".fingerprint", digest.hexdigest()
+    if (js_dir / "main.js").exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return False
+    # Compile aside, then copy file by file: a server reading js_dir meanwhile never sees a half-written module.
+    with tempfile.TemporaryDirectory(prefix="hobopy-transcrypt-") as scratch:
+        # -B: no bytecode written into frontend/src.
+        args = [sys.executable, "-B", "-m", "transcrypt", *TRANSCRYPT_FLAGS, "-od", scratch, "main.py"]
+        result = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True)
         # A complete compile writes one JavaScript file per module.
         modules = [".".join(path.relative_to(SOURCE_DIR).with_suffix("").parts) + ".js" for path in sources]
         missing = [name for name in modules if not name.endswith("__init__.js") and not Path(scratch, name).exists()]
         if result.returncode != 0 or missing:
             lacking = f" (it wrote no {', '.join(missing)})" if missing else ""
             raise UIError(f"Transcrypt could not compile the UI{lacking}:\n" + (result.stdout + result.stderr).strip())
-        for built in sorted(Path(scratch).iterdir()):
+        for built in Path(scratch).iterdir():
             # main.project is the compiler's own bookkeeping, with this machine's paths.
             if built.is_file() and built.suffix != ".project":
                 _write_if_changed(js_dir / built.name, built.read_bytes())
@@ -238,10 +225,7 @@ def compile_sources(js_dir: Path | str) -> bool:
 
 
 def build(api_url: str | None = None, stage: str = "dev", out_dir: Path = BUILD_DIR, auth: Auth | None = None) -> Path:
-    """Build the site into ``out_dir`` and return it; unchanged files, and unchanged sources, are left as they are.
-
-    ``auth``: the identity provider (``auth_for``); by default the stage's.
-    """
+    """Build the site into ``out_dir`` and return it; unchanged files are left alone. ``auth``: the stage's if None."""
     api_url, auth, out_dir = api_url_for(stage, api_url), auth or auth_for(stage), Path(out_dir)
     if not BOOTSTRAP_CSS.exists():
         raise UIError(f"{BOOTSTRAP_CSS.relative_to(ROOT)} is missing: run `make install` (it runs npm ci).")
@@ -266,8 +250,7 @@ class StaticHandler(GuardedRequestHandler):
     def do_GET(self) -> None:
         name = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/") or PAGE
         path = (self.root / name).resolve()
-        # The files that name the API come from this server's --api-url, not
-        # from disk, so servers for different APIs can share one build folder.
+        # The files naming the API come from this server's --api-url: servers for different APIs share one build folder.
         if name in self.api_files:
             body = self.api_files[name]
         elif path.is_relative_to(self.root) and path.is_file():
@@ -280,13 +263,7 @@ class StaticHandler(GuardedRequestHandler):
     do_HEAD = do_GET
 
     def answer_headers(self) -> list[tuple[str, str]]:
-        return [
-            ("X-Content-Type-Options", "nosniff"),
-            ("Content-Security-Policy", self.policy),
-            ("Referrer-Policy", "no-referrer"),
-            ("X-Frame-Options", "DENY"),
-            ("Cache-Control", "no-cache"),
-        ]
+        return [*SITE_HEADERS, ("Content-Security-Policy", self.policy), ("Cache-Control", "no-cache")]
 
 
 def make_server(
@@ -296,67 +273,53 @@ def make_server(
     auth = auth or auth_for(stage)
     policy, files = content_security_policy(api_url, auth=auth), api_files(api_url, stage, auth)
     handler = functools.partial(StaticHandler, root=Path(out_dir), policy=policy, api_files=files)
-    server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return http.server.ThreadingHTTPServer((host, port), handler)
 
 
-def _site_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--stage, --api-url, the identity provider (config.json's auth; the stage's by default) and --out."""
-    # The same HOBOPY_AUTH_* variables that win over the stage's values in the API (chalicelib.settings).
-    auth = [
-        ("--auth-endpoint", "endpoint", "HOBOPY_AUTH_ENDPOINT", "The local identity provider's URL (dev only)."),
-        ("--user-pool-id", "user_pool_id", "HOBOPY_AUTH_USER_POOL_ID", "The user pool's id."),
-        ("--client-id", "client_id", "HOBOPY_AUTH_CLIENT_ID", "The user pool app client's id."),
-        ("--auth-region", "region", None, "The user pool's region (else the pool id's)."),
-    ]
-    options = [
-        click.option(
-            "--stage",
-            type=click.Choice(STAGES),
-            default="dev",
-            show_default=True,
-            help="Which frontend/config/<stage>.json names the API.",
-        ),
-        click.option("--api-url", metavar="URL", help="The API's base URL; overrides the stage's configuration."),
-        *(
-            click.option(
-                flag, name, envvar=env, show_envvar=True, metavar="VALUE", help=f"{text} Default: the stage's."
-            )
-            for flag, name, env, text in auth
-        ),
-        click.option(
-            "--out",
-            "out_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=BUILD_DIR,
-            show_default=True,
-            help="Where the site is built.",
-        ),
-    ]
-    return functools.reduce(lambda command, option: option(command), reversed(options), command)
+# The identity provider's options read the HOBOPY_AUTH_* variables that also win over the stage's values in the API.
+AUTH_OPTIONS = [
+    ("--auth-endpoint", "endpoint", "HOBOPY_AUTH_ENDPOINT", "The local identity provider's URL (dev only)."),
+    ("--user-pool-id", "user_pool_id", "HOBOPY_AUTH_USER_POOL_ID", "The user pool's id."),
+    ("--client-id", "client_id", "HOBOPY_AUTH_CLIENT_ID", "The user pool app client's id."),
+    ("--auth-region", "region", None, "The user pool's region (else the pool id's)."),
+]
+SITE_OPTIONS = [
+    click.Option(
+        ["--stage"], type=click.Choice(STAGES), default="dev", help="Which frontend/config/<stage>.json names the API."
+    ),
+    click.Option(["--api-url"], metavar="URL", help="The API's base URL; overrides the stage's configuration."),
+    *(
+        click.Option([flag, name], envvar=env, show_envvar=True, metavar="VALUE", help=f"{text} Default: the stage's.")
+        for flag, name, env, text in AUTH_OPTIONS
+    ),
+    click.Option(
+        ["--out", "out_dir"],
+        type=click.Path(file_okay=False, path_type=Path),
+        default=BUILD_DIR,
+        help="Where the site is built.",
+    ),
+]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 def cli() -> None:
     """Build and serve the browser UI (Python compiled to JavaScript by Transcrypt)."""
 
 
-@cli.command("build")
-@_site_options
+@cli.command("build", params=[*SITE_OPTIONS])
 def build_command(stage: str, api_url: str | None, out_dir: Path, **auth_options: str | None) -> None:
     """Build the site into frontend/build/ (compiles only what changed).
 
     Example: python -m devtools.ui build --stage prod --api-url https://abc123.execute-api.ap-northeast-1.amazonaws.com/api/
     """
-    auth = auth_for(stage, **auth_options)
-    out = build(api_url=api_url, stage=stage, out_dir=out_dir, auth=auth)
+    api_url, auth = api_url_for(stage, api_url), auth_for(stage, **auth_options)
+    out = build(api_url, stage, out_dir, auth)
     provider = f" and the identity provider at {provider_origin(auth)}" if auth else " (no accounts)"
-    click.echo(f"built {out} for the API at {api_url_for(stage, api_url)}{provider}")
+    click.echo(f"built {out} for the API at {api_url}{provider}")
 
 
-@cli.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@cli.command("serve", params=[*SITE_OPTIONS])  # a copy: click adds the decorators' options to it
+@click.option("--host", default="127.0.0.1", help="Address to listen on.")
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
@@ -364,20 +327,20 @@ def build_command(stage: str, api_url: str | None, out_dir: Path, **auth_options
     show_default=str(settings.UI_PORT),
     help=f"Port to listen on (env {settings.PORT_VARIABLES['ui']}).",
 )
-@_site_options
 def serve_command(
     host: str, port: int, stage: str, api_url: str | None, out_dir: Path, **auth_options: str | None
 ) -> None:
-    """Build if needed, then serve the site until SIGINT/SIGTERM.
+    """Build if needed, then serve the site until SIGINT/SIGTERM, logging each request as the API server does.
 
     Example: python -m devtools.ui serve --host 127.0.0.1 --port 8002 --api-url http://127.0.0.1:8000/
     """
     api_url, auth = api_url_for(stage, api_url), auth_for(stage, **auth_options)
-    build(api_url=api_url, stage=stage, out_dir=out_dir, auth=auth)
+    build(api_url, stage, out_dir, auth)
     try:
-        server = make_server(host, port, api_url, stage, out_dir, auth=auth)
+        server = make_server(host, port, api_url, stage, out_dir, auth)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # as the API server's
     click.echo(f"UI at http://{host}:{server.server_address[1]}/ using the API at {api_url}", err=True)
     serve_until_stopped(server)
     click.echo("UI server stopped.", err=True)

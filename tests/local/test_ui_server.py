@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ def test_the_site_is_served_with_its_security_headers(port: int) -> None:
             sock.sendall(get(port, path, f"localhost:{port}"))
             answer = read_answer(sock)
             assert answer.status == 200, answer
+            assert answer.headers["server"] == "hobopy-ui"
             assert answer.headers["x-content-type-options"] == "nosniff"
             assert "default-src 'none'" in answer.headers["content-security-policy"]
 
@@ -54,6 +56,16 @@ def test_missing_files_are_404_in_the_contracts_shape(port: int) -> None:
     with connect(port) as sock:
         sock.sendall(get(port, "/nothing.js"))
         assert_contract_error(read_answer(sock), 404, "NotFoundError")
+
+
+def test_each_request_is_logged_through_logging_not_straight_to_stderr(
+    port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="devtools.localhttp")
+    with connect(port) as sock:
+        sock.sendall(get(port, "/nothing.js"))
+        read_answer(sock)
+    assert '"GET /nothing.js HTTP/1.1" 404' in caplog.text
 
 
 @pytest.mark.parametrize("length", ["abc", "-5", "1\r\nContent-Length: 2"])

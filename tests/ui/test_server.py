@@ -115,14 +115,16 @@ def test_the_server_exits_cleanly_and_quickly_on_a_stop_signal(tmp_path, signum)
     process = start_server(port, tmp_path)
     try:
         wait_for_port(process, port)
+        assert requests.get(f"http://127.0.0.1:{port}/config.json", timeout=5).status_code == 200
         process.send_signal(signum)
-        _, stderr = process.communicate(timeout=5)
+        stdout, stderr = process.communicate(timeout=5)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
+    assert '"GET /config.json HTTP/1.1" 200' in stdout  # the request's line, as the API server logs it
     assert not supervise.port_is_open("127.0.0.1", port)
 
 
