@@ -25,29 +25,37 @@ def connect(port: int, timeout: float = 10.0) -> socket.socket:
 
 def read_answer(sock: socket.socket, head_only: bool = False) -> Answer:
     """One answer from ``sock``: status line, headers, and ``Content-Length`` bytes of body (none if ``head_only``)."""
+    return read_answers(sock, 1, head_only)[0]
+
+
+def read_answers(sock: socket.socket, count: int, head_only: bool = False) -> list[Answer]:
+    """The next ``count`` answers from ``sock``, however the server's writes arrive (one read may hold several)."""
+    answers: list[Answer] = []
     data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError(f"the connection closed inside an answer: {data!r}")
-        data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = 0 if head_only else int(headers.get("content-length", "0"))
-    while len(rest) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    if len(rest) > length:
-        # Whatever follows belongs to no answer: exactly what corrupts a kept-alive connection.
-        raise AssertionError(f"{len(rest) - length} bytes after the answer: {rest[length:][:80]!r}")
-    return Answer(status, headers, rest[:length], head + b"\r\n\r\n" + rest)
+    while len(answers) < count:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"the connection closed inside an answer: {data!r}")
+            data += chunk
+        head, rest = data.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = 0 if head_only else int(headers.get("content-length", "0"))
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        answers.append(Answer(int(lines[0].split()[1]), headers, rest[:length], head + b"\r\n\r\n" + rest[:length]))
+        data = rest[length:]
+    if data:
+        # Whatever follows the last answer belongs to no answer: exactly what corrupts a kept-alive connection.
+        raise AssertionError(f"{len(data)} bytes after the answer: {data[:80]!r}")
+    return answers
 
 
 def closed_within(sock: socket.socket, seconds: float) -> bool:
