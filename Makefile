@@ -51,9 +51,9 @@ $(NODE_STAMP): package.json package-lock.json
 run: install
 	$(BIN)/hobopy run
 
-# The tests wait on servers and browsers more than on the CPU: three workers
-# keep two cores busy. Each test file runs whole in one worker, so the servers
-# its fixtures start serve all its tests. TEST_WORKERS=0 runs in one process.
+# Three workers keep two cores busy while some tests wait on servers and
+# browsers. Each test file runs whole in one worker, so the servers its
+# fixtures start serve all its tests. TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 3
 test: install lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
