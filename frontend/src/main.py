@@ -291,10 +291,13 @@ class App:
         if self.auth is None:
             return
         if had_token:
-            self.set_session(None)
-            self.ask_sign_in("ログインの有効期限が切れました。もう一度ログインしてください。")
+            self.expire_session()
         else:
             self.ask_sign_in("ToDo を使うにはログインしてください。")
+
+    def expire_session(self):
+        self.set_session(None)
+        self.ask_sign_in(account.EXPIRED_TEXT)
 
     async def refresh_tokens(self):
         """Renew the ID token with the refresh token; True when a usable session remains."""
@@ -319,10 +322,9 @@ class App:
             if renewed is not None:
                 self.set_session(renewed)
                 return True
-            failure = account.describe_failure(401, {"__type": "NotAuthorizedException"}, None, True)
-        if failure["kind"] == account.SIGNED_OUT:
-            self.set_session(None)
-            self.ask_sign_in(failure["text"])
+        if failure is None or failure["kind"] == account.SIGNED_OUT:
+            # Refused, or answered without usable tokens: the session is over.
+            self.expire_session()
             return False
         # No network: try again soon; the token still works until it ends.
         if self.refresh_timer is not None:

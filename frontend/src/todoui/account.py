@@ -28,6 +28,7 @@ RETRY = "retry"  # show the message; the form keeps its text
 NEEDS_CODE = "needs-code"  # the account exists but its e-mail is not confirmed: ask for the code
 SIGNED_OUT = "signed-out"  # the refresh token no longer works: sign in again
 
+EXPIRED_TEXT = "ログインの有効期限が切れました。もう一度ログインしてください。"
 NETWORK_TEXT = "ログインのサーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
 WRONG_PASSWORD_TEXT = "メールアドレスかパスワードが正しくありません。"
 BUSY_TEXT = "試行回数が多すぎます。しばらく待ってから、もう一度お試しください。"
@@ -205,11 +206,7 @@ def describe_failure(status, body, header, refreshing=False):
         return {"kind": RETRY, "text": NETWORK_TEXT, "name": ""}
     name = error_name(body, header)
     if refreshing and (name == "NotAuthorizedException" or name == "UserNotFoundException"):
-        return {
-            "kind": SIGNED_OUT,
-            "text": "ログインの有効期限が切れました。もう一度ログインしてください。",
-            "name": name,
-        }
+        return {"kind": SIGNED_OUT, "text": EXPIRED_TEXT, "name": name}
     kind = NEEDS_CODE if name == "UserNotConfirmedException" else RETRY
     text = MESSAGES.get(name)
     if text is None:
