@@ -25,14 +25,13 @@ from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
 from chalicelib.settings import DEFAULT_TABLE
+from chalicelib.todos import FIELDS
 from devtools.settings import ROOT
 
 SCHEMA_PATH = ROOT / "db" / "schema.json"
 SEED_PATH = ROOT / "db" / "initial-data.json"
 TABLE_NAME = DEFAULT_TABLE
 MAX_ITEM_BYTES = 400 * 1024
-# Where a todo's fields go when items are listed or exported: the seed's order.
-FIELD_ORDER = ("title", "memo", "priority", "completed", "createdAt", "updatedAt", "version")
 
 ATTRIBUTE_TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
 # The types whose value is right when it is of one JSON type.
@@ -431,7 +430,7 @@ def sorted_items(items: Iterable[Item], keys: Sequence[str]) -> list[Item]:
 def columns(items: Iterable[Item], keys: Sequence[str]) -> list[str]:
     """Attribute names present in ``items``: the key, the todo fields in order, then the rest sorted."""
     present = {name for item in items for name in item}
-    first = [name for name in [*keys, *FIELD_ORDER] if name in present]
+    first = [name for name in dict.fromkeys([*keys, *FIELDS]) if name in present]
     return first + sorted(present - set(first))
 
 
