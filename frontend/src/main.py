@@ -335,15 +335,12 @@ class App:
     async def provider(self, operation, body, refreshing=False):
         """One call to the identity provider: ``[result, None]``, or ``[None, failure]`` (account.describe_failure)."""
         reply = await call_provider(account.endpoint_url(self.auth), operation, body)
-        if reply is not None and reply.status == 200:
-            result = as_tree(reply.data)
-            return [result if as_dict(reply.data) is not None else {}, None]
         if reply is None:
             return [None, account.describe_failure(None, None, None, refreshing)]
-        failure = account.describe_failure(
-            reply.status, as_dict(reply.data), reply.header("x-amzn-ErrorType"), refreshing
-        )
-        return [None, failure]
+        data = as_dict(reply.data)
+        if reply.status == 200:
+            return [{} if data is None else as_tree(data), None]
+        return [None, account.describe_failure(reply.status, data, reply.header("x-amzn-ErrorType"), refreshing)]
 
     def ask_sign_in(self, text):
         """Bring back sign-in, on top of whatever is open (the todo form keeps its text)."""
