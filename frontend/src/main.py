@@ -164,7 +164,6 @@ class App:
         self.refresh_timer = None
         self.refreshing = None  # the refresh under way, which concurrent requests wait for
         self.auth_mode = account.SIGN_IN
-        self.auth_busy = False
         self.auth_opener = None
         self.pending = None  # e-mail and password between sign-up and the code, to sign in after it
         self.challenge = None  # the provider's request for a new password, and the e-mail typed
@@ -172,7 +171,6 @@ class App:
         self.editing = None  # the todo the dialog edits; None while it creates one
         self.opener = None  # what had focus before the dialog opened
         self.focus_after = None  # the id of the element to focus when the dialog closes
-        self.saving = False
         self.last_deleted = None
         self.table = by_id("todo-table")
         self.rows = by_id("todo-list")
@@ -399,13 +397,9 @@ class App:
     def read_auth_form(self):
         return {"email": self.email_input.value, "password": self.password_input.value, "code": self.code_input.value}
 
-    def set_auth_busy(self, busy):
-        self.auth_busy = busy
-        mark_busy(self.auth_form, self.auth_submit, busy)
-
     async def on_auth_submit(self, event):
         event.preventDefault()
-        if self.auth_busy:
+        if self.auth_submit.disabled:  # the last press still awaits its answer
             return
         values = self.read_auth_form()
         problem = account.form_problem(self.auth_mode, values)
@@ -414,7 +408,7 @@ class App:
             self.focus_auth_field()
             return
         self.hide_auth_error()
-        self.set_auth_busy(True)
+        mark_busy(self.auth_form, self.auth_submit, True)
         try:
             if self.auth_mode == account.SIGN_UP:
                 await self.sign_up(values)
@@ -425,7 +419,7 @@ class App:
             else:
                 await self.sign_in(values["email"], values["password"])
         finally:
-            self.set_auth_busy(False)
+            mark_busy(self.auth_form, self.auth_submit, False)
 
     async def sign_up(self, values):
         client_id = self.auth["clientId"]
@@ -814,13 +808,9 @@ class App:
             event.preventDefault()
             self.form.requestSubmit()
 
-    def set_saving(self, saving):
-        self.saving = saving
-        mark_busy(self.form, self.register_button, saving)
-
     async def on_submit(self, event):
         event.preventDefault()
-        if self.saving:
+        if self.register_button.disabled:  # the last press is still being saved
             return
         values = self.read_form()
         editing = self.editing
@@ -841,9 +831,9 @@ class App:
         self.hide_form_error()
         self.hide_form_note()
         self.mark_invalid(None)
-        self.set_saving(True)
+        mark_busy(self.form, self.register_button, True)
         reply = await self.api(method, url, body, tag)
-        self.set_saving(False)
+        mark_busy(self.form, self.register_button, False)
         saved = as_dict(reply.data) if reply is not None and reply.succeeded() else None
         if saved is not None:
             self.todos = model.upsert(self.todos, saved)
