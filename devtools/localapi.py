@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import base64
 import logging
-import socket
-import socketserver
 import statistics
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
 
 import click
 import requests
 
 from devtools import settings
 from devtools.localgateway import ContractGateway, load_app
-from devtools.localhttp import REQUEST_TIMEOUT, GuardedRequestHandler, serve_until_stopped
+from devtools.localhttp import REQUEST_TIMEOUT, GuardedRequestHandler, LocalServer, serve_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +49,12 @@ class APIRequestHandler(GuardedRequestHandler):
         self.send_answer(int(response["statusCode"]), headers, body)
 
 
-class LocalAPIServer(socketserver.ThreadingTCPServer):
-    """A threaded server for one ``ContractGateway`` (not started); not an ``HTTPServer``, whose bind asks DNS
-    for the host's full name, which can take seconds on a machine without a resolver."""
-
-    allow_reuse_address = True
-    daemon_threads = True
-    block_on_close = False
+class LocalAPIServer(LocalServer):
+    """A threaded server for one ``ContractGateway`` (not started)."""
 
     def __init__(self, address: tuple[str, int], gateway: ContractGateway) -> None:
         self.gateway = gateway
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, APIRequestHandler)
-        self.server_port = cast(tuple[str, int], self.server_address)[1]
 
 
 def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | None = None) -> tuple[float, float]:

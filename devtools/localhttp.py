@@ -11,9 +11,10 @@ import http.server
 import io
 import json
 import logging
+import socket
 import socketserver
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, cast
 
@@ -39,6 +40,20 @@ CODES = {413: "RequestEntityTooLargeError", 414: "URITooLongError", 500: "Intern
 SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store"))
 # After these answers the stream's framing cannot be trusted any more.
 CLOSING = {400, 408, 411, 413, 414, 431}
+
+
+class LocalServer(socketserver.ThreadingTCPServer):
+    """A threaded server for ``handler`` (not started); not an ``HTTPServer``, whose bind asks DNS
+    for the host's full name, which can take seconds on a machine without a resolver."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], handler: Callable[..., socketserver.BaseRequestHandler]) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, handler)
+        self.server_port = cast(tuple[str, int], self.server_address)[1]
 
 
 def serve_until_stopped(server: socketserver.BaseServer) -> None:

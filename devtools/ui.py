@@ -8,7 +8,6 @@ base URL and the identity provider). Nothing is loaded from anywhere else.
 import functools
 import hashlib
 import html
-import http.server
 import json
 import logging
 import mimetypes
@@ -24,7 +23,7 @@ import click
 
 from devtools import settings
 from devtools.datafiles import write_atomic
-from devtools.localhttp import GuardedRequestHandler, serve_until_stopped
+from devtools.localhttp import GuardedRequestHandler, LocalServer, serve_until_stopped
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR = ROOT / "frontend" / "src"
@@ -268,12 +267,12 @@ class StaticHandler(GuardedRequestHandler):
 
 def make_server(
     host: str, port: int, api_url: str, stage: str = "dev", out_dir: Path = BUILD_DIR, auth: Auth | None = None
-) -> http.server.ThreadingHTTPServer:
+) -> LocalServer:
     """A threaded HTTP server for the built site in ``out_dir`` (not started); ``auth`` as for ``build``."""
     auth = auth or auth_for(stage)
     policy, files = content_security_policy(api_url, auth=auth), api_files(api_url, stage, auth)
     handler = functools.partial(StaticHandler, root=Path(out_dir), policy=policy, api_files=files)
-    return http.server.ThreadingHTTPServer((host, port), handler)
+    return LocalServer((host, port), handler)
 
 
 # The identity provider's options read the HOBOPY_AUTH_* variables that also win over the stage's values in the API.
@@ -341,7 +340,7 @@ def serve_command(
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # as the API server's
-    click.echo(f"UI at http://{host}:{server.server_address[1]}/ using the API at {api_url}", err=True)
+    click.echo(f"UI at http://{host}:{server.server_port}/ using the API at {api_url}", err=True)
     serve_until_stopped(server)
     click.echo("UI server stopped.", err=True)
 
