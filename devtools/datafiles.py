@@ -20,10 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import botocore.session
-from botocore.exceptions import ParamValidationError
-from botocore.validate import validate_parameters
-
 from chalicelib.settings import DEFAULT_TABLE
 from chalicelib.todos import FIELDS
 from devtools.settings import ROOT
@@ -130,6 +126,11 @@ def load_schema(path: str | Path = SCHEMA_PATH, table_name: str | None = None) -
         raise DataFileError(path, "not a create-table file (it needs TableName and KeySchema).")
     if table_name:
         schema = {**schema, "TableName": table_name}
+    # botocore is loaded here, not on import: the UI and identity provider servers import this module only for
+    # write_atomic, and loading botocore would more than double their start-up time.
+    from botocore.exceptions import ParamValidationError
+    from botocore.validate import validate_parameters
+
     try:
         validate_parameters(schema, _create_table_input())
     except ParamValidationError as exc:
@@ -144,6 +145,8 @@ def load_schema(path: str | Path = SCHEMA_PATH, table_name: str | None = None) -
 
 @functools.cache
 def _create_table_input() -> Any:
+    import botocore.session
+
     return botocore.session.get_session().get_service_model("dynamodb").operation_model("CreateTable").input_shape
 
 
