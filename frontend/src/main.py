@@ -382,10 +382,7 @@ class App:
 
     def on_auth_switch(self, event=None):
         self.challenge = None
-        self.set_auth_mode(account.SIGN_UP if self.auth_mode == account.SIGN_IN else account.SIGN_IN)
-        self.hide_auth_error()
-        self.show_auth_note(None)
-        self.focus_auth_field()
+        self.open_auth(account.SIGN_UP if self.auth_mode == account.SIGN_IN else account.SIGN_IN, None)
 
     def on_auth_closed(self, event=None):
         self.password_input.value = ""
