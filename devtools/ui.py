@@ -25,12 +25,12 @@ from devtools import settings
 from devtools.datafiles import write_atomic
 from devtools.localhttp import GuardedRequestHandler, LocalServer, serve_until_stopped
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = settings.ROOT
 SOURCE_DIR = ROOT / "frontend" / "src"
 STATIC_DIR = ROOT / "frontend" / "static"
 CONFIG_DIR = ROOT / "frontend" / "config"
 BUILD_DIR = ROOT / "frontend" / "build"
-CHALICE_CONFIG = ROOT / "backend" / ".chalice" / "config.json"
+CHALICE_CONFIG = settings.BACKEND / ".chalice" / "config.json"
 BOOTSTRAP_CSS = ROOT / "node_modules" / "bootstrap" / "dist" / "css" / "bootstrap.min.css"
 STAGES = ("dev", "prod")
 PLACEHOLDER = "REPLACE-WITH"
@@ -318,7 +318,7 @@ def build_command(stage: str, api_url: str | None, out_dir: Path, **auth_options
 
 
 @cli.command("serve", params=[*SITE_OPTIONS])  # a copy: click adds the decorators' options to it
-@click.option("--host", default="127.0.0.1", help="Address to listen on.")
+@click.option("--host", default=settings.HOST, help="Address to listen on.")
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
