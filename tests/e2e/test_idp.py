@@ -50,7 +50,7 @@ def provider(tmp_path: Path) -> Iterator[Start]:
         supervise.stop(process)
 
 
-def pool_id(pool: Pool, data_dir: Path) -> str:
+def pool_id(data_dir: Path) -> str:
     return str(json.loads((data_dir / "pool.json").read_text())["userPoolId"])
 
 
@@ -58,7 +58,7 @@ def test_the_provider_creates_the_pool_and_client_the_dev_stage_trusts(provider:
     pool = provider()
     dev = json.loads((settings.BACKEND / ".chalice" / "config.json").read_text())["stages"]["dev"]
     stage = dev["environment_variables"]
-    assert (pool_id(pool, tmp_path), pool.client_id) == (stage["AUTH_USER_POOL_ID"], stage["AUTH_CLIENT_ID"]), (
+    assert (pool_id(tmp_path), pool.client_id) == (stage["AUTH_USER_POOL_ID"], stage["AUTH_CLIENT_ID"]), (
         "the provider's ids changed (pool name, configuration or region): put the new ones in the dev stage"
     )
 
@@ -94,7 +94,7 @@ def test_users_keep_their_password_status_and_sub_across_a_kill(provider: Start,
         pool.sign_up(confirmed.email, "Passw0rd-again")
     assert taken.value.code == "UsernameExistsException"
     # A token issued before the restart is still a valid one: same pool, client and signing key.
-    assert pool_id(pool, tmp_path) in jwt.decode(confirmed.id_token, options={"verify_signature": False})["iss"]
+    assert pool_id(tmp_path) in jwt.decode(confirmed.id_token, options={"verify_signature": False})["iss"]
 
 
 def test_only_this_machine_and_the_ui_origin_are_answered(provider: Start) -> None:

@@ -12,7 +12,6 @@ import requests
 from devtools import engine, supervise
 from tests.e2e.test_make_run import MakeRun, pid_serving, wait_until_closed
 
-ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.slow

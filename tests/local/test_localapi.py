@@ -48,9 +48,9 @@ class RunningAPI:
             return read_answer(sock)
 
 
-def api_project(folder: Path, endpoint: str, table: str, anonymous: bool = True) -> str:
+def api_project(folder: Path, endpoint: str, table: str) -> str:
     """A Chalice project with the app of backend/ and a stage ``test`` for ``endpoint``/``table``."""
-    project = Path(chalice_project(folder, endpoint, table, extra_env={"ANONYMOUS_OWNER": "demo"} if anonymous else {}))
+    project = Path(chalice_project(folder, endpoint, table))
     for name in ("app.py", "chalicelib"):
         (project / name).symlink_to(BACKEND / name)
     return str(project)
@@ -253,7 +253,7 @@ def test_stage_variables_apply_and_hobopy_variables_win(
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_stop_signals_end_the_server_cleanly(dynalite_endpoint: str, tmp_path: Path, signum: int) -> None:
-    project = api_project(tmp_path, dynalite_endpoint, "unused", anonymous=False)
+    project = api_project(tmp_path, dynalite_endpoint, "unused")
     running = start_api(project, tmp_path / "api.log")
     with connect(running.port) as kept:
         kept.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")

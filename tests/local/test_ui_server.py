@@ -27,14 +27,14 @@ def port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     server.server_close()
 
 
-def get(port: int, path: str, host: str = "127.0.0.1", extra: str = "") -> bytes:
+def get(path: str, host: str = "127.0.0.1", extra: str = "") -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode()
 
 
 def test_the_site_is_served_with_its_security_headers(port: int) -> None:
     with connect(port) as sock:
         for path in ("/", "/app.css", "/config.json"):
-            sock.sendall(get(port, path, f"localhost:{port}"))
+            sock.sendall(get(path, f"localhost:{port}"))
             answer = read_answer(sock)
             assert answer.status == 200, answer
             assert answer.headers["server"] == "hobopy-ui"
@@ -45,7 +45,7 @@ def test_the_site_is_served_with_its_security_headers(port: int) -> None:
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1"])
 def test_foreign_hosts_are_refused(port: int, host: str) -> None:
     with connect(port) as sock:
-        sock.sendall(get(port, "/config.json", host.format(port=port)))
+        sock.sendall(get("/config.json", host.format(port=port)))
         answer = read_answer(sock)
     assert_contract_error(answer, 403, "ForbiddenError")
     # The refusal keeps the page's policy too.
@@ -54,7 +54,7 @@ def test_foreign_hosts_are_refused(port: int, host: str) -> None:
 
 def test_missing_files_are_404_in_the_contracts_shape(port: int) -> None:
     with connect(port) as sock:
-        sock.sendall(get(port, "/nothing.js"))
+        sock.sendall(get("/nothing.js"))
         assert_contract_error(read_answer(sock), 404, "NotFoundError")
 
 
@@ -63,7 +63,7 @@ def test_each_request_is_logged_through_logging_not_straight_to_stderr(
 ) -> None:
     caplog.set_level(logging.INFO, logger="devtools.localhttp")
     with connect(port) as sock:
-        sock.sendall(get(port, "/nothing.js"))
+        sock.sendall(get("/nothing.js"))
         read_answer(sock)
     assert '"GET /nothing.js HTTP/1.1" 404' in caplog.text
 
@@ -71,7 +71,7 @@ def test_each_request_is_logged_through_logging_not_straight_to_stderr(
 @pytest.mark.parametrize("length", ["abc", "-5", "1\r\nContent-Length: 2"])
 def test_bad_content_length_is_400(port: int, length: str) -> None:
     with connect(port) as sock:
-        sock.sendall(get(port, "/", extra=f"Content-Length: {length}\r\n") + b"xx")
+        sock.sendall(get("/", extra=f"Content-Length: {length}\r\n") + b"xx")
         answer = read_answer(sock)
         assert closed_within(sock, 2)
     assert_contract_error(answer, 400, "BadRequestError")
@@ -79,9 +79,9 @@ def test_bad_content_length_is_400(port: int, length: str) -> None:
 
 def test_a_body_on_a_get_does_not_break_the_next_request(port: int) -> None:
     with connect(port) as sock:
-        sock.sendall(get(port, "/app.css", extra="Content-Length: 12\r\n") + b"GET / HTTP/1")
+        sock.sendall(get("/app.css", extra="Content-Length: 12\r\n") + b"GET / HTTP/1")
         assert read_answer(sock).status == 200
-        sock.sendall(get(port, "/app.css"))
+        sock.sendall(get("/app.css"))
         assert read_answer(sock).body == b"body {}\n"
 
 
