@@ -9,7 +9,9 @@ import os
 import urllib.parse
 from pathlib import Path
 
-from chalicelib.settings import DEFAULT_REGION
+# The region local clients name (engines accept any) follows the Lambda code's rule: AWS_REGION, AWS_DEFAULT_REGION,
+# else us-east-1.
+from chalicelib.settings import region as region
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
@@ -44,11 +46,6 @@ def data_dir() -> Path:
     """Where ``make run`` keeps its data: ``HOBOPY_DATA_DIR``, else ``.data/`` in the repository."""
     value = os.environ.get("HOBOPY_DATA_DIR", "").strip()
     return Path(value).expanduser() if value else ROOT / ".data"
-
-
-def region() -> str:
-    """The region local clients name (engines accept any): ``AWS_REGION``/``AWS_DEFAULT_REGION`` or the default."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
 def url(port: int, host: str = HOST) -> str:
