@@ -130,8 +130,9 @@ class _Client:
         with self.report.lock:
             self.report.latencies[operation].append(time.perf_counter() - started)
             self.report.statuses[response.status_code] += 1
-        status, echoed = response.status_code, contract_audit.echoes(path)
-        for problem in contract_audit.answer_problems(status, response.headers, response.content, echoed, method):
+        # Only the whole path counts as quoted: its pieces (the "10" of limit=10) would be taken out of any message.
+        status = response.status_code
+        for problem in contract_audit.answer_problems(status, response.headers, response.content, [path], method):
             self.problem(f"{method} {path}: {problem}")
         if status not in expected:
             self.problem(f"{method} {path}: {status}, expected {sorted(expected)}: {response.text[:200]}")
