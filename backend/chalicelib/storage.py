@@ -88,9 +88,6 @@ def repository_from_environment() -> "DynamoTodoRepository":
     return repository
 
 
-_BAD_CURSOR = "cursor is malformed; use the Link header of the previous page."
-
-
 def encode_cursor(last_id: str) -> str:
     """An opaque page token: where the next page starts within the caller's todos."""
     raw = json.dumps({"after": last_id}, ensure_ascii=True, separators=(",", ":"))
@@ -100,14 +97,14 @@ def encode_cursor(last_id: str) -> str:
 def decode_cursor(token: str) -> str:
     """The id a page token continues after, or ValidationError when it is not one of ours."""
     if len(token) > todos.CURSOR_MAX_CHARS:
-        raise todos.ValidationError(_BAD_CURSOR)
+        raise todos.ValidationError(todos.MALFORMED_CURSOR)
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii"))
     except (ValueError, UnicodeError, binascii.Error, RecursionError):
-        raise todos.ValidationError(_BAD_CURSOR) from None
+        raise todos.ValidationError(todos.MALFORMED_CURSOR) from None
     if not isinstance(data, dict) or set(data) != {"after"} or not todos.is_storable_id(data["after"]):
-        raise todos.ValidationError(_BAD_CURSOR)
+        raise todos.ValidationError(todos.MALFORMED_CURSOR)
     last_id: str = data["after"]
     return last_id
 

@@ -27,6 +27,7 @@ IF_MATCH_TAGS_MAX = 20
 # Longer than any cursor the API issues (an id of ID_MAX_BYTES, base64), so
 # nothing larger is decoded at all.
 CURSOR_MAX_CHARS = 4096
+MALFORMED_CURSOR = "cursor is malformed; use the Link header of the previous page."
 # Lambda answers at most 6 MB, and the body travels JSON-escaped inside its
 # answer; a page is cut before its body can grow past this there.
 PAGE_MAX_BYTES = 5 * 1024 * 1024
@@ -389,7 +390,7 @@ def parse_list_query(params: Mapping[str, str] | None) -> tuple[bool | None, int
         limit = int(text)
     cursor = params.get("cursor")
     if cursor is not None and not 0 < len(cursor) <= CURSOR_MAX_CHARS:
-        raise ValidationError("cursor is malformed; use the Link header of the previous page.")
+        raise ValidationError(MALFORMED_CURSOR)
     return completed, limit, cursor
 
 
