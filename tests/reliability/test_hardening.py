@@ -9,6 +9,7 @@ from chalice.test import Client
 
 from app import app
 from tests.conftest import BACKEND
+from tests.reliability.plugin import audited
 
 JSON = {"Content-Type": "application/json"}
 LIMIT = 64 * 1024
@@ -100,7 +101,7 @@ def test_the_framework_s_own_errors_carry_the_security_headers_and_the_contract_
 def stage_client(request):
     """The app configured by a real stage of backend/.chalice/config.json (only routes that need no database)."""
     with Client(app, stage_name=request.param, project_dir=str(BACKEND)) as client:
-        yield request.param, client.http
+        yield request.param, audited(client.http)
 
 
 def allowed_for(stage):
