@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import click
-import requests
 
 from devtools import settings
 from devtools.localgateway import ContractGateway, load_app
@@ -61,6 +60,7 @@ def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | N
     """Median milliseconds of ``GET url`` on one kept-alive connection, and on a new connection each time.
 
     A server that stalls kept-alive answers (Nagle meets delayed ACK) shows as the first far above the second."""
+    import requests  # here, not at the top: the server itself never needs it, and it slows every start
 
     def milliseconds(session: requests.Session, extra: Mapping[str, str]) -> float:
         started = time.perf_counter()
