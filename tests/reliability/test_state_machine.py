@@ -32,7 +32,7 @@ from tests.conftest import app_client, chalice_project, create_fresh_table
 from tests.reliability.plugin import audited, report_figure
 
 JSON = {"Content-Type": "application/json"}
-EXAMPLES = int(os.environ.get("HOBOPY_STATEFUL_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("HOBOPY_STATEFUL_EXAMPLES", "12"))
 STEPS_PER_EXAMPLE = 30
 USERS = (0, 1)
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
