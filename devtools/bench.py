@@ -31,9 +31,8 @@ import click
 from botocore import xform_name
 from packaging.requirements import Requirement
 
-from devtools import engine, localapi, localgateway, package, settings, supervise, tables
+from devtools import datafiles, engine, localapi, localgateway, package, settings, supervise, tables
 
-SCHEMA = json.loads((settings.ROOT / "db" / "schema.json").read_text(encoding="utf-8"))
 # The signed-in caller of the handler runs: the claims API Gateway's authorizer passes on.
 CALLER = "0d5e7c1a-bench-4c1e-9a53-caller000001"
 CLAIMS = {"sub": CALLER, "token_use": "id", "email": "bench@example.com"}
@@ -60,7 +59,7 @@ def todo_item(owner: str, number: int) -> Item:
 
 def fill_table(client: Any, table: str, items: list[Item]) -> None:
     """Create ``table`` (db/schema.json's key) unless it exists; write ``items`` in batch writes, 8 chunks at a time."""
-    tables.ensure_table(client, {**SCHEMA, "TableName": table})
+    tables.ensure_table(client, datafiles.load_schema(table_name=table))
     puts = [{"PutRequest": {"Item": item}} for item in items]
     chunks = [puts[n : n + 500] for n in range(0, len(puts), 500)]
     with ThreadPoolExecutor(8) as pool:
