@@ -69,12 +69,17 @@ class MakeRun:
         self._reader.join(5)
 
 
+def run_env(tmp_path: Path, **extra: str) -> StackEnv:
+    """A stack's environment on free ports, its data in ``tmp_path``, none of this process's AWS_/HOBOPY_ settings."""
+    ports = {variable: supervise.free_port() for variable in settings.PORT_VARIABLES.values()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
+    env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"), **extra)
+    return env, ports
+
+
 @pytest.fixture
 def stack_env(tmp_path: Path) -> StackEnv:
-    ports = {settings.PORT_VARIABLES[part]: supervise.free_port() for part in ("db", "api", "ui", "idp")}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
-    env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"))
-    return env, ports
+    return run_env(tmp_path)
 
 
 def wait_until_closed(ports: Iterable[int], timeout: float = 15) -> None:

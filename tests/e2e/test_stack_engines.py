@@ -9,19 +9,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools import engine, supervise
-from tests.e2e.test_make_run import MakeRun, pid_serving, wait_until_closed
+from devtools import engine
+from tests.e2e.test_make_run import MakeRun, pid_serving, run_env, wait_until_closed
 
 VENV_BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.slow
-
-
-def run_env(tmp_path: Path, **extra: str) -> tuple[dict[str, str], dict[str, int]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOBOPY_"))}
-    ports = {name: supervise.free_port() for name in ("HOBOPY_DB_PORT", "HOBOPY_API_PORT", "HOBOPY_IDP_PORT")}
-    env.update({k: str(v) for k, v in ports.items()}, HOBOPY_DATA_DIR=str(tmp_path / "data"), **extra)
-    return env, ports
 
 
 class HobopyRun(MakeRun):
