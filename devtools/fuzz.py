@@ -2,8 +2,9 @@
 
 ``hobopy fuzz`` (``make fuzz``) starts a throwaway stack unless ``--url`` names one, signs up two users and runs
 ``st run`` with every check over the API's ``/openapi.json`` as the first one; the second replays the first one's reads
-and must get none of them. ``JUSTIFIED`` and ``NOT_APPLICABLE`` are the only departures from schemathesis's defaults,
-one line each; ``devtools.fuzz_checks`` holds each to its reason and adds the project's checks.
+and must get none of them. ``JUSTIFIED`` and ``NOT_APPLICABLE`` are the only ways the configuration widens
+schemathesis's defaults, one line each; ``devtools.fuzz_checks`` holds each to its reason, narrows the statuses the
+defaults take to the contract's, and adds the project's checks.
 """
 
 import json

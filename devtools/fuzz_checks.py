@@ -70,6 +70,34 @@ def justified_statuses_only_for_their_reason(ctx: Any, response: Any, case: Any)
                 raise AssertionError(f"{status} is allowed for valid data only when {why}; this one says {text[:300]}")
 
 
+# The statuses the contract gives refused invalid data: a bad body, query, header or token, an id no one has, a
+# method the path does not take, a stale or malformed If-Match, a body too large, not JSON. Schemathesis's defaults
+# also take 403, 406, 409, 422, 428 and 429, which this API never gives invalid data.
+REFUSALS = frozenset({400, 401, 404, 405, 412, 413, 415})
+
+
+@schemathesis.check
+def only_the_contract_s_statuses(ctx: Any, response: Any, case: Any) -> None:
+    """Valid data gets 2xx or a status fuzz.JUSTIFIED gives its operation; refused invalid data one of REFUSALS.
+
+    A preflight may also answer 403 to either: the origin is not one the API allows. Schemathesis's defaults alone
+    would take 401, 403, 409 and 429 for valid data too.
+    """
+    status = response.status_code
+    if case.meta is None or 200 <= status < 300:
+        return
+    operation = case.operation.definition.raw.get("operationId")
+    if case.meta.generation.mode.is_positive:
+        allowed = {justified for ops, justified, *_ in fuzz.JUSTIFIED if operation in ops}
+    else:
+        allowed = set(REFUSALS)
+    if case.method == "OPTIONS":
+        allowed.add(403)
+    if status not in allowed:
+        kind = "valid" if case.meta.generation.mode.is_positive else "invalid"
+        raise AssertionError(f"{status} for {kind} data; the contract gives {sorted(allowed)} or 2xx")
+
+
 @schemathesis.check
 def preflights_alike_for_any_todo(ctx: Any, response: Any, case: Any) -> None:
     """A preflight that fuzz.NOT_APPLICABLE exempts answers the same for an id nobody ever had."""

@@ -176,6 +176,21 @@ def test_the_project_s_fuzz_checks_catch_what_they_are_for(tmp_path):
     } <= failed
 
 
+def conflicted(method, path, headers):
+    """An API that answers every new todo, valid or not, with a 409 that schemathesis's defaults would take."""
+    if method == "POST":
+        return error(409, "ConflictError", "a todo like this exists.")
+    if method == "OPTIONS":
+        return 204, dict(SECURITY_HEADERS), b""
+    return 200, {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}, b"[]"
+
+
+def test_a_status_the_contract_does_not_give_fails_although_schemathesis_would_take_it(tmp_path):
+    with fake_api(conflicted) as url:
+        failed = failed_checks(url, tmp_path, phases=("coverage", "fuzzing"))
+    assert "Custom check failed: `only_the_contract_s_statuses`" in failed, failed
+
+
 def sharing(todos):
     """An API that keeps each caller's list apart but hands any signed-in caller any todo by its id."""
 
