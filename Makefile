@@ -69,7 +69,7 @@ bench: install
 # The long versions of what `make test` runs briefly (tests/reliability).
 fuzz: install
 	$(BIN)/python -m devtools.fuzz --max-examples 200
-	HOBOPY_STATEFUL_EXAMPLES=100 $(BIN)/python -m pytest -q -p no:logging tests/reliability/test_state_machine.py
+	HOBOPY_STATEFUL_EXAMPLES=150 $(BIN)/python -m pytest -q -p no:logging tests/reliability/test_state_machine.py
 
 loadtest: install
 	$(BIN)/python -m devtools.loadtest --clients 8 --users 2 --seconds 30

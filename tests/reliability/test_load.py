@@ -31,7 +31,7 @@ def test_two_users_concurrent_mixed_load_gets_no_5xx_and_loses_corrupts_or_share
 
 def test_the_load_test_notices_lost_updates_when_if_match_does_not_reach_the_api(live_url, two_users):
     with FaultProxy(live_url, drop_headers={"If-Match"}) as proxy:
-        report = loadtest.run_load(proxy.url, two_users, clients=4, seconds=2, seed=1)
+        report = loadtest.run_load(proxy.url, two_users, clients=4, seconds=3, seed=1)
     assert any("an update was lost" in problem for problem in report.problems), report.problems
 
 
