@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from chalicelib.settings import split_origins
 from devtools import preflight, settings
 from devtools.datafiles import DataFileError, display_path, load_schema, read_json
 
@@ -149,11 +150,11 @@ def finish_template(template: dict[str, Any]) -> dict[str, Any]:
             kept = {k: v for k, v in copy.deepcopy(routed[0]).items() if k in ANY_METHOD_KEYS}
             methods[ANY_METHOD] = kept | {"summary": f"any other method on {path}: the app answers 405 with Allow."}
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    origins = [origin.strip() for origin in variables.get("CORS_ALLOW_ORIGINS", "").split(",") if origin.strip()]
+    origins = split_origins(variables.get("CORS_ALLOW_ORIGINS"))
     if len(origins) == 1:
         for response in body.get("x-amazon-apigateway-gateway-responses", {}).values():
             parameters = response.setdefault("responseParameters", {})
-            parameters["gatewayresponse.header.Access-Control-Allow-Origin"] = f"'{origins[0]}'"
+            parameters["gatewayresponse.header.Access-Control-Allow-Origin"] = f"'{next(iter(origins))}'"
     return template
 
 

@@ -43,8 +43,12 @@ def has_credentials() -> bool:
 
 def cors_origins() -> frozenset[str]:
     """The browser origins the API answers with CORS headers."""
-    value = _first("HOBOPY_CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGINS") or ""
-    return frozenset(origin.strip() for origin in value.split(",") if origin.strip())
+    return split_origins(_first("HOBOPY_CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGINS"))
+
+
+def split_origins(value: str | None) -> frozenset[str]:
+    """The origins of a ``CORS_ALLOW_ORIGINS`` value: comma-separated, blanks ignored."""
+    return frozenset(origin.strip() for origin in (value or "").split(",") if origin.strip())
 
 
 def user_pool_id() -> str | None:
