@@ -64,15 +64,15 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
-	$(BIN)/python -m devtools.bench
+	$(BIN)/python -m devtools.quality.bench
 
 # The long versions of what `make test` runs briefly (tests/reliability).
 fuzz: install
-	$(BIN)/python -m devtools.fuzz --max-examples 200
+	$(BIN)/python -m devtools.quality.fuzz --max-examples 200
 	HOBOPY_STATEFUL_EXAMPLES=150 $(BIN)/python -m pytest -q -p no:logging tests/reliability/test_state_machine.py
 
 loadtest: install
-	$(BIN)/python -m devtools.loadtest --clients 8 --users 2 --seconds 30
+	$(BIN)/python -m devtools.quality.loadtest --clients 8 --users 2 --seconds 30
 
 clean:
 	rm -rf $(VENV) node_modules dist frontend/build .pytest_cache

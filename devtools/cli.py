@@ -6,13 +6,13 @@ import click
 
 # Each command lives in its own module, imported only when it runs (or when help lists it).
 COMMANDS = {
-    "run": "devtools.stack:run",
-    "db": "devtools.dbcli:db_group",
-    "preflight": "devtools.preflight:preflight",
-    "package": "devtools.package:package_command",
-    "ui": "devtools.ui:cli",
-    "fuzz": "devtools.fuzz:fuzz_command",
-    "loadtest": "devtools.loadtest:loadtest_command",
+    "run": "devtools.local.stack:run",
+    "db": "devtools.db.cli:db_group",
+    "preflight": "devtools.deploy.preflight:preflight",
+    "package": "devtools.deploy.package:package_command",
+    "ui": "devtools.ui.build:cli",
+    "fuzz": "devtools.quality.fuzz:fuzz_command",
+    "loadtest": "devtools.quality.loadtest:loadtest_command",
 }
 
 

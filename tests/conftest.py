@@ -29,8 +29,9 @@ for _name in (
     os.environ.pop(_name, None)
 
 from chalicelib.storage import dynamodb_client  # noqa: E402
-from devtools import engine, supervise, tables  # noqa: E402
-from devtools.datafiles import load_schema  # noqa: E402
+from devtools.db import tables  # noqa: E402
+from devtools.db.datafiles import load_schema  # noqa: E402
+from devtools.local import engine, supervise  # noqa: E402
 
 # Audits every error answer any suite receives (see tests/reliability/plugin.py).
 pytest_plugins = ["tests.reliability.plugin"]
@@ -91,7 +92,7 @@ def identity_provider(moto_endpoint):
     """A Cognito user pool and app client on moto's server: ``(accounts.Pool, settings for a stage)``."""
     import boto3
 
-    from devtools import accounts
+    from devtools.local import accounts
 
     cognito = boto3.client(
         "cognito-idp",
@@ -145,7 +146,7 @@ def app_client(project_dir, stage="test"):
     from chalice.test import Client
 
     from app import app
-    from devtools.localgateway import use_contract_gateway
+    from devtools.local.gateway import use_contract_gateway
 
     client = Client(app, stage_name=stage, project_dir=project_dir)
     use_contract_gateway(client)

@@ -20,8 +20,9 @@ import wcwidth
 from botocore import exceptions as boto
 
 from chalicelib.storage import dynamodb_client
-from devtools import datafiles, settings, tables
-from devtools.datafiles import DataFileError, display_path
+from devtools import settings
+from devtools.db import datafiles, tables
+from devtools.db.datafiles import DataFileError, display_path
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.table import BatchWriter
 
-from devtools.datafiles import Item, key_order
+from devtools.db.datafiles import Item, key_order
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

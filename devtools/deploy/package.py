@@ -22,8 +22,9 @@ from typing import Any
 import click
 
 from chalicelib.settings import split_origins
-from devtools import preflight, settings
-from devtools.datafiles import DataFileError, display_path, load_schema, read_json
+from devtools import settings
+from devtools.db.datafiles import DataFileError, display_path, load_schema, read_json
+from devtools.deploy import preflight
 
 RESOURCES = "deploy/resources.json"
 INDEX_KINDS = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")

@@ -1,6 +1,6 @@
 """The local API server: backend/app.py served as API Gateway would, on ``chalice.local``.
 
-    python -m devtools.localapi --stage dev --host 127.0.0.1 --port 8000 [--project-dir backend]
+    python -m devtools.local.api --stage dev --host 127.0.0.1 --port 8000 [--project-dir backend]
 
 ``chalice local``'s app loading and gateway, behind ``GuardedRequestHandler``'s door.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 import click
 
 from devtools import settings
-from devtools.localgateway import ContractGateway, load_app
-from devtools.localhttp import REQUEST_TIMEOUT, GuardedRequestHandler, LocalServer, serve_until_stopped
+from devtools.local.gateway import ContractGateway, load_app
+from devtools.local.http import REQUEST_TIMEOUT, GuardedRequestHandler, LocalServer, serve_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -107,4 +107,4 @@ def main(stage: str, host: str, port: int, project_dir: Path, request_timeout: f
 
 
 if __name__ == "__main__":
-    main(prog_name="python -m devtools.localapi")
+    main(prog_name="python -m devtools.local.api")

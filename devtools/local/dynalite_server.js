@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The local DynamoDB engine: dynalite, answering this machine's programs only.
 //
-//   node devtools/dynalite_server.js --port 8001 --host 127.0.0.1 [--path .data/dynamodb]
+//   node devtools/local/dynalite_server.js --port 8001 --host 127.0.0.1 [--path .data/dynamodb]
 //
 // Same options as dynalite's own cli.js. dynalite answers every origin with
 // Access-Control-Allow-Origin: *, so any web page the user visits could read
@@ -18,7 +18,7 @@ const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
 
 if (argv.help || argv.h) {
   console.log([
-    'Usage: node devtools/dynalite_server.js [--port <port>] [--host <address>] [--path <path>] [options]',
+    'Usage: node devtools/local/dynalite_server.js [--port <port>] [--host <address>] [--path <path>] [options]',
     '',
     "dynalite (a DynamoDB server) for this machine's programs: requests for a foreign Host,",
     'with an Origin header, or CORS preflights are refused with 403.',

@@ -10,11 +10,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.storage import dynamodb_client
 from devtools import settings
-from devtools.supervise import Process, free_port, spawn, stop, wait_until
+from devtools.local.supervise import Process, free_port, spawn, stop, wait_until
 
 DYNALITE_CLI = settings.ROOT / "node_modules" / "dynalite" / "cli.js"
 # dynalite behind our door: same options as its cli, and it refuses foreign Hosts and browser requests.
-DYNALITE_SERVER = settings.ROOT / "devtools" / "dynalite_server.js"
+DYNALITE_SERVER = settings.ROOT / "devtools" / "local" / "dynalite_server.js"
 
 
 def speaks_dynamodb(endpoint: str) -> bool:

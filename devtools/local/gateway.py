@@ -1,6 +1,6 @@
 """API Gateway played locally on ``chalice.local``'s classes, answering like the deployed stage.
 
-``ContractGateway`` serves ``python -m devtools.localapi`` and the tests' ``chalice.test.Client``;
+``ContractGateway`` serves ``python -m devtools.local.api`` and the tests' ``chalice.test.Client``;
 ``proxy_event`` builds the event a deployed function receives, to call the handler as Lambda does.
 """
 
@@ -19,7 +19,7 @@ from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 
 from devtools import settings
-from devtools.localhttp import SECURITY_HEADERS, contract_body
+from devtools.local.http import SECURITY_HEADERS, contract_body
 
 Event = dict[str, Any]
 
@@ -56,7 +56,7 @@ class ContractGateway(local.LocalGateway):
 
 
 def use_contract_gateway(client: Any) -> None:
-    """Let a ``chalice.test.Client`` (or its ``.http``) answer exactly as ``python -m devtools.localapi`` does."""
+    """Let a ``chalice.test.Client`` (or its ``.http``) answer exactly as ``python -m devtools.local.api`` does."""
     http = getattr(client, "http", client)
     http._local_gateway = ContractGateway(http._app, http._config)
 

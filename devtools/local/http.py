@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, cast
 
-from devtools import settings, supervise
+from devtools import settings
+from devtools.local import supervise
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

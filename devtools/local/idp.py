@@ -1,6 +1,6 @@
 """The local identity provider: moto's Cognito user pools, for this machine only, with users kept on disk.
 
-    python -m devtools.idp --host 127.0.0.1 --port 8003 --data-dir .data/idp --allow-origin http://127.0.0.1:8002
+    python -m devtools.local.idp --host 127.0.0.1 --port 8003 --data-dir .data/idp --allow-origin http://127.0.0.1:8002
 
 It speaks Cognito's API (SignUp, ConfirmSignUp, InitiateAuth, ...) and serves the
 pool's JWKS at ``/<pool id>/.well-known/jwks.json``; moto signs ID tokens with
@@ -22,7 +22,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from devtools import settings
-from devtools.datafiles import write_atomic
+from devtools.db.datafiles import write_atomic
 
 # The pool's id is a hash of its region, name and this configuration: changing any of them changes the id.
 POOL_CONFIG: dict[str, Any] = {
@@ -150,7 +150,7 @@ def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str) -> 
 def main(argv: list[str] | None = None) -> None:
     from werkzeug.serving import make_server
 
-    parser = argparse.ArgumentParser(prog="python -m devtools.idp", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.local.idp", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default=settings.HOST)
     parser.add_argument("--port", type=int, default=settings.IDP_PORT)
     parser.add_argument("--data-dir", type=Path, default=settings.data_dir() / "idp")

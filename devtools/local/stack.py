@@ -13,8 +13,10 @@ from pathlib import Path
 import click
 
 from chalicelib.storage import dynamodb_client
-from devtools import accounts, datafiles, engine, settings, supervise, tables
-from devtools.supervise import Child, StartError
+from devtools import settings
+from devtools.db import datafiles, tables
+from devtools.local import accounts, engine, supervise
+from devtools.local.supervise import Child, StartError
 
 
 class Stack(supervise.Supervisor):
@@ -64,14 +66,14 @@ class Stack(supervise.Supervisor):
             self._start_engine()
             (self.idp_dir / "pool.json").unlink(missing_ok=True)
             origins = [arg for origin in self.origins for arg in ("--allow-origin", origin)]
-            self._serve("identity provider", "idp", "devtools.idp", "--data-dir", str(self.idp_dir), *origins)
+            self._serve("identity provider", "idp", "devtools.local.idp", "--data-dir", str(self.idp_dir), *origins)
             self.auth = json.loads((self.idp_dir / "pool.json").read_text(encoding="utf-8"))
             self.env.update(  # what tells the API and the UI which identity provider and pool to trust
                 HOBOPY_AUTH_ENDPOINT=self.idp_url,
                 HOBOPY_AUTH_USER_POOL_ID=self.auth["userPoolId"],
                 HOBOPY_AUTH_CLIENT_ID=self.auth["clientId"],
             )
-            self._serve("API", "api", "devtools.localapi", "--stage", "dev", ready="/openapi.json")
+            self._serve("API", "api", "devtools.local.api", "--stage", "dev", ready="/openapi.json")
             if self.with_ui:
                 self._serve("UI", "ui", "devtools.ui", "serve", "--api-url", self.api_url + "/", timeout=180)
         except BaseException:

@@ -31,7 +31,10 @@ import click
 from botocore import xform_name
 from packaging.requirements import Requirement
 
-from devtools import datafiles, engine, localapi, localgateway, package, settings, supervise, tables
+from devtools import settings
+from devtools.db import datafiles, tables
+from devtools.deploy import package
+from devtools.local import api, engine, gateway, supervise
 
 # The signed-in caller of the handler runs: the claims API Gateway's authorizer passes on.
 CALLER = "0d5e7c1a-bench-4c1e-9a53-caller000001"
@@ -100,12 +103,12 @@ class Handler:
         from chalicelib import storage
 
         self.app = app
-        self.context = localgateway.lambda_context(FUNCTION_NAME)
+        self.context = gateway.lambda_context(FUNCTION_NAME)
         # The app's own client: one per engine, whichever the table.
         self.client = storage.repository_from_environment().client
 
     def event(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> dict[str, Any]:
-        return localgateway.proxy_event(self.app, method, path, body=body, query=query, claims=CLAIMS)
+        return gateway.proxy_event(self.app, method, path, body=body, query=query, claims=CLAIMS)
 
     def call(self, event: dict[str, Any]) -> dict[str, Any]:
         response: dict[str, Any] = self.app(event, self.context)
@@ -221,7 +224,7 @@ def cold_start(app: Any, bare: Any, table: str, item: Item, pairs: int, scratch:
     """Paired cold starts reading ``item``, the packaged handler against bare boto3, in wall-clock and CPU time."""
     todo_id = item["id"]["S"]
     arguments = {
-        "handler": localgateway.proxy_event(app, "GET", f"/todos/{todo_id}", claims=CLAIMS),
+        "handler": gateway.proxy_event(app, "GET", f"/todos/{todo_id}", claims=CLAIMS),
         "bare": {"TableName": table, "Key": {"owner": item["owner"], "id": item["id"]}, "ConsistentRead": True},
     }
     # What Lambda gives the function: its settings, credentials, region and name.
@@ -266,7 +269,7 @@ def kept_alive(bare: Any, rounds: int, scratch: Path) -> None:
     env["HOBOPY_DB_ENDPOINT"] = bare.meta.endpoint_url
     chalice = str(Path(sys.executable).with_name("chalice"))
     servers = (
-        ("hobopy run's API server", [sys.executable, "-m", "devtools.localapi", "--stage", "dev"], settings.ROOT, 1.5),
+        ("hobopy run's API server", [sys.executable, "-m", "devtools.local.api", "--stage", "dev"], settings.ROOT, 1.5),
         ("plain chalice local", [chalice, "local", "--stage", "dev", "--no-autoreload"], settings.BACKEND, None),
     )
     click.echo(f"GET /todos/{{id}}, median of {rounds}:   kept-alive        new   ratio")
@@ -276,7 +279,7 @@ def kept_alive(bare: Any, rounds: int, scratch: Path) -> None:
         process = supervise.spawn([*command, "--host", settings.HOST, "--port", str(port)], log, env, cwd)
         try:
             supervise.wait_until(supervise.answers_http(f"{url}/openapi.json"), process, "API server")
-            kept, fresh = localapi.keepalive_medians(f"{url}/todos/{item['id']['S']}", rounds)
+            kept, fresh = api.keepalive_medians(f"{url}/todos/{item['id']['S']}", rounds)
         except supervise.StartError as exc:
             raise click.ClickException(f"{exc}\n{log.read_text(errors='replace')}") from None
         finally:
@@ -324,7 +327,7 @@ def main(
 ) -> None:
     """Measure the API against bare boto3, its cold start, kept-alive connections and owner isolation.
 
-    Example: python -m devtools.bench --calls 500 --rounds 7 --other-owners-todos 20000
+    Example: python -m devtools.quality.bench --calls 500 --rounds 7 --other-owners-todos 20000
     """
     if not engine.node_available():
         raise click.ClickException("dynalite is not installed: run `make install`.")

@@ -3,8 +3,8 @@
 ``hobopy fuzz`` (``make fuzz``) starts a throwaway stack unless ``--url`` names one, signs up two users and runs
 ``st run`` with every check over the API's ``/openapi.json`` as the first one; the second replays the first one's reads
 and must get none of them. ``JUSTIFIED`` and ``NOT_APPLICABLE`` are the only ways the configuration widens
-schemathesis's defaults, one line each; ``devtools.fuzz_checks`` holds each to its reason, narrows the statuses the
-defaults take to the contract's, and adds the project's checks.
+schemathesis's defaults, one line each; ``devtools.quality.fuzz_checks`` holds each to its reason, narrows the
+statuses the defaults take to the contract's, and adds the project's checks.
 """
 
 import json
@@ -21,8 +21,9 @@ import click
 import requests
 import tomli_w
 
-from devtools import accounts, settings
-from devtools.stack import throwaway_stack
+from devtools import settings
+from devtools.local import accounts
+from devtools.local.stack import throwaway_stack
 
 # Statuses that are right for schema-valid data for a reason no schema can state: (operations, status,
 # the Code such an answer must carry, words its message must contain, why). fuzz_checks holds every such
@@ -112,7 +113,7 @@ def run_schemathesis(
     # command line would switch back on the ones NOT_APPLICABLE turns off for an operation.
     args = [f"--{name.replace('_', '-')}={value}" for name, value in options.items() if value is not None]
     st = [str(Path(sys.executable).with_name("st")), "--config-file", str(folder / "schemathesis.toml"), "run"]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "devtools.fuzz_checks"}
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "devtools.quality.fuzz_checks"}
     command = [*st, f"{url}/openapi.json", *args, "--report=json", "--no-color"]
     completed = subprocess.run(command, env=env, cwd=folder, capture_output=quiet, text=True)
     result = {**(json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}), "report_dir": str(folder)}

@@ -1,4 +1,4 @@
-"""The project's own schemathesis checks, loaded by ``st run`` through SCHEMATHESIS_HOOKS=devtools.fuzz_checks."""
+"""The project's own schemathesis checks, which ``st run`` loads through SCHEMATHESIS_HOOKS (``fuzz.py`` sets it)."""
 
 import urllib.parse
 import uuid
@@ -8,8 +8,8 @@ import requests
 import schemathesis
 from schemathesis.generation.modes import GenerationMode
 
-from devtools import fuzz
-from devtools.contract_audit import answer_problems, body_problems, error_code, header, header_problems
+from devtools.quality import fuzz
+from devtools.quality.contract_audit import answer_problems, body_problems, error_code, header, header_problems
 
 # Operations whose accepted request was already sent again with bad tokens (a race between workers only repeats one).
 _probed: set[str] = set()

@@ -21,8 +21,8 @@ from urllib.parse import urljoin
 import click
 import requests
 
-from devtools import contract_audit, fuzz
-from devtools.stack import throwaway_stack
+from devtools.local.stack import throwaway_stack
+from devtools.quality import contract_audit, fuzz
 
 WEIGHTS = {"create": 25, "read": 20, "update": 20, "list": 10, "delete": 10, "increment": 15, "trespass": 5}
 MAX_INCREMENT_ATTEMPTS = 50

@@ -22,8 +22,8 @@ from typing import Any
 import click
 
 from devtools import settings
-from devtools.datafiles import write_atomic
-from devtools.localhttp import GuardedRequestHandler, LocalServer, serve_until_stopped
+from devtools.db.datafiles import write_atomic
+from devtools.local.http import GuardedRequestHandler, LocalServer, serve_until_stopped
 
 ROOT = settings.ROOT
 SOURCE_DIR = ROOT / "frontend" / "src"

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from devtools import supervise
+from devtools.local import supervise
 from tests.conftest import app_client, chalice_project
 from tests.reliability.plugin import audited
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from devtools import bench
+from devtools.quality import bench
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def small_run() -> str:
-    command = [sys.executable, "-m", "devtools.bench", "--calls", "5", "--rounds", "1", "--list-size", "1200"]
+    command = [sys.executable, "-m", "devtools.quality.bench", "--calls", "5", "--rounds", "1", "--list-size", "1200"]
     command += ["--cold-pairs", "2", "--keepalive-rounds", "3"]
     command += ["--other-owners-todos", "600", "--isolation-rounds", "2"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)

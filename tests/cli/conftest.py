@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from chalicelib.storage import dynamodb_client
-from devtools import tables
+from devtools.db import tables
 
 
 @pytest.fixture

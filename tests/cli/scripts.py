@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from chalicelib.storage import dynamodb_client
-from devtools import datafiles, tables
+from devtools.db import datafiles, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -7,7 +7,8 @@ import shlex
 import pytest
 
 from chalicelib.storage import dynamodb_client
-from devtools import datafiles, engine, supervise, tables
+from devtools.db import datafiles, tables
+from devtools.local import engine, supervise
 from tests.cli.scripts import C_LOCALE, ROOT, SEED, SEED_ITEMS, hobopy, run, table_items, write_json
 
 pytestmark = pytest.mark.engine

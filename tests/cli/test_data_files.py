@@ -5,8 +5,8 @@ import json
 import pytest
 import wcwidth
 
-from devtools import datafiles
-from devtools.dbcli import clip, render_table
+from devtools.db import datafiles
+from devtools.db.cli import clip, render_table
 from tests.cli.scripts import SEED, SEED_ITEMS
 
 KEY = (

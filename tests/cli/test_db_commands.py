@@ -9,7 +9,8 @@ import unicodedata
 import pytest
 
 from chalicelib.storage import dynamodb_client
-from devtools import datafiles, supervise
+from devtools.db import datafiles
+from devtools.local import supervise
 from tests.cli.scripts import (
     C_LOCALE,
     SEED_ITEMS,

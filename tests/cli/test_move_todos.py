@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from chalicelib.storage import dynamodb_client
-from devtools import tables
+from devtools.db import tables
 from tests.cli.scripts import SEED_ITEMS, assert_one_line_failure, hobopy, table_items
 
 pytestmark = pytest.mark.engine

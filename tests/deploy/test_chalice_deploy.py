@@ -17,7 +17,7 @@ import boto3
 import pytest
 import requests
 
-from devtools import engine, supervise
+from devtools.local import engine, supervise
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE = Path(sys.executable).with_name("chalice")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from app import app as routes  # only its routes: the events are built on them
-from devtools import bench, localgateway
+from devtools.local import gateway
+from devtools.quality import bench
 from tests.conftest import create_fresh_table
 
 RUNNER = Path(__file__).with_name("lambda_runner.py")
@@ -126,7 +127,7 @@ class Handler:
 
     def __call__(self, method, path, payload=None, headers=None, caller=USER_A):
         """(status, parsed body, headers) of one request, signed in as ``caller`` (None: no token)."""
-        event = localgateway.proxy_event(
+        event = gateway.proxy_event(
             routes, method, path, body=payload, headers={"content-type": "application/json", **(headers or {})}
         )
         if caller is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from devtools import package, preflight
+from devtools.deploy import package, preflight
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = "backend/.chalice/config.json"

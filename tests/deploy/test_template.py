@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools import package
-from devtools.datafiles import load_schema
+from devtools.db.datafiles import load_schema
+from devtools.deploy import package
 
 ROOT = Path(__file__).resolve().parents[2]
 STORAGE = ROOT / "backend" / "chalicelib" / "storage.py"

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from devtools import package
+from devtools.deploy import package
 
 USER_POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
 ANY_METHOD = "x-amazon-apigateway-any-method"

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 import pytest
 
-from devtools import engine, supervise
 from devtools.cli import main as hobopy_main
+from devtools.local import engine, supervise
 
 ROOT = Path(__file__).resolve().parents[2]
 README_JA = (ROOT / "README.ja.md").read_text(encoding="utf-8")

@@ -10,8 +10,9 @@ import jwt
 import pytest
 import requests
 
-from devtools import settings, supervise
-from devtools.accounts import AccountError, Pool
+from devtools import settings
+from devtools.local import supervise
+from devtools.local.accounts import AccountError, Pool
 
 UI_ORIGIN = "http://127.0.0.1:8002"
 Start = Callable[[], Pool]
@@ -19,7 +20,7 @@ Start = Callable[[], Pool]
 
 @pytest.fixture
 def provider(tmp_path: Path) -> Iterator[Start]:
-    """Starts ``python -m devtools.idp`` on a free port with one data folder; every start replaces the last."""
+    """Starts ``python -m devtools.local.idp`` on a free port with one data folder; every start replaces the last."""
     port = supervise.free_port()
     running: list[supervise.Process] = []
 
@@ -30,7 +31,7 @@ def provider(tmp_path: Path) -> Iterator[Start]:
         args = [
             sys.executable,
             "-m",
-            "devtools.idp",
+            "devtools.local.idp",
             "--port",
             str(port),
             "--data-dir",

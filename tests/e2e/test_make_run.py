@@ -12,8 +12,9 @@ import jwt
 import pytest
 import requests
 
-from devtools import settings, supervise
-from devtools.accounts import Pool
+from devtools import settings
+from devtools.local import supervise
+from devtools.local.accounts import Pool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -184,13 +185,13 @@ def test_killed_engine_identity_provider_and_api_come_back_the_api_answering_503
         back = requests.get(todo_url, headers=user.headers(), timeout=10)
         assert back.status_code == 200 and back.json()["title"] == "停電に備える"
 
-        os.kill(pid_serving(ports["HOBOPY_IDP_PORT"], "devtools.idp"), signal.SIGKILL)
+        os.kill(pid_serving(ports["HOBOPY_IDP_PORT"], "devtools.local.idp"), signal.SIGKILL)
         run.wait_for("the identity provider is running again", timeout=60)
         pool.refresh(user)
         assert requests.get(todo_url, headers=user.headers(), timeout=10).status_code == 200
         assert "the API exited" not in run.text(), "the API itself must ride out the outages"
 
-        os.kill(pid_serving(ports["HOBOPY_API_PORT"], "devtools.localapi"), signal.SIGKILL)
+        os.kill(pid_serving(ports["HOBOPY_API_PORT"], "devtools.local.api"), signal.SIGKILL)
         run.wait_for("the API is running again", timeout=60)
         assert requests.get(todo_url, headers=user.headers(), timeout=10).status_code == 200
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.stack import Stack
+from devtools.local.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

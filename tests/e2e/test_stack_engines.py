@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools import engine
+from devtools.local import engine
 from tests.e2e.test_make_run import MakeRun, pid_serving, run_env, wait_until_closed
 
 VENV_BIN = Path(sys.executable).parent

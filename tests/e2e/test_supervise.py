@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from devtools import supervise
-from devtools.supervise import Child, CrashLoop, Supervisor, spawn
+from devtools.local import supervise
+from devtools.local.supervise import Child, CrashLoop, Supervisor, spawn
 
 
 def python_child(name: str, code: str) -> Child:

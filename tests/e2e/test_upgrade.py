@@ -5,8 +5,10 @@ import json
 import pytest
 
 from chalicelib.storage import dynamodb_client
-from devtools import datafiles, engine, settings, tables
-from devtools.stack import Stack
+from devtools import settings
+from devtools.db import datafiles, tables
+from devtools.local import engine
+from devtools.local.stack import Stack
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""node devtools/dynalite_server.js: dynalite for this machine's programs, never for a web page."""
+"""node devtools/local/dynalite_server.js: dynalite for this machine's programs, never for a web page."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from chalicelib.storage import dynamodb_client
-from devtools import engine, supervise
+from devtools.local import engine, supervise
 from tests.conftest import ROOT, create_fresh_table
 
-SCRIPT = ROOT / "devtools" / "dynalite_server.js"
+SCRIPT = ROOT / "devtools" / "local" / "dynalite_server.js"
 LIST_TABLES = {
     "X-Amz-Target": "DynamoDB_20120810.ListTables",
     "Content-Type": "application/x-amz-json-1.0",

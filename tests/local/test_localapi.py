@@ -1,4 +1,4 @@
-"""The local API server (python -m devtools.localapi), spoken to over real sockets."""
+"""The local API server (python -m devtools.local.api), spoken to over real sockets."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from devtools import supervise
-from devtools.localapi import keepalive_medians
+from devtools.local import supervise
+from devtools.local.api import keepalive_medians
 from tests.conftest import BACKEND, ROOT, chalice_project, create_fresh_table
 from tests.local.conftest import (
     Answer,
@@ -58,7 +58,7 @@ def api_project(folder: Path, endpoint: str, table: str) -> str:
 
 def start_api(project: str, log: Path) -> RunningAPI:
     port = supervise.free_port()
-    args = [sys.executable, "-m", "devtools.localapi", "--stage", "test", "--port", str(port)]
+    args = [sys.executable, "-m", "devtools.local.api", "--stage", "test", "--port", str(port)]
     args += ["--project-dir", project, "--request-timeout", str(REQUEST_TIMEOUT)]
     process = supervise.spawn(args, log_path=log, cwd=ROOT)
     supervise.wait_until(lambda: supervise.port_is_open("127.0.0.1", port), process, "local API", timeout=30)

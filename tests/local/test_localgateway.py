@@ -1,4 +1,4 @@
-"""devtools.localgateway: chalice.local's gateway made to answer like the contract and the deployed stage."""
+"""devtools.local.gateway: chalice.local's gateway made to answer like the contract and the deployed stage."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from chalice import Chalice, CognitoUserPoolAuthorizer
 from chalice.config import Config
 from chalice.test import Client
 
-from devtools.localapi import LocalAPIServer
-from devtools.localgateway import (
+from devtools.local.api import LocalAPIServer
+from devtools.local.gateway import (
     ContractGateway,
     lambda_context,
     proxy_event,

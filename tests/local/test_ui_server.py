@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools import ui
+from devtools.ui import build as ui
 from tests.local.conftest import assert_contract_error, assert_timed_out, closed_within, connect, read_answer
 
 TIMEOUT = 1.0
@@ -61,7 +61,7 @@ def test_missing_files_are_404_in_the_contracts_shape(port: int) -> None:
 def test_each_request_is_logged_through_logging_not_straight_to_stderr(
     port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="devtools.localhttp")
+    caplog.set_level(logging.INFO, logger="devtools.local.http")
     with connect(port) as sock:
         sock.sendall(get("/nothing.js"))
         read_answer(sock)

@@ -3,8 +3,8 @@
 import pytest
 import requests
 
-from devtools import accounts
-from devtools.stack import throwaway_stack
+from devtools.local import accounts
+from devtools.local.stack import throwaway_stack
 from tests.reliability.plugin import AUDIT
 
 

@@ -2,7 +2,7 @@
 
 Tests reach the app through ``audited(client.http)`` (the ``api`` fixture does
 that for them) and fetch from live servers with ``tests.reliability.conftest.call``;
-both hand every answer to ``AUDIT``, which applies ``devtools.contract_audit``:
+both hand every answer to ``AUDIT``, which applies ``devtools.quality.contract_audit``:
 the security headers on every answer, and every error (>= 400) in the
 contract's shape without a traceback, a file path, an exception class or a
 Python value; a 5xx other than 503 is a bug. The test that received a bad
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from chalice.test import HTTPResponse, TestHTTPClient
 
-from devtools.contract_audit import answer_problems, echoes
+from devtools.quality.contract_audit import answer_problems, echoes
 
 
 class ErrorAudit:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.contract_audit import answer_problems, echoes, error_body_problems, header_problems
+from devtools.quality.contract_audit import answer_problems, echoes, error_body_problems, header_problems
 from tests.reliability.plugin import AUDIT
 
 JSON = "application/json"

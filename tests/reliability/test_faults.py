@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 
-from devtools import engine, supervise
-from devtools.stack import throwaway_stack
+from devtools.local import engine, supervise
+from devtools.local.stack import throwaway_stack
 from tests.conftest import app_client, chalice_project, create_fresh_table
 from tests.reliability.conftest import call
 from tests.reliability.faultproxy import FaultProxy

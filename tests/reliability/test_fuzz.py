@@ -18,8 +18,8 @@ from schemathesis.config._checks import _BUILTIN_CHECK_NAMES as BUILTIN_CHECKS
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
 
 from chalicelib import openapi
-from devtools import fuzz
-from devtools.localhttp import SECURITY_HEADERS
+from devtools.local.http import SECURITY_HEADERS
+from devtools.quality import fuzz
 from tests.reliability.plugin import report_figure
 
 ALL_PHASES = {"coverage": "success", "fuzzing": "success", "stateful": "success"}

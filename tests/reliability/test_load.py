@@ -2,7 +2,7 @@
 
 import pytest
 
-from devtools import loadtest
+from devtools.quality import loadtest
 from tests.reliability.faultproxy import FaultProxy
 from tests.reliability.plugin import report_figure
 

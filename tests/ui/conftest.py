@@ -22,7 +22,7 @@ LOOPBACK = "127.0.0.1"
 @pytest.fixture(scope="session")
 def ui_stack(tmp_path_factory):
     """The whole local stack on free ports: dynalite (seeded), the identity provider, the API and the UI server."""
-    from devtools.stack import Stack
+    from devtools.local.stack import Stack
 
     data_dir = tmp_path_factory.mktemp("stack")
     stack = Stack(data_dir=data_dir, with_ui=True, quiet=True)
@@ -76,7 +76,7 @@ def todo_api(api_url):
 @pytest.fixture(scope="session")
 def pool(ui_stack):
     """The local identity provider's user pool, to make users and sign them in."""
-    from devtools.accounts import Pool
+    from devtools.local.accounts import Pool
 
     return Pool(client_id=ui_stack.auth["clientId"], endpoint=ui_stack.idp_url, region=ui_stack.auth["region"])
 

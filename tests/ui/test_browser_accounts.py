@@ -111,7 +111,7 @@ def test_sign_up_with_the_code_then_create_sign_out_and_sign_in_again(ui, api_ur
 
 
 def _user(email):
-    from devtools.accounts import User
+    from devtools.local.accounts import User
 
     return User(email, PASSWORD)
 

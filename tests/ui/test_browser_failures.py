@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 from todoui import model, remote
 
 from chalicelib.storage import dynamodb_client
-from devtools import datafiles, engine, supervise, tables
-from devtools.ui import ROOT
+from devtools.db import datafiles, tables
+from devtools.local import engine, supervise
+from devtools.settings import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +50,7 @@ def database(tmp_path_factory):
 @pytest.fixture(scope="module")
 def stack(database, tmp_path_factory):
     """The stack on the module's own engine, which the stack finds running and uses as it is."""
-    from devtools.stack import Stack
+    from devtools.local.stack import Stack
 
     with Stack(db_port=database.port, data_dir=tmp_path_factory.mktemp("stack"), with_ui=True, quiet=True) as running:
         assert running.engine_kind == "existing"

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from todoui import account, model, remote
 
-from devtools import ui
+from devtools.ui import build as ui
 
 API = "http://127.0.0.1:8123/"
 AUTH = {

@@ -10,8 +10,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from devtools import cli, supervise
-from devtools.ui import ROOT
+from devtools import cli
+from devtools.local import supervise
+from devtools.settings import ROOT
 
 API = "http://127.0.0.1:8999/"
 IDP = "http://127.0.0.1:8998"

@@ -1,0 +1,1 @@
+"""``hobopy db``: the table's commands, the project's data files and table operations."""

@@ -1,0 +1,1 @@
+"""``hobopy run``: the local stack and its parts (engine, identity provider, API and the HTTP door they share)."""
