@@ -10,7 +10,7 @@ COMMANDS = {
     "db": "devtools.db.cli:db_group",
     "preflight": "devtools.deploy.preflight:preflight",
     "package": "devtools.deploy.package:package_command",
-    "ui": "devtools.ui.build:cli",
+    "ui": "devtools.ui.cli:cli",
     "fuzz": "devtools.quality.fuzz:fuzz_command",
     "loadtest": "devtools.quality.loadtest:loadtest_command",
 }

@@ -1,16 +1,13 @@
-"""Build the browser UI (Python compiled to JavaScript by Transcrypt) and serve it locally: ``hobopy ui build|serve``.
+"""Build the browser UI (Python compiled to JavaScript by Transcrypt): ``hobopy ui build``.
 
 ``frontend/build/`` is the whole site: ``index.html``, ``js/`` (compiled),
 ``css/`` (the app's and Bootstrap's), ``config.js``/``config.json`` (the API's
 base URL and the identity provider). Nothing is loaded from anywhere else.
 """
 
-import functools
 import hashlib
 import html
 import json
-import logging
-import mimetypes
 import subprocess
 import sys
 import tempfile
@@ -23,7 +20,6 @@ import click
 
 from devtools import settings
 from devtools.db.datafiles import write_atomic
-from devtools.local.http import GuardedRequestHandler, LocalServer, serve_until_stopped
 
 ROOT = settings.ROOT
 SOURCE_DIR = ROOT / "frontend" / "src"
@@ -39,8 +35,6 @@ PLACEHOLDER = "REPLACE-WITH"
 TRANSCRYPT_FLAGS = ("-b", "-n", "-k")
 PAGE = "index.html"
 POLICY_MARK = "{{content-security-policy}}"
-# What every answer of the UI server carries besides the page's policy.
-SITE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY")]
 Auth = dict[str, str]
 # The page's names for the identity provider's settings, and the dev stage's variables that hold them.
 AUTH_FIELDS = {
@@ -235,115 +229,3 @@ def build(api_url: str | None = None, stage: str = "dev", out_dir: Path = BUILD_
     for name, data in files.items():
         _write_if_changed(out_dir / name, data)
     return out_dir
-
-
-class StaticHandler(GuardedRequestHandler):
-    """Serves the site in ``root`` read-only to this machine, with the page's security headers and its configuration."""
-
-    server_version = "hobopy-ui"
-
-    def __init__(self, *args: Any, root: Path, policy: str, api_files: dict[str, bytes], **kwargs: Any) -> None:
-        self.root, self.policy, self.api_files = root.resolve(), policy, api_files
-        super().__init__(*args, **kwargs)
-
-    def do_GET(self) -> None:
-        name = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/") or PAGE
-        path = (self.root / name).resolve()
-        # The files naming the API come from this server's --api-url: servers for different APIs share one build folder.
-        if name in self.api_files:
-            body = self.api_files[name]
-        elif path.is_relative_to(self.root) and path.is_file():
-            body = path.read_bytes()
-        else:
-            return self.refuse(404, "nothing is here.")
-        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        self.send_answer(200, [("Content-Type", kind + "; charset=utf-8" if kind.startswith("text/") else kind)], body)
-
-    do_HEAD = do_GET
-
-    def answer_headers(self) -> list[tuple[str, str]]:
-        return [*SITE_HEADERS, ("Content-Security-Policy", self.policy), ("Cache-Control", "no-cache")]
-
-
-def make_server(
-    host: str, port: int, api_url: str, stage: str = "dev", out_dir: Path = BUILD_DIR, auth: Auth | None = None
-) -> LocalServer:
-    """A threaded HTTP server for the built site in ``out_dir`` (not started); ``auth`` as for ``build``."""
-    auth = auth or auth_for(stage)
-    policy, files = content_security_policy(api_url, auth=auth), api_files(api_url, stage, auth)
-    handler = functools.partial(StaticHandler, root=Path(out_dir), policy=policy, api_files=files)
-    return LocalServer((host, port), handler)
-
-
-# The identity provider's options read the HOBOPY_AUTH_* variables that also win over the stage's values in the API.
-AUTH_OPTIONS = [
-    ("--auth-endpoint", "endpoint", "HOBOPY_AUTH_ENDPOINT", "The local identity provider's URL (dev only)."),
-    ("--user-pool-id", "user_pool_id", "HOBOPY_AUTH_USER_POOL_ID", "The user pool's id."),
-    ("--client-id", "client_id", "HOBOPY_AUTH_CLIENT_ID", "The user pool app client's id."),
-    ("--auth-region", "region", None, "The user pool's region (else the pool id's)."),
-]
-SITE_OPTIONS = [
-    click.Option(
-        ["--stage"], type=click.Choice(STAGES), default="dev", help="Which frontend/config/<stage>.json names the API."
-    ),
-    click.Option(["--api-url"], metavar="URL", help="The API's base URL; overrides the stage's configuration."),
-    *(
-        click.Option([flag, name], envvar=env, show_envvar=True, metavar="VALUE", help=f"{text} Default: the stage's.")
-        for flag, name, env, text in AUTH_OPTIONS
-    ),
-    click.Option(
-        ["--out", "out_dir"],
-        type=click.Path(file_okay=False, path_type=Path),
-        default=BUILD_DIR,
-        help="Where the site is built.",
-    ),
-]
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
-def cli() -> None:
-    """Build and serve the browser UI (Python compiled to JavaScript by Transcrypt)."""
-
-
-@cli.command("build", params=[*SITE_OPTIONS])
-def build_command(stage: str, api_url: str | None, out_dir: Path, **auth_options: str | None) -> None:
-    """Build the site into frontend/build/ (compiles only what changed).
-
-    Example: python -m devtools.ui build --stage prod --api-url https://abc123.execute-api.ap-northeast-1.amazonaws.com/api/
-    """
-    api_url, auth = api_url_for(stage, api_url), auth_for(stage, **auth_options)
-    out = build(api_url, stage, out_dir, auth)
-    provider = f" and the identity provider at {provider_origin(auth)}" if auth else " (no accounts)"
-    click.echo(f"built {out} for the API at {api_url}{provider}")
-
-
-@cli.command("serve", params=[*SITE_OPTIONS])  # a copy: click adds the decorators' options to it
-@click.option("--host", default=settings.HOST, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    default=lambda: settings.port("ui"),
-    show_default=str(settings.UI_PORT),
-    help=f"Port to listen on (env {settings.PORT_VARIABLES['ui']}).",
-)
-def serve_command(
-    host: str, port: int, stage: str, api_url: str | None, out_dir: Path, **auth_options: str | None
-) -> None:
-    """Build if needed, then serve the site until SIGINT/SIGTERM, logging each request as the API server does.
-
-    Example: python -m devtools.ui serve --host 127.0.0.1 --port 8002 --api-url http://127.0.0.1:8000/
-    """
-    api_url, auth = api_url_for(stage, api_url), auth_for(stage, **auth_options)
-    build(api_url, stage, out_dir, auth)
-    try:
-        server = make_server(host, port, api_url, stage, out_dir, auth)
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # as the API server's
-    click.echo(f"UI at http://{host}:{server.server_port}/ using the API at {api_url}", err=True)
-    serve_until_stopped(server)
-    click.echo("UI server stopped.", err=True)
-
-
-if __name__ == "__main__":
-    cli(prog_name="python -m devtools.ui")

@@ -1,4 +1,4 @@
-"""The UI server (devtools.ui make_server): this machine only, request timeouts, trusted sizes, its security headers."""
+"""The UI server (devtools.ui.server): this machine only, request timeouts, trusted sizes, its security headers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.ui import build as ui
+from devtools.ui.server import StaticHandler, make_server
 from tests.local.conftest import assert_contract_error, assert_timed_out, closed_within, connect, read_answer
 
 TIMEOUT = 1.0
@@ -17,9 +17,9 @@ TIMEOUT = 1.0
 
 @pytest.fixture
 def port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    monkeypatch.setattr(ui.StaticHandler, "request_timeout", TIMEOUT)
+    monkeypatch.setattr(StaticHandler, "request_timeout", TIMEOUT)
     (tmp_path / "app.css").write_text("body {}\n", encoding="utf-8")
-    server = ui.make_server("127.0.0.1", 0, "http://127.0.0.1:8000/", "dev", tmp_path)
+    server = make_server("127.0.0.1", 0, "http://127.0.0.1:8000/", "dev", tmp_path)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_address[1]

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from todoui import account, model, remote
 
-from devtools.ui import build as ui
+from devtools.ui import build
 
 API = "http://127.0.0.1:8123/"
 AUTH = {
@@ -34,7 +34,7 @@ EXPECTED_FILES = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    return ui.build(api_url=API, out_dir=tmp_path_factory.mktemp("site"), auth=AUTH)
+    return build.build(api_url=API, out_dir=tmp_path_factory.mktemp("site"), auth=AUTH)
 
 
 def test_the_build_compiles_the_ui_and_holds_every_file_the_page_loads(site):
@@ -48,7 +48,7 @@ def test_the_build_compiles_the_ui_and_holds_every_file_the_page_loads(site):
 def test_the_page_carries_its_policy_for_static_hosts_that_send_no_headers(site):
     page = (site / "index.html").read_text(encoding="utf-8")
     policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page).group(1)
-    assert policy == ui.content_security_policy(API, in_page=True, auth=AUTH)
+    assert policy == build.content_security_policy(API, in_page=True, auth=AUTH)
     assert "connect-src http://127.0.0.1:8123 http://127.0.0.1:8124;" in policy
     assert "frame-ancestors" not in policy
 
@@ -60,42 +60,42 @@ def test_the_built_config_carries_the_api_url_and_the_identity_provider(site):
 
 def test_a_second_build_with_nothing_changed_rewrites_nothing(site):
     before = {path: path.stat().st_mtime_ns for path in site.rglob("*") if path.is_file()}
-    assert ui.compile_sources(site / "js") is False
-    ui.build(api_url=API, out_dir=site, auth=AUTH)
+    assert build.compile_sources(site / "js") is False
+    build.build(api_url=API, out_dir=site, auth=AUTH)
     after = {path: path.stat().st_mtime_ns for path in site.rglob("*") if path.is_file()}
     assert after == before
 
 
 def test_a_compile_error_is_reported_with_transcrypts_words(tmp_path, monkeypatch):
     source = tmp_path / "src"
-    shutil.copytree(ui.SOURCE_DIR, source)
+    shutil.copytree(build.SOURCE_DIR, source)
     (source / "todoui" / "model.py").write_text("def broken(:\n    pass\n", encoding="utf-8")
-    monkeypatch.setattr(ui, "SOURCE_DIR", source)
-    with pytest.raises(ui.UIError, match="Transcrypt could not compile the UI"):
-        ui.compile_sources(tmp_path / "js")
+    monkeypatch.setattr(build, "SOURCE_DIR", source)
+    with pytest.raises(build.UIError, match="Transcrypt could not compile the UI"):
+        build.compile_sources(tmp_path / "js")
 
 
 def test_the_prod_placeholder_is_refused_until_the_deployer_fills_it():
-    with pytest.raises(ui.UIError, match="placeholder"):
-        ui.api_url_for("prod")
-    assert ui.api_url_for("prod", "https://abc.execute-api.ap-northeast-1.amazonaws.com/api") == (
+    with pytest.raises(build.UIError, match="placeholder"):
+        build.api_url_for("prod")
+    assert build.api_url_for("prod", "https://abc.execute-api.ap-northeast-1.amazonaws.com/api") == (
         "https://abc.execute-api.ap-northeast-1.amazonaws.com/api/"
     )
 
 
 @pytest.mark.parametrize("url", ["", "127.0.0.1:8000", "ftp://h/", "http:///x", "http://h/?a=1", "/api/"])
 def test_an_api_url_that_is_not_an_absolute_http_url_is_refused(url):
-    with pytest.raises(ui.UIError):
-        ui.normalize_api_url(url)
+    with pytest.raises(build.UIError):
+        build.normalize_api_url(url)
 
 
 def test_the_policy_allows_only_the_pages_own_files_and_requests_to_the_api_and_the_provider():
     deployed = {"userPoolId": "ap-northeast-1_X", "clientId": "c", "region": "ap-northeast-1"}
-    policy = ui.content_security_policy("https://abc.example:8443/api/", auth=deployed)
+    policy = build.content_security_policy("https://abc.example:8443/api/", auth=deployed)
     assert "connect-src https://abc.example:8443 https://cognito-idp.ap-northeast-1.amazonaws.com;" in policy
     assert "script-src 'self';" in policy
     assert "unsafe" not in policy
-    assert "connect-src https://abc.example:8443;" in ui.content_security_policy("https://abc.example:8443/")
+    assert "connect-src https://abc.example:8443;" in build.content_security_policy("https://abc.example:8443/")
 
 
 def test_the_dev_provider_comes_from_the_apis_dev_stage_and_options_win(tmp_path, monkeypatch):
@@ -107,32 +107,32 @@ def test_the_dev_provider_comes_from_the_apis_dev_stage_and_options_win(tmp_path
         "ANONYMOUS_OWNER": "demo",
     }
     chalice.write_text(json.dumps({"stages": {"dev": {"environment_variables": variables}}}))
-    monkeypatch.setattr(ui, "CHALICE_CONFIG", chalice)
-    assert ui.auth_for("dev") == {
+    monkeypatch.setattr(build, "CHALICE_CONFIG", chalice)
+    assert build.auth_for("dev") == {
         "userPoolId": "us-east-1_Pool",
         "clientId": "client9",
         "region": "us-east-1",
         "endpoint": "http://127.0.0.1:8003",
     }
-    moved = ui.auth_for("dev", endpoint="http://127.0.0.1:9003", client_id="other", region="eu-west-1")
+    moved = build.auth_for("dev", endpoint="http://127.0.0.1:9003", client_id="other", region="eu-west-1")
     assert moved == {
         "userPoolId": "us-east-1_Pool",
         "clientId": "other",
         "region": "eu-west-1",
         "endpoint": "http://127.0.0.1:9003",
     }
-    with pytest.raises(ui.UIError, match="endpoint"):
-        ui.auth_for("dev", endpoint="127.0.0.1:9003")
+    with pytest.raises(build.UIError, match="endpoint"):
+        build.auth_for("dev", endpoint="127.0.0.1:9003")
     chalice.write_text(json.dumps({"stages": {"dev": {"environment_variables": {}}}}))
-    assert ui.auth_for("dev") is None
+    assert build.auth_for("dev") is None
 
 
 def test_the_prod_provider_placeholders_are_refused_until_the_deployer_fills_them(tmp_path, monkeypatch):
-    with pytest.raises(ui.UIError, match="placeholder"):
-        ui.auth_for("prod")
-    filled = ui.auth_for("prod", user_pool_id="ap-northeast-1_Abc", client_id="c1", region="ap-northeast-1")
+    with pytest.raises(build.UIError, match="placeholder"):
+        build.auth_for("prod")
+    filled = build.auth_for("prod", user_pool_id="ap-northeast-1_Abc", client_id="c1", region="ap-northeast-1")
     assert filled == {"userPoolId": "ap-northeast-1_Abc", "clientId": "c1", "region": "ap-northeast-1"}
-    monkeypatch.setattr(ui, "CONFIG_DIR", tmp_path)
+    monkeypatch.setattr(build, "CONFIG_DIR", tmp_path)
     (tmp_path / "prod.json").write_text(
         json.dumps(
             {
@@ -141,11 +141,11 @@ def test_the_prod_provider_placeholders_are_refused_until_the_deployer_fills_the
             }
         )
     )
-    with pytest.raises(ui.UIError, match=r"remove auth\.endpoint"):
-        ui.auth_for("prod")
+    with pytest.raises(build.UIError, match=r"remove auth\.endpoint"):
+        build.auth_for("prod")
     (tmp_path / "prod.json").write_text(json.dumps({"apiUrl": "https://a.example/"}))
-    with pytest.raises(ui.UIError, match="needs an object auth"):
-        ui.auth_for("prod")
+    with pytest.raises(build.UIError, match="needs an object auth"):
+        build.auth_for("prod")
 
 
 # Calls whose results the browser must agree on: the places where JavaScript
