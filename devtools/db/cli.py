@@ -22,7 +22,7 @@ from botocore import exceptions as boto
 from chalicelib.storage import dynamodb_client
 from devtools import settings
 from devtools.db import datafiles, tables
-from devtools.db.datafiles import DataFileError, display_path
+from devtools.files import DataFileError, display_path, write_atomic
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -304,7 +304,7 @@ def export(target: Target, table: str, output: Path | None) -> None:
         click.echo(text.encode("utf-8"), nl=False)
     else:
         try:
-            datafiles.write_atomic(output, text)
+            write_atomic(output, text)
         except OSError as exc:
             raise DataFileError(output, f"cannot write the file: {exc.strerror or exc}.") from None
     destination = "standard output" if output is None else display_path(output)

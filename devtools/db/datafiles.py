@@ -12,16 +12,19 @@ import dataclasses
 import difflib
 import functools
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import botocore.session
+from botocore.exceptions import ParamValidationError
+from botocore.validate import validate_parameters
+
 from chalicelib.settings import DEFAULT_TABLE
 from chalicelib.todos import FIELDS
+from devtools.files import DataFileError, line_column, read_text
 from devtools.settings import ROOT
 
 SCHEMA_PATH = ROOT / "db" / "schema.json"
@@ -52,55 +55,12 @@ Item = dict[str, Any]
 Requests = list[dict[str, Any]]
 
 
-class DataFileError(Exception):
-    """A problem in a file and its fix, shown as ``file:line:column: message`` (the position when known)."""
-
-    def __init__(self, path: str | Path | None, message: str, line: int = 0, column: int = 0) -> None:
-        super().__init__(message)
-        self.path, self.message, self.line, self.column = path, message, line, column
-
-    def __str__(self) -> str:
-        where = f":{self.line}:{self.column}" if self.line else ""
-        return self.message if self.path is None else f"{display_path(self.path)}{where}: {self.message}"
-
-
 @dataclasses.dataclass
 class _ShapeError(Exception):
     """A value at ``path`` (keys and indexes from the document's root) breaks a rule."""
 
     path: JsonPath
     message: str
-
-
-def display_path(path: str | Path) -> str:
-    """``path`` as the user would type it: relative to the working directory when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def read_text(path: str | Path) -> str:
-    """The file's text as UTF-8; other encodings are refused with a guess at what they are."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise DataFileError(path, f"cannot read the file: {exc.strerror or exc}.") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            guess = "; it looks like UTF-16"
-        else:
-            # cp932 has no U+FFFD of its own: one in the decoded text marks a byte it refused.
-            guess = "" if "\ufffd" in data.decode("cp932", "replace") else "; it looks like Shift_JIS (cp932)"
-        message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){guess}; save the file as UTF-8."
-        before = data[: exc.start].decode("utf-8")
-        raise DataFileError(path, message, *_line_column(before, len(before))) from None
-
-
-def _line_column(text: str, offset: int) -> tuple[int, int]:
-    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def read_json(path: str | Path) -> Any:
@@ -126,11 +86,6 @@ def load_schema(path: str | Path = SCHEMA_PATH, table_name: str | None = None) -
         raise DataFileError(path, "not a create-table file (it needs TableName and KeySchema).")
     if table_name:
         schema = {**schema, "TableName": table_name}
-    # botocore is loaded here, not on import: the UI and identity provider servers import this module only for
-    # write_atomic, and loading botocore would more than double their start-up time.
-    from botocore.exceptions import ParamValidationError
-    from botocore.validate import validate_parameters
-
     try:
         validate_parameters(schema, _create_table_input())
     except ParamValidationError as exc:
@@ -145,24 +100,7 @@ def load_schema(path: str | Path = SCHEMA_PATH, table_name: str | None = None) -
 
 @functools.cache
 def _create_table_input() -> Any:
-    import botocore.session
-
     return botocore.session.get_session().get_service_model("dynamodb").operation_model("CreateTable").input_shape
-
-
-def write_atomic(path: str | Path, data: str | bytes, mode: int | None = None) -> None:
-    """Write ``data`` (text as UTF-8) as a private (0600, or ``mode``) file replacing ``path`` only once whole."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data.encode("utf-8") if isinstance(data, str) else data)
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 # ---- batch-write-item files ------------------------------------------------
@@ -410,7 +348,7 @@ def _position(text: str, json_path: JsonPath) -> tuple[int, int]:
             mark, index = found
     except (IndexError, ValueError):
         return 0, 0
-    return _line_column(text, mark)
+    return line_column(text, mark)
 
 
 # ---- items as files and as text ---------------------------------------------

@@ -23,8 +23,9 @@ import click
 
 from chalicelib.settings import split_origins
 from devtools import settings
-from devtools.db.datafiles import DataFileError, display_path, load_schema, read_json
+from devtools.db.datafiles import load_schema, read_json
 from devtools.deploy import preflight
+from devtools.files import DataFileError, display_path
 
 RESOURCES = "deploy/resources.json"
 INDEX_KINDS = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from devtools.db.datafiles import DataFileError, check_keys, load_schema, read_json, read_requests, read_text
+from devtools.db.datafiles import check_keys, load_schema, read_json, read_requests
+from devtools.files import DataFileError, read_text
 from devtools.settings import ROOT
 
 Problem = DataFileError  # a problem in a file and its fix

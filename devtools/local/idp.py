@@ -22,7 +22,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from devtools import settings
-from devtools.db.datafiles import write_atomic
+from devtools.files import write_atomic
 
 # The pool's id is a hash of its region, name and this configuration: changing any of them changes the id.
 POOL_CONFIG: dict[str, Any] = {

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from chalicelib.storage import dynamodb_client
-from devtools import settings
+from devtools import files, settings
 from devtools.db import datafiles, tables
 from devtools.local import accounts, engine, supervise
 from devtools.local.supervise import Child, StartError
@@ -137,7 +137,7 @@ class Stack(supervise.Supervisor):
 
         def keep(items: list[datafiles.Item]) -> None:
             # The todos as a batch-write-item file of the old table: `hobopy db load` can put them back.
-            datafiles.write_atomic(backup, datafiles.dump_document(datafiles.to_document(name, items, ["id"])))
+            files.write_atomic(backup, datafiles.dump_document(datafiles.to_document(name, items, ["id"])))
 
         moved = tables.upgrade_to_owner_key(client, schema, settings.demo_owner(), keep)
         if moved is not None:
@@ -191,7 +191,7 @@ def run(no_ui: bool) -> None:
                 time.sleep(0.5)
     except supervise.Stopped:
         click.echo("\nStopping...")
-    except (StartError, datafiles.DataFileError, supervise.CrashLoop) as exc:
+    except (StartError, files.DataFileError, supervise.CrashLoop) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         stack.stop()

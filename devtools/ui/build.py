@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from devtools import settings
-from devtools.db.datafiles import write_atomic
+from devtools.files import write_atomic
 
 ROOT = settings.ROOT
 SOURCE_DIR = ROOT / "frontend" / "src"

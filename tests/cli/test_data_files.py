@@ -5,6 +5,7 @@ import json
 import pytest
 import wcwidth
 
+from devtools import files
 from devtools.db import datafiles
 from devtools.db.cli import clip, render_table
 from tests.cli.scripts import SEED, SEED_ITEMS
@@ -22,7 +23,7 @@ def put(**attributes):
 def failure(tmp_path, document, raw=None):
     path = tmp_path / "data.json"
     path.write_text(raw if raw is not None else json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
-    with pytest.raises(datafiles.DataFileError) as error:
+    with pytest.raises(files.DataFileError) as error:
         datafiles.read_requests(path)
     message = str(error.value)
     assert "\n" not in message
@@ -40,7 +41,7 @@ def test_the_default_table_name_is_the_one_in_the_schema():
 def test_a_byte_order_mark_is_refused_as_the_aws_cli_and_chalice_refuse_it(tmp_path):
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + datafiles.SEED_PATH.read_bytes())
-    with pytest.raises(datafiles.DataFileError, match=r"bom\.json:1:1: starts with a byte order mark.*without BOM"):
+    with pytest.raises(files.DataFileError, match=r"bom\.json:1:1: starts with a byte order mark.*without BOM"):
         datafiles.read_requests(path)
 
 
@@ -101,7 +102,7 @@ def test_an_empty_or_malformed_file_is_refused_with_its_position(tmp_path, raw, 
 def test_a_utf16_file_is_named_as_such(tmp_path):
     path = tmp_path / "utf16.json"
     path.write_bytes(datafiles.SEED_PATH.read_text(encoding="utf-8").encode("utf-16"))
-    with pytest.raises(datafiles.DataFileError, match=r":1:1: not valid UTF-8 \(byte 0xff\); it looks like UTF-16;"):
+    with pytest.raises(files.DataFileError, match=r":1:1: not valid UTF-8 \(byte 0xff\); it looks like UTF-16;"):
         datafiles.read_requests(path)
 
 
@@ -122,7 +123,7 @@ def test_a_utf16_file_is_named_as_such(tmp_path):
     ],
 )
 def test_requests_that_do_not_fit_the_tables_key_are_refused(requests, expected):
-    with pytest.raises(datafiles.DataFileError) as error:
+    with pytest.raises(files.DataFileError) as error:
         datafiles.check_keys(requests, "Todos", *KEY)
     assert str(error.value).startswith(expected)
 
@@ -130,7 +131,7 @@ def test_requests_that_do_not_fit_the_tables_key_are_refused(requests, expected)
 def test_a_key_error_in_a_file_names_the_line_of_the_request(tmp_path):
     path = tmp_path / "dup.json"
     path.write_text(json.dumps({"Todos": [put(), put()]}, indent=1), encoding="utf-8")
-    with pytest.raises(datafiles.DataFileError, match=r"dup\.json:17:5: Todos\[1\]\.PutRequest\.Item: the key"):
+    with pytest.raises(files.DataFileError, match=r"dup\.json:17:5: Todos\[1\]\.PutRequest\.Item: the key"):
         datafiles.check_keys(datafiles.read_requests(path)["Todos"], "Todos", *KEY, path=path)
 
 
@@ -202,7 +203,7 @@ def test_the_seed_renders_with_its_todo_fields_in_order():
 def test_a_schema_that_create_table_would_refuse_is_refused_before_anything_is_sent(tmp_path, change, expected):
     path = tmp_path / "schema.json"
     path.write_text(json.dumps({**datafiles.read_json(datafiles.SCHEMA_PATH), **change}), encoding="utf-8")
-    with pytest.raises(datafiles.DataFileError) as error:
+    with pytest.raises(files.DataFileError) as error:
         datafiles.load_schema(path)
     assert expected in str(error.value)
     assert "\n" not in str(error.value)
@@ -211,9 +212,9 @@ def test_a_schema_that_create_table_would_refuse_is_refused_before_anything_is_s
 def test_write_atomic_replaces_the_file_whole_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "out.json"
     path.write_text("old", encoding="utf-8")
-    datafiles.write_atomic(path, "新しい\n")
+    files.write_atomic(path, "新しい\n")
     assert path.read_bytes() == "新しい\n".encode()
     assert path.stat().st_mode & 0o777 == 0o600
-    datafiles.write_atomic(path, b"\x00bytes", mode=0o644)
+    files.write_atomic(path, b"\x00bytes", mode=0o644)
     assert (path.read_bytes(), path.stat().st_mode & 0o777) == (b"\x00bytes", 0o644)
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

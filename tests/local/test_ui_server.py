@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from devtools.settings import ROOT
 from devtools.ui.server import StaticHandler, make_server
 from tests.local.conftest import assert_contract_error, assert_timed_out, closed_within, connect, read_answer
 
@@ -96,3 +99,13 @@ def test_unknown_methods_are_405_with_allow(port: int) -> None:
 def test_a_slow_client_gets_408_and_is_closed(port: int) -> None:
     with connect(port) as sock:
         assert_timed_out(sock, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n", TIMEOUT)
+
+
+def test_the_ui_and_identity_provider_servers_load_no_database_tools() -> None:
+    """They write files through devtools.files: the UI server's start loads no botocore, neither loads devtools.db."""
+    code = (
+        "import sys, devtools.ui.cli, devtools.local.idp; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'botocore' or m.startswith('devtools.db')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
