@@ -14,7 +14,7 @@ import click
 
 from chalicelib.storage import dynamodb_client
 from devtools import files, settings
-from devtools.db import datafiles, tables
+from devtools.db.prepare import prepare_table
 from devtools.local import accounts, engine, supervise
 from devtools.local.supervise import Child, StartError
 
@@ -124,28 +124,8 @@ class Stack(supervise.Supervisor):
         self._add(Child("engine", start, ready), log)
 
     def _prepare_table(self) -> None:
-        client = dynamodb_client(self.db_endpoint)
-        schema = datafiles.load_schema()
-        name = schema["TableName"]
-        if tables.ensure_table(client, schema):
-            # Only a table created just now gets the seed, so edits survive restarts.
-            for requests in datafiles.read_requests(datafiles.SEED_PATH).values():
-                tables.write_batches(client, name, datafiles.to_boto(requests))
+        if prepare_table(dynamodb_client(self.db_endpoint), self.data_dir, self.say):
             self.seeded = True
-            return
-        backup = self.data_dir / f"{name}-before-accounts.json"
-
-        def keep(items: list[datafiles.Item]) -> None:
-            # The todos as a batch-write-item file of the old table: `hobopy db load` can put them back.
-            files.write_atomic(backup, datafiles.dump_document(datafiles.to_document(name, items, ["id"])))
-
-        moved = tables.upgrade_to_owner_key(client, schema, settings.demo_owner(), keep)
-        if moved is not None:
-            self.say(
-                f"the {name} table was from before accounts: its {moved} todos now belong to the demo owner "
-                f"(requests without a token); a copy is in {backup}. "
-                "`hobopy db move-todos --to SUB` gives them to a user."
-            )
 
     def pool(self) -> accounts.Pool:
         """A client of this stack's identity provider: ``stack.pool().new_user()`` is a signed-in user."""
