@@ -61,9 +61,13 @@ def local_origins(port: int) -> list[str]:
     return [url(port), url(port, "localhost")]
 
 
-def allowed_hosts(port: int) -> frozenset[str]:
-    """The ``Host`` values a local server on ``port`` accepts."""
-    return frozenset(f"{name}:{port}" for name in LOOPBACK_NAMES)
+def is_local_host(host: str, port: int) -> bool:
+    """Whether a local server on ``port`` answers a request for ``host``: a loopback name, with that port or none.
+
+    The one rule of every local server (``devtools/local/dynalite_server.js`` spells it in JavaScript).
+    """
+    name = host.strip().lower()
+    return name in LOOPBACK_NAMES or name in (f"{loopback}:{port}" for loopback in LOOPBACK_NAMES)
 
 
 def stack_origins(ui_port: int) -> list[str]:

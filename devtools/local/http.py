@@ -198,9 +198,8 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
             return False
         if sum(len(name) + len(value) + 4 for name, value in self.headers.items()) > MAX_HEADER_BYTES:
             raise _Refused(431, f"the headers are longer than {MAX_HEADER_BYTES} bytes.")
-        host = (self.headers.get("Host") or "").strip().lower()
         port = cast(tuple[str, int], self.server.server_address)[1]
-        if host not in settings.LOOPBACK_NAMES and host not in settings.allowed_hosts(port):
+        if not settings.is_local_host(self.headers.get("Host") or "", port):
             raise _Refused(403, "this server answers requests for this machine only (Host).")
         if self.headers.get("Transfer-Encoding") is not None:
             raise _Refused(411, "send the body with a Content-Length, not a Transfer-Encoding.")

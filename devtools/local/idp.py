@@ -109,15 +109,15 @@ class LocalOnly:
 
     def __init__(self, app: WSGIApp, pool: LocalPool, port: int, origins: Iterable[str]) -> None:
         self.app, self.pool = app, pool
-        self.hosts = settings.allowed_hosts(port)
+        self.port = port
         self.origins = frozenset(origins)
         # moto's backend is not made for concurrent changes, and a snapshot must not see half of one.
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         origin, method = environ.get("HTTP_ORIGIN"), environ["REQUEST_METHOD"]
-        if environ.get("HTTP_HOST", "").lower() not in self.hosts:
-            return forbidden(f"this server answers only to {', '.join(sorted(self.hosts))}")(environ, start_response)
+        if not settings.is_local_host(environ.get("HTTP_HOST", ""), self.port):
+            return forbidden("this server answers requests for this machine only (Host)")(environ, start_response)
         if origin is not None and origin not in self.origins:
             return forbidden(f"the origin {origin} is not allowed")(environ, start_response)
         if origin and method == "OPTIONS":

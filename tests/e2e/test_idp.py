@@ -120,3 +120,15 @@ def test_only_this_machine_and_the_ui_origin_are_answered(provider: Start) -> No
     # Without an Origin there is no CORS answer at all (moto's own "*" is gone).
     plain = requests.post(pool.endpoint, data=body, headers=sign_up)
     assert plain.status_code == 400 and not any(h.lower().startswith("access-control") for h in plain.headers)
+
+
+def test_this_machines_names_are_answered_with_the_providers_port_or_none(provider: Start, tmp_path: Path) -> None:
+    pool = provider()
+    assert pool.endpoint
+    port = pool.endpoint.rsplit(":", 1)[1]
+    jwks = f"{pool.endpoint}/{pool_id(tmp_path)}/.well-known/jwks.json"
+    for name in ("127.0.0.1", "localhost", "LOCALHOST", "[::1]"):
+        for host in (name, f"{name}:{port}"):
+            assert requests.get(jwks, headers={"Host": host}).status_code == 200, host
+    for host in ("evil.example", f"127.0.0.1.nip.io:{port}", "localhost:1", ""):
+        assert requests.get(jwks, headers={"Host": host}).status_code == 403, host

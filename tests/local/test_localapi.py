@@ -134,7 +134,9 @@ def test_foreign_hosts_are_refused(api: RunningAPI, host: str) -> None:
     assert_contract_error(answer, 403, "ForbiddenError")
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost:{port}", "LOCALHOST", "[::1]:{port}", "127.0.0.1:{port}"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "LOCALHOST", "[::1]", "127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}"]
+)
 def test_this_machines_names_are_served(api: RunningAPI, host: str) -> None:
     answer = api.send(f"GET /openapi.json HTTP/1.1\r\nHost: {host.format(port=api.port)}\r\n\r\n".encode())
     assert answer.status == 200

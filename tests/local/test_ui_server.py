@@ -55,6 +55,15 @@ def test_foreign_hosts_are_refused(port: int, host: str) -> None:
     assert "default-src 'none'" in answer.headers["content-security-policy"]
 
 
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "LOCALHOST", "[::1]", "127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}"]
+)
+def test_this_machines_names_are_served_with_the_servers_port_or_none(port: int, host: str) -> None:
+    with connect(port) as sock:
+        sock.sendall(get("/config.json", host.format(port=port)))
+        assert read_answer(sock).status == 200
+
+
 def test_missing_files_are_404_in_the_contracts_shape(port: int) -> None:
     with connect(port) as sock:
         sock.sendall(get("/nothing.js"))
