@@ -39,7 +39,7 @@ NOT_PATHS = {
 # A word is taken for a file path when it has a slash or one of these endings.
 FILE_ENDINGS = ("json", "py", "md", "js", "toml", "lock", "yml", "png", "html", "css", "svg", "txt", "zip", "log")
 # What a shell line of the pages may start with.
-PROGRAMS = {"make", "curl", "export"} | {f".venv/bin/{name}" for name in ("aws", "hobopy", "python", "pytest")}
+PROGRAMS = {"make", "curl", "export", "git"} | {f".venv/bin/{name}" for name in ("aws", "hobopy", "python", "pytest")}
 
 
 def page_ids() -> list[str]:

@@ -12,6 +12,7 @@ import subprocess
 
 import click
 
+from devtools import datafiles
 from devtools.cli import main as hobopy_main
 from tests.docs import pages
 
@@ -65,6 +66,68 @@ def test_its_curl_walkthrough_is_the_english_readmes_which_its_test_runs() -> No
     japanese = [line for line in pages.command_lines(README_JA) if line.startswith("curl")]
     assert len(japanese) >= 4
     assert [line for line in japanese if line not in english] == []
+
+
+def test_the_seed_it_describes_is_db_initial_data() -> None:
+    rows = re.findall(r"^\| `(L\d+)` \| (.+?) \| (.+?) \| (\d) \|$", README_JA, re.M)
+    seed = [
+        request["PutRequest"]["Item"]
+        for requests in datafiles.read_requests(datafiles.SEED_PATH).values()
+        for request in requests
+    ]
+    described = [(item["id"]["S"], item["title"]["S"], item["memo"]["S"], item["priority"]["N"]) for item in seed]
+    assert rows == described
+    assert {item["owner"]["S"] for item in seed} == {"demo"}
+    assert "持ち主は `demo`" in README_JA
+
+
+def _cognito_lines(text: str) -> list[str]:
+    return [line for line in pages.command_lines(text) if "cognito-idp" in line or "$TOKEN" in line]
+
+
+def test_its_cli_sign_up_is_the_english_readmes_which_its_test_runs() -> None:
+    section = README.split("## A first walk through the API", 1)[1].split("\n## ", 1)[0]
+    english = _cognito_lines(section)
+    assert len(english) == 4
+    assert _cognito_lines(README_JA) == english
+
+
+def book_test_rows() -> list[tuple[list[str], int, int]]:
+    """(the JSON members sent, the number of the book's tests, the status this API answers) per table row."""
+    section = README_JA.split("## 本の API テスト", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 4 and cells[1].isdigit():
+            rows.append((re.findall(r"`([^`]+)`", cells[0]), int(cells[1]), int(cells[3])))
+    return rows
+
+
+def test_the_book_tests_it_explains_add_up() -> None:
+    section = README_JA.split("## 本の API テスト", 1)[1].split("\n## ", 1)[0]
+    patterns = (r"テストは (\d+) 件", r"通るのは (\d+) 件", r"落ちる (\d+) 件", r"(\d+) 件はこの API が意図して")
+    total, passing, failing, refused = (int(re.search(pattern, section).group(1)) for pattern in patterns)
+    assert sum(count for _, count, _ in book_test_rows()) == refused
+    assert (total, failing) == (passing + failing, refused + 1)
+
+
+def test_the_book_tests_bodies_get_the_answers_it_says(api) -> None:
+    rows = book_test_rows()
+    assert [status for _, _, status in rows] == [400, 400, 400, 201]
+    created = 0
+    for members, _, status in rows:
+        for member in members:
+            sent = {"title": "本のテスト", "memo": "", "priority": 1, **json.loads("{" + member + "}")}
+            response = api.post("/todos", headers={"Content-Type": "application/json"}, body=json.dumps(sent))
+            assert response.status_code == status, (member, response.body)
+            answer = json.loads(response.body)
+            if status == 400:
+                assert answer["Message"].removeprefix("BadRequestError: ") in README_JA, answer
+            else:
+                assert answer["priority"] == int(sent["priority"]) and sent["priority"] != answer["priority"]
+                created += 1
+    # A refused body writes nothing.
+    assert len(json.loads(api.get("/todos").body)) == created == 2
 
 
 ASSIGNMENT = re.compile(r"[A-Z0-9_]+=\S*")
