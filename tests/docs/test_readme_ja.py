@@ -1,45 +1,24 @@
-"""README.ja.md says only what is true: its commands, options, files and links exist, its aws CLI lines work."""
+"""README.ja.md says what README.md and the code say: its walk-throughs are the tested ones, its aws CLI lines work.
+
+What every page must hold (links, files, make targets, hobopy and aws CLI commands and options) is checked for
+README.ja.md too, in test_pages.py.
+"""
 
 import json
 import os
 import re
 import shlex
 import subprocess
-import unicodedata
-from collections.abc import Iterator
-from pathlib import Path
 
 import click
-import pytest
 
 from devtools.cli import main as hobopy_main
-from devtools.local import engine, supervise
+from devtools.db import datafiles
+from tests.docs import pages
 
-ROOT = Path(__file__).resolve().parents[2]
-README_JA = (ROOT / "README.ja.md").read_text(encoding="utf-8")
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-# Made by make install, make run or a build, so not in a fresh clone.
-GENERATED = (".data/", "dist/", ".venv/", "node_modules/", "backup.json")
-
-
-def code_blocks(text: str) -> list[str]:
-    return re.findall(r"```[a-z]*\n(.*?)```", text, re.S)
-
-
-def command_lines(text: str) -> list[str]:
-    """Each command of the fenced blocks, continuation lines joined and comments dropped."""
-    lines = []
-    for block in code_blocks(text):
-        for line in block.replace("\\\n", " ").splitlines():
-            line = line.split("  #")[0].strip()
-            if line and not line.startswith("#"):
-                lines.append(" ".join(line.split()))
-    return lines
-
-
-def inline_code(text: str) -> list[str]:
-    without_blocks = re.sub(r"```.*?```", "", text, flags=re.S)
-    return re.findall(r"`([^`\n]+)`", without_blocks)
+ROOT = pages.ROOT
+README_JA = pages.read(pages.README_JA)
+README = pages.read(pages.README)
 
 
 def test_readme_links_the_japanese_readme_at_the_top() -> None:
@@ -59,120 +38,96 @@ def test_first_screen_shows_the_two_commands_and_where_make_run_serves() -> None
         assert url in README_JA
 
 
-def test_every_make_target_it_names_exists() -> None:
-    targets = set(re.findall(r"`make ([a-z][a-z-]*)", README_JA)) | set(
-        re.findall(r"^make ([a-z][a-z-]*)", README_JA, re.M)
-    )
-    assert {"run", "test", "package", "deploy", "destroy"} <= targets
-    for target in sorted(targets):
-        result = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
-        assert result.returncode == 0, f"make {target}: {result.stderr}"
-
-
-def _hobopy_invocations() -> list[list[str]]:
-    found = []
-    for text in command_lines(README_JA) + inline_code(README_JA):
-        words = shlex.split(text)
-        for index, word in enumerate(words):
-            if word == "hobopy" or word.endswith("/hobopy"):
-                found.append(words[index + 1 :])
-    return found
-
-
-def _resolve(words: list[str]) -> tuple[click.Command, list[str]]:
-    """The command ``hobopy WORDS`` runs, and the words left for its options."""
-    command: click.Command = hobopy_main
-    context = click.Context(hobopy_main)
-    while isinstance(command, click.Group) and words and not words[0].startswith("-"):
-        sub = command.get_command(context, words[0])
-        assert sub is not None, f"hobopy has no command {' '.join(words)!r}"
-        command, words = sub, words[1:]
-        context = click.Context(command, parent=context)
-    return command, words
-
-
-def _options(command: click.Command) -> set[str]:
-    return {name for param in command.params for name in (*param.opts, *param.secondary_opts)} | {"-h", "--help"}
-
-
-def test_every_hobopy_command_and_option_it_shows_exists() -> None:
-    invocations = _hobopy_invocations()
-    named = {" ".join(w for w in words if not w.startswith("-"))[:40] for words in invocations}
-    assert len(invocations) >= 7, named
-    for words in invocations:
-        command, rest = _resolve(words)
-        for word in rest:
-            if word in ("&&", "|", "..."):
-                break
-            if word.startswith("-"):
-                assert word.split("=")[0] in _options(command), f"hobopy {' '.join(words)}: no option {word}"
-
-
 def test_the_options_every_db_command_takes_are_on_every_db_command() -> None:
     sentence = next(line for line in README_JA.split("\n\n") if line.startswith("どのコマンドも"))
     named = set(re.findall(r"`(--[a-z-]+)", sentence))
     assert named == {"--table", "--endpoint-url", "--region", "--aws"}
-    group, _ = _resolve(["db"])
+    context = click.Context(hobopy_main)
+    group = hobopy_main.get_command(context, "db")
     assert isinstance(group, click.Group)
-    context = click.Context(group)
-    for name in group.list_commands(context):
-        command = group.get_command(context, name)
-        assert command is not None and named <= _options(command), name
+    for name in group.list_commands(click.Context(group, parent=context)):
+        command = group.get_command(click.Context(group, parent=context), name)
+        assert command is not None
+        options = {option for param in command.params for option in param.opts}
+        assert named <= options, name
 
 
-def _named_paths() -> set[str]:
-    """Paths in inline code, and the files the commands read (``file://``)."""
-    paths = {code for code in inline_code(README_JA) if re.fullmatch(r"[\w.][\w./-]*\.\w+|[\w.][\w./-]*/", code)}
-    for line in command_lines(README_JA):
-        paths.update(re.findall(r"file://([\w./-]+)", line))
-    return paths
-
-
-def test_every_file_and_folder_it_names_exists_in_the_repository() -> None:
-    paths = _named_paths()
-    assert {"db/schema.json", "db/initial-data.json", "backend/.chalice/policy-prod.json"} <= paths
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    for path in sorted(paths):
-        if path.startswith(GENERATED):
-            continue
-        if "/" in path:
-            assert (ROOT / path).exists(), path
-        else:
-            assert any(Path(name).name == path for name in tracked), path
-
-
-def _github_anchor(heading: str) -> str:
-    text = unicodedata.normalize("NFC", heading).strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
-
-
-def test_links_to_the_english_readme_reach_its_sections() -> None:
-    anchors = {_github_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", README, re.M)}
-    links = re.findall(r"\(README\.md#([^)]+)\)", README_JA)
-    assert len(links) >= 5
-    for anchor in links:
-        assert anchor in anchors, anchor
+def test_its_links_reach_the_manual() -> None:
+    manual = [target for target in pages.links(README_JA) if target.startswith("docs/")]
+    assert len(manual) >= 10
+    assert {target.split("#")[0] for target in manual} == {
+        pages.name(page) for page in pages.PAGES if page.parent == ROOT / "docs"
+    }
 
 
 def test_its_curl_walkthrough_is_the_english_readmes_which_its_test_runs() -> None:
-    section = README.split("### A first walk through the API", 1)[1].split("\n## ", 1)[0]
-    english = {line for line in command_lines(section) if line.startswith("curl")}
-    japanese = [line for line in command_lines(README_JA) if line.startswith("curl")]
+    section = README.split("## A first walk through the API", 1)[1].split("\n## ", 1)[0]
+    english = {line for line in pages.command_lines(section) if line.startswith("curl")}
+    japanese = [line for line in pages.command_lines(README_JA) if line.startswith("curl")]
     assert len(japanese) >= 4
     assert [line for line in japanese if line not in english] == []
 
 
-@pytest.fixture
-def local_engine() -> Iterator[str]:
-    """A fresh dynalite of the test's own, so the table can be called Todos as in db/schema.json."""
-    port = supervise.free_port()
-    process = engine.start_dynalite(port)
-    try:
-        engine.wait_until_serving(f"http://127.0.0.1:{port}", process)
-        yield f"http://localhost:{port}"
-    finally:
-        supervise.stop(process)
+def test_the_seed_it_describes_is_db_initial_data() -> None:
+    rows = re.findall(r"^\| `(L\d+)` \| (.+?) \| (.+?) \| (\d) \|$", README_JA, re.M)
+    seed = [
+        request["PutRequest"]["Item"]
+        for requests in datafiles.read_requests(datafiles.SEED_PATH).values()
+        for request in requests
+    ]
+    described = [(item["id"]["S"], item["title"]["S"], item["memo"]["S"], item["priority"]["N"]) for item in seed]
+    assert rows == described
+    assert {item["owner"]["S"] for item in seed} == {"demo"}
+    assert "持ち主は `demo`" in README_JA
+
+
+def _cognito_lines(text: str) -> list[str]:
+    return [line for line in pages.command_lines(text) if "cognito-idp" in line or "$TOKEN" in line]
+
+
+def test_its_cli_sign_up_is_the_english_readmes_which_its_test_runs() -> None:
+    section = README.split("## A first walk through the API", 1)[1].split("\n## ", 1)[0]
+    english = _cognito_lines(section)
+    assert len(english) == 4
+    assert _cognito_lines(README_JA) == english
+
+
+def book_test_rows() -> list[tuple[list[str], int, int]]:
+    """(the JSON members sent, the number of the book's tests, the status this API answers) per table row."""
+    section = README_JA.split("## 本の API テスト", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 4 and cells[1].isdigit():
+            rows.append((re.findall(r"`([^`]+)`", cells[0]), int(cells[1]), int(cells[3])))
+    return rows
+
+
+def test_the_book_tests_it_explains_add_up() -> None:
+    section = README_JA.split("## 本の API テスト", 1)[1].split("\n## ", 1)[0]
+    patterns = (r"テストは (\d+) 件", r"通るのは (\d+) 件", r"落ちる (\d+) 件", r"(\d+) 件はこの API が意図して")
+    total, passing, failing, refused = (int(re.search(pattern, section).group(1)) for pattern in patterns)
+    assert sum(count for _, count, _ in book_test_rows()) == refused
+    assert (total, failing) == (passing + failing, refused + 1)
+
+
+def test_the_book_tests_bodies_get_the_answers_it_says(api) -> None:
+    rows = book_test_rows()
+    assert [status for _, _, status in rows] == [400, 400, 400, 201]
+    created = 0
+    for members, _, status in rows:
+        for member in members:
+            sent = {"title": "本のテスト", "memo": "", "priority": 1, **json.loads("{" + member + "}")}
+            response = api.post("/todos", headers={"Content-Type": "application/json"}, body=json.dumps(sent))
+            assert response.status_code == status, (member, response.body)
+            answer = json.loads(response.body)
+            if status == 400:
+                assert answer["Message"].removeprefix("BadRequestError: ") in README_JA, answer
+            else:
+                assert answer["priority"] == int(sent["priority"]) and sent["priority"] != answer["priority"]
+                created += 1
+    # A refused body writes nothing.
+    assert len(json.loads(api.get("/todos").body)) == created == 2
 
 
 ASSIGNMENT = re.compile(r"[A-Z0-9_]+=\S*")
@@ -181,7 +136,7 @@ ASSIGNMENT = re.compile(r"[A-Z0-9_]+=\S*")
 def aws_lines() -> list[str]:
     """The export line and the aws CLI lines, in the order the README shows them."""
     starts = ("export AWS_", ".venv/bin/aws dynamodb", "PYTHONUTF8=1 .venv/bin/aws dynamodb")
-    return [line for line in command_lines(README_JA) if line.startswith(starts)]
+    return [line for line in pages.command_lines(README_JA) if line.startswith(starts)]
 
 
 def run_line(line: str, endpoint: str, locale: str) -> subprocess.CompletedProcess[bytes]:

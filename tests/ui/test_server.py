@@ -1,6 +1,5 @@
 """``python -m devtools.ui serve``: the static server the local stack starts as a child process."""
 
-import re
 import signal
 import subprocess
 import sys
@@ -8,9 +7,7 @@ import time
 
 import pytest
 import requests
-from click.testing import CliRunner
 
-from devtools import cli
 from devtools.local import supervise
 from devtools.settings import ROOT
 
@@ -154,13 +151,3 @@ def test_serving_the_prod_stage_without_its_url_names_the_placeholder(tmp_path):
     result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "placeholder" in result.stderr
-
-
-def test_the_ui_commands_the_readme_shows_exist():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    commands = re.findall(r"^\.venv/bin/hobopy (ui \w+)", readme, re.M)
-    assert sorted(set(commands)) == ["ui build", "ui serve"]
-    for command in set(commands):
-        result = CliRunner().invoke(cli.main, [*command.split(), "--help"])
-        assert result.exit_code == 0, result.output
-        assert f"Usage: main {command}" in result.output
