@@ -85,6 +85,12 @@ STACK ?= hobopy-$(STAGE)
 AWS = $(if $(wildcard $(BIN)/aws),$(BIN)/aws,aws)
 STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --output text --query
 OUTPUT = $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue")
+# The template's switches (README: Deploy to AWS). Only those given are passed: the others keep the stack's values
+# (its defaults on the first deploy). WEB_ACL=on|off, WEB_ACL_RATE_LIMIT=<requests per address in 5 minutes>,
+# API_ACCESS_LOG=off|on|on-and-set-account-role.
+PARAMETERS = $(if $(WEB_ACL),WebAcl=$(WEB_ACL)) $(if $(WEB_ACL_RATE_LIMIT),WebAclRateLimit=$(WEB_ACL_RATE_LIMIT)) \
+	$(if $(API_ACCESS_LOG),ApiAccessLog=$(API_ACCESS_LOG))
+PARAMETER_OVERRIDES = $(if $(strip $(PARAMETERS)),--parameter-overrides $(strip $(PARAMETERS)))
 
 package: install
 	$(BIN)/hobopy package --stage $(STAGE) --out $(DIST)
@@ -101,7 +107,7 @@ deploy-artifact:
 	$(AWS) cloudformation package --template-file $(DIST)/sam.json --s3-bucket $(BUCKET) --s3-prefix $(STACK) \
 		--use-json --output-template-file $(DIST)/packaged.json
 	$(AWS) cloudformation deploy --template-file $(DIST)/packaged.json --stack-name $(STACK) \
-		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
+		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset $(PARAMETER_OVERRIDES)
 	@echo "API: $(call OUTPUT,EndpointURL)todos"
 	@echo "Accounts: region $(call OUTPUT,Region), user pool $(call OUTPUT,UserPoolId), app client $(call OUTPUT,UserPoolClientId)"
 	@echo "The first user signs up from the UI, or see README.md (Deploy to AWS > Accounts)."
