@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench install clean help package deploy deploy-artifact destroy fuzz loadtest
+.PHONY: run test lint bench install lock clean help package deploy deploy-artifact destroy fuzz loadtest
 
 help:
 	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
@@ -23,22 +23,46 @@ help:
 
 install: $(STAMP) $(NODE_STAMP)
 
-# uv installs the locked versions in a fraction of pip's time. Where it cannot
-# (no uv build for the platform, or a package index that only pip's own
-# configuration names), pip installs the very same versions.
+# Every package comes from a lock that pins its version and the SHA-256 of each of its files: an install
+# refuses a file whose hash differs. uv installs the locked packages in a fraction of pip's time; where it
+# cannot (no uv build for the platform, or a package index that only pip's own configuration names), or
+# with INSTALLER=pip, pip installs the very same files. The project itself goes in last, editable, with
+# --no-deps (its dependencies are all in the lock) and no build isolation (its build backend, setuptools,
+# is locked too: nothing unchecked is fetched to build it).
 UV := uv==0.13.8
+INSTALLER ?= uv
+LOCK := requirements.lock
+UV_LOCK := deploy/requirements-uv.lock
+PACKAGE_LOCK := deploy/requirements-package.lock
+PUBLISH_LOCK := deploy/requirements-publish.lock
 PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check
-$(STAMP): pyproject.toml requirements.lock
+UV_INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
+# Installs the project into an environment that already holds its locked dependencies (here, and in CI's jobs).
+PROJECT_INSTALL = $(PIP_INSTALL) --no-deps --no-build-isolation -e .
+$(STAMP): pyproject.toml $(LOCK) $(UV_LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hobopy needs Python 3.11 or newer; set PYTHON=python3.x")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@if $(PIP_INSTALL) $(UV) && $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
-			-c requirements.lock -e '.[test]'; then \
-		echo "installed the locked packages into $(VENV) (uv)"; \
+	@if [ "$(INSTALLER)" = uv ] && $(PIP_INSTALL) --require-hashes --no-deps -r $(UV_LOCK) \
+			&& $(UV_INSTALL) --compile-bytecode --require-hashes -r $(LOCK) \
+			&& $(UV_INSTALL) --no-deps --no-build-isolation -e .; then \
+		echo "installed the locked packages into $(VENV) (uv, hashes checked)"; \
 	else \
-		echo "uv could not install the packages; pip installs them instead."; \
-		$(PIP_INSTALL) -c requirements.lock -e '.[test]'; \
+		[ "$(INSTALLER)" = pip ] || echo "uv could not install the packages; pip installs them instead."; \
+		$(PIP_INSTALL) --require-hashes -r $(LOCK) && $(PROJECT_INSTALL) \
+			&& echo "installed the locked packages into $(VENV) (pip, hashes checked)"; \
 	fi
 	@touch $@
+
+# Rewrites the locks after a change in pyproject.toml; versions it does not change stay as locked.
+# Besides the project's own: its build backend and uv for every install, and for CI's jobs, what packaging
+# (Chalice, Transcrypt) and publishing the UI (boto3, click) need, at the versions of the main lock.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock"
+lock: install
+	printf '%s\n' setuptools==80.9.0 $(UV) | $(UV_COMPILE) --extra test pyproject.toml - -o $(LOCK)
+	echo $(UV) | $(UV_COMPILE) -c $(LOCK) - -o $(UV_LOCK)
+	printf '%s\n' chalice transcrypt setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
+	printf '%s\n' boto3 click setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PUBLISH_LOCK)
 
 # Node.js is optional: without it the stack falls back to moto's in-memory server.
 $(NODE_STAMP): package.json package-lock.json
