@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench install lock clean help package deploy deploy-artifact destroy fuzz loadtest
+.PHONY: run test lint bench install lock clean help package package-sums verify-package deploy deploy-artifact destroy fuzz loadtest
 
 help:
 	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
@@ -55,13 +55,13 @@ $(STAMP): pyproject.toml $(LOCK) $(UV_LOCK)
 
 # Rewrites the locks after a change in pyproject.toml; versions it does not change stay as locked.
 # Besides the project's own: its build backend and uv for every install, and for CI's jobs, what packaging
-# (Chalice, Transcrypt) and publishing the UI (boto3, click) need, at the versions of the main lock.
+# (Chalice, which imports the app and so boto3, and Transcrypt) and publishing the UI (boto3, click) need, at the versions of the main lock.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 lock: install
 	printf '%s\n' setuptools==80.9.0 $(UV) | $(UV_COMPILE) --extra test pyproject.toml - -o $(LOCK)
 	echo $(UV) | $(UV_COMPILE) -c $(LOCK) - -o $(UV_LOCK)
-	printf '%s\n' chalice transcrypt setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
+	printf '%s\n' chalice boto3 transcrypt setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
 	printf '%s\n' boto3 click setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PUBLISH_LOCK)
 
 # Node.js is optional: without it the stack falls back to moto's in-memory server.
@@ -122,6 +122,18 @@ package: install
 
 deploy: package
 	@$(MAKE) --no-print-directory deploy-artifact
+
+# The package's digest: "SHA-256  ./path" for each of its files, sorted. CI's packaging job publishes it; the
+# deploy jobs check with verify-package (SHA256SUMS=<that text>) that they hold exactly those files and no other.
+package-sums:
+	@cd $(DIST) && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+
+verify-package:
+	@test -n "$$SHA256SUMS" || { echo "verify-package needs SHA256SUMS, the package's digest (make package-sums)"; exit 2; }
+	@cd $(DIST) && printf '%s\n' "$$SHA256SUMS" | sha256sum --check --strict --quiet - \
+		&& test "$$(find . -type f | LC_ALL=C sort)" = "$$(printf '%s\n' "$$SHA256SUMS" | cut -c67-)" \
+		|| { echo "$(DIST) does not hold exactly the files of the digest: not deploying it"; exit 1; }
+	@echo "$(DIST) holds exactly the files of the digest"
 
 # Deploys the package in DIST as `make package` wrote it, with the aws CLI alone:
 # nothing is installed and no project code runs while AWS credentials are at hand.
