@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench install clean help package deploy deploy-artifact destroy fuzz loadtest
+.PHONY: run test lint bench install lock clean help package package-sums verify-package deploy deploy-artifact destroy fuzz loadtest
 
 help:
 	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
@@ -23,22 +23,46 @@ help:
 
 install: $(STAMP) $(NODE_STAMP)
 
-# uv installs the locked versions in a fraction of pip's time. Where it cannot
-# (no uv build for the platform, or a package index that only pip's own
-# configuration names), pip installs the very same versions.
+# Every package comes from a lock that pins its version and the SHA-256 of each of its files: an install
+# refuses a file whose hash differs. uv installs the locked packages in a fraction of pip's time; where it
+# cannot (no uv build for the platform, or a package index that only pip's own configuration names), or
+# with INSTALLER=pip, pip installs the very same files. The project itself goes in last, editable, with
+# --no-deps (its dependencies are all in the lock) and no build isolation (its build backend, setuptools,
+# is locked too: nothing unchecked is fetched to build it).
 UV := uv==0.13.8
+INSTALLER ?= uv
+LOCK := requirements.lock
+UV_LOCK := deploy/requirements-uv.lock
+PACKAGE_LOCK := deploy/requirements-package.lock
+PUBLISH_LOCK := deploy/requirements-publish.lock
 PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check
-$(STAMP): pyproject.toml requirements.lock
+UV_INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
+# Installs the project into an environment that already holds its locked dependencies (here, and in CI's jobs).
+PROJECT_INSTALL = $(PIP_INSTALL) --no-deps --no-build-isolation -e .
+$(STAMP): pyproject.toml $(LOCK) $(UV_LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hobopy needs Python 3.11 or newer; set PYTHON=python3.x")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@if $(PIP_INSTALL) $(UV) && $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
-			-c requirements.lock -e '.[test]'; then \
-		echo "installed the locked packages into $(VENV) (uv)"; \
+	@if [ "$(INSTALLER)" = uv ] && $(PIP_INSTALL) --require-hashes --no-deps -r $(UV_LOCK) \
+			&& $(UV_INSTALL) --compile-bytecode --require-hashes -r $(LOCK) \
+			&& $(UV_INSTALL) --no-deps --no-build-isolation -e .; then \
+		echo "installed the locked packages into $(VENV) (uv, hashes checked)"; \
 	else \
-		echo "uv could not install the packages; pip installs them instead."; \
-		$(PIP_INSTALL) -c requirements.lock -e '.[test]'; \
+		[ "$(INSTALLER)" = pip ] || echo "uv could not install the packages; pip installs them instead."; \
+		$(PIP_INSTALL) --require-hashes -r $(LOCK) && $(PROJECT_INSTALL) \
+			&& echo "installed the locked packages into $(VENV) (pip, hashes checked)"; \
 	fi
 	@touch $@
+
+# Rewrites the locks after a change in pyproject.toml; versions it does not change stay as locked.
+# Besides the project's own: its build backend and uv for every install, and for CI's jobs, what packaging
+# (Chalice, which imports the app and so boto3, and Transcrypt) and publishing the UI (boto3, click) need, at the versions of the main lock.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock"
+lock: install
+	printf '%s\n' setuptools==80.9.0 $(UV) | $(UV_COMPILE) --extra test pyproject.toml - -o $(LOCK)
+	echo $(UV) | $(UV_COMPILE) -c $(LOCK) - -o $(UV_LOCK)
+	printf '%s\n' chalice boto3 transcrypt setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
+	printf '%s\n' boto3 click setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PUBLISH_LOCK)
 
 # Node.js is optional: without it the stack falls back to moto's in-memory server.
 $(NODE_STAMP): package.json package-lock.json
@@ -85,6 +109,12 @@ STACK ?= hobopy-$(STAGE)
 AWS = $(if $(wildcard $(BIN)/aws),$(BIN)/aws,aws)
 STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --output text --query
 OUTPUT = $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue")
+# The template's switches (README: Deploy to AWS). Only those given are passed: the others keep the stack's values
+# (its defaults on the first deploy). WEB_ACL=on|off, WEB_ACL_RATE_LIMIT=<requests per address in 5 minutes>,
+# API_ACCESS_LOG=off|on|on-and-set-account-role.
+PARAMETERS = $(if $(WEB_ACL),WebAcl=$(WEB_ACL)) $(if $(WEB_ACL_RATE_LIMIT),WebAclRateLimit=$(WEB_ACL_RATE_LIMIT)) \
+	$(if $(API_ACCESS_LOG),ApiAccessLog=$(API_ACCESS_LOG))
+PARAMETER_OVERRIDES = $(if $(strip $(PARAMETERS)),--parameter-overrides $(strip $(PARAMETERS)))
 
 package: install
 	$(BIN)/hobopy package --stage $(STAGE) --out $(DIST)
@@ -92,6 +122,18 @@ package: install
 
 deploy: package
 	@$(MAKE) --no-print-directory deploy-artifact
+
+# The package's digest: "SHA-256  ./path" for each of its files, sorted. CI's packaging job publishes it; the
+# deploy jobs check with verify-package (SHA256SUMS=<that text>) that they hold exactly those files and no other.
+package-sums:
+	@cd $(DIST) && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+
+verify-package:
+	@test -n "$$SHA256SUMS" || { echo "verify-package needs SHA256SUMS, the package's digest (make package-sums)"; exit 2; }
+	@cd $(DIST) && printf '%s\n' "$$SHA256SUMS" | sha256sum --check --strict --quiet - \
+		&& test "$$(find . -type f | LC_ALL=C sort)" = "$$(printf '%s\n' "$$SHA256SUMS" | cut -c67-)" \
+		|| { echo "$(DIST) does not hold exactly the files of the digest: not deploying it"; exit 1; }
+	@echo "$(DIST) holds exactly the files of the digest"
 
 # Deploys the package in DIST as `make package` wrote it, with the aws CLI alone:
 # nothing is installed and no project code runs while AWS credentials are at hand.
@@ -101,7 +143,7 @@ deploy-artifact:
 	$(AWS) cloudformation package --template-file $(DIST)/sam.json --s3-bucket $(BUCKET) --s3-prefix $(STACK) \
 		--use-json --output-template-file $(DIST)/packaged.json
 	$(AWS) cloudformation deploy --template-file $(DIST)/packaged.json --stack-name $(STACK) \
-		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
+		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset $(PARAMETER_OVERRIDES)
 	@echo "API: $(call OUTPUT,EndpointURL)todos"
 	@echo "Accounts: region $(call OUTPUT,Region), user pool $(call OUTPUT,UserPoolId), app client $(call OUTPUT,UserPoolClientId)"
 	@echo "The first user signs up from the UI, or see README.md (Deploy to AWS > Accounts)."

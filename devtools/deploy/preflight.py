@@ -98,9 +98,14 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _waf_statement(value: Any) -> bool:
+    """Whether ``value`` is an AWS WAF rule's statement: one key naming its kind (``RateBasedStatement``...)."""
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)).endswith("Statement")
+
+
 def _policy_documents(value: Any, label: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """(label, document) for every IAM policy document in a policy file or a CloudFormation template."""
-    if isinstance(value, dict) and "Statement" in value:
+    if isinstance(value, dict) and "Statement" in value and not _waf_statement(value["Statement"]):
         yield label, value
     elif isinstance(value, dict):
         for key, inner in value.items():

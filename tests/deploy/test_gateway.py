@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.deploy.stack_options import created
+
 # Response type -> (status, Code). The API has no IAM-signed routes and no API keys, so API Gateway gives
 # MISSING_AUTHENTICATION_TOKEN and INVALID_SIGNATURE only for paths it does not have: 404.
 EXPECTED = {
@@ -38,6 +40,12 @@ def rest_api(template):
     return template["Resources"]["RestAPI"]
 
 
+@pytest.fixture(scope="module")
+def logging_stack(template):
+    """The stack as created with access logs on and the account's logging role set by it."""
+    return created(template, ApiAccessLog="on-and-set-account-role")
+
+
 def test_every_answer_of_api_gateway_itself_is_declared(gateway_responses):
     assert set(gateway_responses) == set(EXPECTED)
 
@@ -62,11 +70,11 @@ def test_no_gateway_answer_is_a_5xx_other_than_503(gateway_responses):
     assert [r["statusCode"] for r in gateway_responses.values() if r["statusCode"].startswith("5")] == ["503"]
 
 
-def test_access_log_is_json_in_its_own_log_group_with_a_retention(template, rest_api):
-    setting = rest_api["Properties"]["AccessLogSetting"]
+def test_access_log_is_json_in_its_own_log_group_with_a_retention(logging_stack):
+    setting = logging_stack["Resources"]["RestAPI"]["Properties"]["AccessLogSetting"]
     group_name = setting["DestinationArn"]["Fn::GetAtt"][0]
     assert setting["DestinationArn"] == {"Fn::GetAtt": [group_name, "Arn"]}
-    group = template["Resources"][group_name]
+    group = logging_stack["Resources"][group_name]
     assert group["Type"] == "AWS::Logs::LogGroup"
     assert group["Properties"]["RetentionInDays"] == 30
     fields = json.loads(setting["Format"])
@@ -74,8 +82,8 @@ def test_access_log_is_json_in_its_own_log_group_with_a_retention(template, rest
     assert all(re.fullmatch(r"\$context(\.\w+)+", value) for value in fields.values())
 
 
-def test_access_log_carries_no_token_header_or_query_string(rest_api):
-    log_format = rest_api["Properties"]["AccessLogSetting"]["Format"]
+def test_access_log_carries_no_token_header_or_query_string(logging_stack):
+    log_format = logging_stack["Resources"]["RestAPI"]["Properties"]["AccessLogSetting"]["Format"]
     lowered = log_format.lower()
     assert "authorization" not in lowered
     assert "header" not in lowered and "$input" not in lowered and "querystring" not in lowered
@@ -85,8 +93,8 @@ def test_access_log_carries_no_token_header_or_query_string(rest_api):
     assert "useragent" not in lowered
 
 
-def test_api_gateway_may_write_to_cloudwatch_and_the_role_outlives_the_stack(template, rest_api):
-    resources = template["Resources"]
+def test_api_gateway_may_write_to_cloudwatch_and_the_role_outlives_the_stack(logging_stack):
+    resources = logging_stack["Resources"]
     account = resources["ApiGatewayAccount"]
     assert account["Type"] == "AWS::ApiGateway::Account"
     role_name = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
@@ -96,7 +104,7 @@ def test_api_gateway_may_write_to_cloudwatch_and_the_role_outlives_the_stack(tem
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "apigateway.amazonaws.com"
     }
-    assert rest_api["DependsOn"] == "ApiGatewayAccount"
+    assert resources["ApiLogRoleReady"]["Metadata"]["AccountLogRole"] == {"Ref": "ApiGatewayAccount"}
 
 
 def test_stage_is_throttled_and_logs_no_execution_details(rest_api):

@@ -194,6 +194,16 @@ def test_policy_problems_inside_the_merge_template_are_found(project):
     assert '"2021-10-17"' in problem
 
 
+def test_a_waf_rule_statement_is_not_taken_for_an_iam_policy_but_a_policy_beside_it_is_checked(project):
+    def add_rules(template):
+        rule = {"Name": "r", "Statement": {"NotStatement": {"Statement": {"RateBasedStatement": {"Limit": 10}}}}}
+        template["Resources"]["Acl"] = {"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [rule]}}
+        template["Resources"]["Other"] = {"Properties": {"PolicyDocument": {"Statement": {"Effect": "Allow"}}}}
+
+    edit(project, "deploy/resources.json", add_rules)
+    assert only(project).startswith("deploy/resources.json: Resources.Other.Properties.PolicyDocument: Version is")
+
+
 @pytest.mark.parametrize(
     "endpoint",
     [

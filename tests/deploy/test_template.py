@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from devtools.db.datafiles import load_schema
-from devtools.deploy import package
+from devtools.deploy import package, preflight
 
 ROOT = Path(__file__).resolve().parents[2]
 STORAGE = ROOT / "backend" / "chalicelib" / "storage.py"
@@ -32,15 +32,8 @@ def dynamodb_actions_used_by_the_code():
 
 
 def policy_documents(value):
-    if isinstance(value, dict):
-        if "Statement" in value:
-            yield value
-        else:
-            for item in value.values():
-                yield from policy_documents(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from policy_documents(item)
+    """Every IAM policy document in ``value``, found as preflight finds them (a WAF rule's Statement is none)."""
+    return [document for _, document in preflight._policy_documents(value)]
 
 
 def function_statements(template):

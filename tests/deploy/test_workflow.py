@@ -1,5 +1,7 @@
 """The GitHub Actions workflow: actionlint finds nothing, and it tests, packages and deploys main with OIDC."""
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -71,13 +73,59 @@ def run_steps(job):
     return [step["run"] for step in job["steps"] if "run" in step]
 
 
-def test_test_job_runs_make_test_then_make_package(workflow):
-    assert run_steps(workflow["jobs"]["test"]) == ["make test", "make package"]
+def action(step):
+    return step.get("uses", "").split("@")[0]
+
+
+def step_named(job, name):
+    return next(step for step in job["steps"] if step.get("name") == name)
+
+
+def test_the_package_job_installs_only_the_locked_packaging_tools_and_runs_no_test_tooling(workflow):
+    job = workflow["jobs"]["package"]
+    assert "needs" not in job, "the package is built before and apart from the tests"
+    install = step_named(job, "install the packaging tools")["run"].splitlines()
+    assert install[1:3] == [
+        ".venv/bin/python -m pip install --require-hashes -r deploy/requirements-package.lock",
+        ".venv/bin/python -m pip install --no-deps --no-build-isolation -e .",
+    ]
+    text = yaml.safe_dump(job)
+    for tooling in ("make test", "make install", "pytest", "cfn-lint", "requirements.lock ", "[test]"):
+        assert tooling not in text, tooling
+    assert ".venv/bin/hobopy package --stage prod --out dist/prod" in run_steps(job)
+
+
+def digest_step(job):
+    return next(s for s in job["steps"] if s.get("id") == "digest")
+
+
+def test_the_package_job_publishes_the_sha256_of_every_file_it_uploads(workflow):
+    job = workflow["jobs"]["package"]
+    assert job["outputs"] == {"sha256sums": "${{ steps.digest.outputs.sha256sums }}"}
+    digest = digest_step(job)["run"]
+    assert "make --no-print-directory package-sums DIST=dist/prod" in digest
+    assert '>> "$GITHUB_OUTPUT"' in digest and '>> "$GITHUB_STEP_SUMMARY"' in digest
+    upload = next(s for s in job["steps"] if action(s) == "actions/upload-artifact")
+    assert job["steps"].index(upload) > job["steps"].index(digest_step(job))
+    assert upload["with"]["path"] == "dist/prod" and upload["with"]["if-no-files-found"] == "error"
+
+
+def verify_steps(job):
+    return [s for s in job["steps"] if "make verify-package DIST=dist/prod" in s.get("run", "")]
+
+
+def test_the_test_job_lints_the_package_job_s_template_after_checking_its_digest(workflow):
+    job = workflow["jobs"]["test"]
+    assert job["needs"] == "package"
+    assert run_steps(job)[0] == "make test"
+    (check,) = verify_steps(job)
+    assert check["env"] == {"SHA256SUMS": "${{ needs.package.outputs.sha256sums }}"}
+    assert check["run"].splitlines()[1] == ".venv/bin/cfn-lint dist/prod/sam.json"
 
 
 def test_deploy_job_deploys_main_only_after_the_tests_with_oidc_credentials(workflow):
     job = workflow["jobs"]["deploy"]
-    assert job["needs"] == "test"
+    assert set(job["needs"]) == {"package", "test"}
     assert "github.ref == 'refs/heads/main'" in job["if"] and "github.event_name == 'push'" in job["if"]
     assert job["environment"] == "production"
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
@@ -86,22 +134,19 @@ def test_deploy_job_deploys_main_only_after_the_tests_with_oidc_credentials(work
     )
     assert "role-to-assume" in credentials["with"]
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(credentials["with"])
-    assert run_steps(job) == ["make deploy-artifact DIST=dist/prod"]
+    assert run_steps(job) == ["make verify-package DIST=dist/prod", "make deploy-artifact DIST=dist/prod"]
 
 
-def action(step):
-    return step.get("uses", "").split("@")[0]
-
-
-def test_the_package_is_built_once_and_the_deploy_job_deploys_that_artifact(workflow):
-    test_steps, deploy_steps = workflow["jobs"]["test"]["steps"], workflow["jobs"]["deploy"]["steps"]
-    upload = next(s for s in test_steps if action(s) == "actions/upload-artifact")
-    assert test_steps.index(upload) > [s.get("run") for s in test_steps].index("make package")
-    assert upload["with"]["path"].split() == ["dist/prod/sam.json", "dist/prod/deployment.zip"]
-    assert upload["with"]["if-no-files-found"] == "error"
-    download = next(s for s in deploy_steps if action(s) == "actions/download-artifact")
+def test_the_deploy_job_checks_the_digest_of_the_package_job_s_artifact_before_it_has_credentials(workflow):
+    upload = next(s for s in workflow["jobs"]["package"]["steps"] if action(s) == "actions/upload-artifact")
+    steps = workflow["jobs"]["deploy"]["steps"]
+    download = next(s for s in steps if action(s) == "actions/download-artifact")
     assert download["with"] == {"name": upload["with"]["name"], "path": "dist/prod"}
-    assert "make package" not in run_steps(workflow["jobs"]["deploy"])
+    (check,) = verify_steps(workflow["jobs"]["deploy"])
+    assert check["env"] == {"SHA256SUMS": "${{ needs.package.outputs.sha256sums }}"}
+    actions = [action(s) for s in steps]
+    assert steps.index(download) < steps.index(check) < actions.index("aws-actions/configure-aws-credentials")
+    assert "make package" not in " ".join(run_steps(workflow["jobs"]["deploy"]))
 
 
 def test_deploy_job_installs_nothing_and_gets_credentials_only_for_the_last_step(workflow):
@@ -109,10 +154,44 @@ def test_deploy_job_installs_nothing_and_gets_credentials_only_for_the_last_step
     assert [action(s) for s in steps] == [
         "actions/checkout",
         "actions/download-artifact",
+        "",
         "aws-actions/configure-aws-credentials",
         "",
     ]
     assert "setup-python" not in WORKFLOW.read_text(encoding="utf-8").split("\n  deploy:")[1]
+
+
+def sums(folder):
+    command = ["make", "--no-print-directory", "package-sums", f"DIST={folder}"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def verify(folder, digest):
+    command = ["make", "--no-print-directory", "verify-package", f"DIST={folder}"]
+    env = {**os.environ, "SHA256SUMS": digest}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_verify_package_accepts_exactly_the_files_of_the_digest(tmp_path):
+    files = {"deployment.zip": b"zip", "sam.json": b"{}", "site/js/main.js": b"x"}
+    (tmp_path / "site" / "js").mkdir(parents=True)
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    digest = sums(tmp_path)
+    assert digest.splitlines() == [f"{hashlib.sha256(data).hexdigest()}  ./{name}" for name, data in files.items()]
+    assert verify(tmp_path, digest).returncode == 0
+    assert verify(tmp_path, "").returncode == 2
+    (tmp_path / "sam.json").write_bytes(b"{ }")
+    assert "./sam.json: FAILED" in verify(tmp_path, digest).stdout
+    (tmp_path / "sam.json").write_bytes(b"{}")
+    (tmp_path / "site" / "extra.js").write_bytes(b"")
+    refused = verify(tmp_path, digest)
+    assert refused.returncode != 0 and "not deploying it" in refused.stdout
+    (tmp_path / "site" / "extra.js").unlink()
+    (tmp_path / "site" / "js" / "main.js").unlink()
+    assert verify(tmp_path, digest).returncode != 0
 
 
 def test_make_deploy_artifact_runs_the_aws_cli_alone_without_installing_anything(tmp_path):
@@ -160,7 +239,7 @@ def test_every_action_is_pinned_to_a_full_commit_sha_with_its_tag_in_a_comment(w
 
 def test_checkout_keeps_no_credentials(workflow):
     checkouts = [s for job in workflow["jobs"].values() for s in job["steps"] if action(s) == "actions/checkout"]
-    assert len(checkouts) == 2
+    assert len(checkouts) == 3
     assert all(s["with"]["persist-credentials"] is False for s in checkouts)
 
 
