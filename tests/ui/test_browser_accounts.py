@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import expect
-from todoui import account, model
+from todoui import account, texts
 
 from tests.ui.conftest import TodoApi
 
@@ -89,7 +89,7 @@ def test_sign_up_with_the_code_then_create_sign_out_and_sign_in_again(ui, api_ur
     expect(ui.locator("#sign-out-button")).to_be_visible()
     expect(ui.locator("#sign-in-button")).to_be_hidden()
     # A new account starts empty: the demo's todos are not anyone else's.
-    expect(ui.locator("#list-status")).to_have_text(model.EMPTY_TEXT)
+    expect(ui.locator("#list-status")).to_have_text(texts.EMPTY_LIST)
 
     title = f"自分の ToDo {secrets.token_hex(3)}"
     create_in_dialog(ui, title, "わたしだけ")
@@ -123,7 +123,7 @@ def test_a_second_user_sees_nothing_of_the_first(ui, api_url, pool):
     second = pool.new_user(PASSWORD)
 
     sign_in(ui, second.email)
-    expect(ui.locator("#list-status")).to_have_text(model.EMPTY_TEXT)
+    expect(ui.locator("#list-status")).to_have_text(texts.EMPTY_LIST)
     create_in_dialog(ui, "B さんの ToDo")
     assert listed_titles(ui) == ["B さんの ToDo"]
     assert [todo["title"] for todo in TodoApi(api_url, first).list()] == [first_title]
@@ -138,7 +138,7 @@ def test_the_providers_refusals_are_told_in_japanese(ui, pool):
     user = pool.new_user(PASSWORD)
     ui.click("#sign-in-button")
     fill_account_form(ui, user.email, "Wrong-passw0rd")
-    expect(ui.locator("#auth-error")).to_have_text(account.WRONG_PASSWORD_TEXT)
+    expect(ui.locator("#auth-error")).to_have_text(texts.WRONG_PASSWORD)
     expect(ui.locator("#auth-email")).to_have_value(user.email)
 
     ui.click("#auth-switch")

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from todoui import model
+from todoui import model, texts
 
 from chalicelib import todos
 
@@ -101,7 +101,7 @@ def test_a_row_of_an_item_missing_fields_shows_empty_text_not_none():
 
 
 def test_the_summary_is_the_empty_state_without_todos_and_counts_open_ones_otherwise():
-    assert model.summary_text([]) == model.EMPTY_TEXT
+    assert model.summary_text([]) == texts.EMPTY_LIST
     assert model.summary_text([todo("a"), todo("b", completed=True)]) == "全 2 件 (未完了 1 件)"
 
 

@@ -5,7 +5,7 @@ import urllib.parse
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from todoui import remote
+from todoui import remote, texts
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_a_503_says_how_long_to_wait_when_the_api_says_so():
 
 
 def test_no_answer_at_all_is_told_as_a_connection_problem():
-    assert remote.describe_failure(None, None)["text"] == remote.NETWORK_TEXT
+    assert remote.describe_failure(None, None)["text"] == texts.NETWORK
 
 
 def test_a_401_asks_for_sign_in_and_keeps_the_form():

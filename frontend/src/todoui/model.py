@@ -1,16 +1,17 @@
 """What the list shows and what the form sends: labels, sort order, hints and request bodies."""
 
+from todoui import texts
+
+# The fields the form edits, in the order it shows them.
+FIELDS = ["title", "memo", "priority"]
 TITLE_MAX = 200
 MEMO_MAX = 2000
 PRIORITY_MIN = 1
 PRIORITY_MAX = 5
 DEFAULT_PRIORITY = 3
-# Index = priority - 1. A larger number is more important, as in the
-# original three-level app (1 低, 2 中, 3 高), now spread over five levels.
-PRIORITY_NAMES = ["最低", "低", "中", "高", "最高"]
-
-EMPTY_TEXT = "ToDo はまだありません。「新規登録」から追加できます。"
-LOADING_TEXT = "読み込み中…"
+# A larger number is more important, as in the original three-level app
+# (1 低, 2 中, 3 高), now spread over five levels.
+PRIORITY_NAMES = texts.PRIORITY_NAMES
 
 
 def is_priority(value):
@@ -112,21 +113,21 @@ def row_view(todo):
         "priority": priority_label(todo.get("priority")),
         "level": _rank(todo),
         "completed": completed,
-        "checkLabel": "「" + title + "」を完了にする",
-        "updateLabel": "「" + title + "」を変更",
-        "deleteLabel": "「" + title + "」を削除",
+        "checkLabel": texts.fill(texts.CHECK_LABEL, [title]),
+        "updateLabel": texts.fill(texts.UPDATE_LABEL, [title]),
+        "deleteLabel": texts.fill(texts.DELETE_LABEL, [title]),
     }
 
 
 def summary_text(todos):
     """The line under the list: the empty state, or how many are open."""
     if len(todos) == 0:
-        return EMPTY_TEXT
+        return texts.EMPTY_LIST
     open_count = 0
     for todo in todos:
         if not _is_completed(todo):
             open_count += 1
-    return "全 " + str(len(todos)) + " 件 (未完了 " + str(open_count) + " 件)"
+    return texts.fill(texts.SUMMARY, [len(todos), open_count])
 
 
 def count_chars(text):
@@ -151,11 +152,11 @@ def field_hints(values):
     title = values["title"]
     memo = values["memo"]
     if len(title.strip()) == 0:
-        hints["title"] = "タイトルを入力してください。"
+        hints["title"] = texts.ENTER_TITLE
     elif count_chars(title) > TITLE_MAX:
-        hints["title"] = "タイトルは " + str(TITLE_MAX) + " 文字以内にしてください。"
+        hints["title"] = texts.fill(texts.TITLE_TOO_LONG, [TITLE_MAX])
     if count_chars(memo) > MEMO_MAX:
-        hints["memo"] = "メモは " + str(MEMO_MAX) + " 文字以内にしてください。"
+        hints["memo"] = texts.fill(texts.MEMO_TOO_LONG, [MEMO_MAX])
     return hints
 
 
@@ -192,7 +193,7 @@ def changed_fields(todo, values):
     """The body of a partial update: only the fields the form changed (empty when none did)."""
     changes = {}
     wanted = new_todo_body(values)
-    for name in ["title", "memo", "priority"]:
+    for name in FIELDS:
         if wanted[name] != todo.get(name):
             changes[name] = wanted[name]
     return changes

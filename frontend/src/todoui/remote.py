@@ -1,5 +1,7 @@
 """Talking to the API: URLs, ``Link`` and ``If-Match`` headers, and API errors turned into messages."""
 
+from todoui import model, texts
+
 HEX = "0123456789ABCDEF"
 UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 
@@ -10,8 +12,6 @@ STALE = "stale"  # someone else changed the todo: reload it
 UNAVAILABLE = "unavailable"  # network down, or 503: a banner; nothing typed is lost
 UNAUTHORIZED = "unauthorized"  # no valid token: sign in again; nothing typed is lost
 UNEXPECTED = "unexpected"
-
-NETWORK_TEXT = "サーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
 
 
 def collection_url(api_url):
@@ -189,7 +189,7 @@ def api_message(body):
 
 def field_named(message):
     """The form field an API message is about ("title", "memo" or "priority"), or None."""
-    for name in ["title", "memo", "priority"]:
+    for name in model.FIELDS:
         if message.startswith(name + " "):
             return name
     return None
@@ -218,21 +218,19 @@ def describe_failure(status, body, retry_after=None):
     ``field`` names the form field a 400 is about, when the API's message says.
     """
     if status is None:
-        return _failure(UNAVAILABLE, NETWORK_TEXT)
+        return _failure(UNAVAILABLE, texts.NETWORK)
     message = api_message(body)
     if status == 400 or status == 413 or status == 415:
         detail = message if len(message) > 0 else "HTTP " + str(status)
-        return _failure(INVALID, "入力内容を確認してください: " + detail, field_named(message))
+        return _failure(INVALID, texts.CHECK_INPUT + detail, field_named(message))
     if status == 401:
-        return _failure(UNAUTHORIZED, "ログインが必要です。ログインしてから、もう一度お試しください。")
+        return _failure(UNAUTHORIZED, texts.UNAUTHORIZED)
     if status == 404:
-        return _failure(MISSING, "この ToDo は見つかりません。ほかの画面で削除されたようです。")
+        return _failure(MISSING, texts.MISSING)
     if status == 412:
-        return _failure(STALE, "この ToDo はほかの画面で変更されていました。最新の内容を読み込みました。")
+        return _failure(STALE, texts.STALE)
     if status == 503:
         seconds = retry_seconds(retry_after)
-        wait = str(seconds) + " 秒ほど" if seconds is not None else "少し"
-        return _failure(
-            UNAVAILABLE, "サーバーが一時的に応答できません。" + wait + "待ってから、もう一度お試しください。"
-        )
-    return _failure(UNEXPECTED, "予期しないエラーが発生しました (HTTP " + str(status) + ")。")
+        wait = texts.WAIT_A_LITTLE if seconds is None else texts.fill(texts.WAIT_SECONDS, [seconds])
+        return _failure(UNAVAILABLE, texts.fill(texts.UNAVAILABLE, [wait]))
+    return _failure(UNEXPECTED, texts.fill(texts.UNEXPECTED, [status]))
