@@ -22,7 +22,7 @@ def main():
     session = Session(settings["auth"])
     todos = TodoList(settings["apiUrl"], session, notices)
     dialog = TodoDialog(settings["apiUrl"], todos, session, notices)
-    accounts = AuthDialog(session, todos, dialog, notices)
+    accounts = AuthDialog(session, todos, dialog, notices, settings["local"])
     # Parts built later answer the events of those built before them.
     session.on_change = accounts.show_who
     session.on_sign_in = accounts.ask_sign_in

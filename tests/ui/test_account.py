@@ -272,3 +272,16 @@ def test_each_dialog_mode_has_its_title_and_button():
         account.CONFIRM: "確認",
         account.NEW_PASSWORD: "設定してログイン",
     }
+
+
+def test_only_the_local_providers_dialog_says_no_mail_is_sent_and_any_code_works():
+    for mode in [account.SIGN_UP, account.CONFIRM]:
+        assert "メールは送られません" in account.dialog_text(mode, True)["lead"]
+        assert "メールは送られません" not in account.dialog_text(mode, False)["lead"]
+        assert account.dialog_text(mode, True)["title"] == account.dialog_text(mode, False)["title"]
+    assert "メールで送ります" in account.dialog_text(account.SIGN_UP)["lead"]
+    for mode in [account.SIGN_IN, account.NEW_PASSWORD]:
+        assert account.dialog_text(mode, True) == account.dialog_text(mode, False)
+    empty = {"email": "", "password": "", "code": ""}
+    assert account.form_problem(account.CONFIRM, empty, True) == texts.ENTER_CODE_LOCAL
+    assert account.form_problem(account.CONFIRM, empty) == texts.ENTER_CODE

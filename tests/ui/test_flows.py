@@ -159,3 +159,43 @@ def test_a_new_password_finishes_and_a_request_that_ran_out_goes_back_to_sign_in
     )
     weak = flows.after_new_password(provider_failure("InvalidPasswordException"))
     assert (weak["mode"], weak["error"]) == (None, account.MESSAGES["InvalidPasswordException"])
+
+
+LOCAL_AUTH = {"clientId": "c", "userPoolId": "us-east-1_p", "region": "us-east-1", "endpoint": "http://127.0.0.1:8003"}
+
+
+def test_only_the_dev_stages_local_provider_is_local():
+    assert flows.page_settings({"apiUrl": "http://a/", "stage": "dev", "auth": LOCAL_AUTH})["local"] is True
+    deployed = {key: value for key, value in LOCAL_AUTH.items() if key != "endpoint"}
+    assert flows.page_settings({"apiUrl": "http://a/", "stage": "dev", "auth": deployed})["local"] is False
+    assert flows.page_settings({"apiUrl": "http://a/", "stage": "prod", "auth": LOCAL_AUTH})["local"] is False
+    assert flows.page_settings({"apiUrl": "http://a/", "auth": LOCAL_AUTH})["local"] is False
+    assert flows.page_settings({"apiUrl": "http://a/", "stage": "dev"})["local"] is False
+
+
+def test_where_no_mail_is_sent_the_steps_after_sign_up_say_so_and_nowhere_else():
+    local = flows.after_sign_up({"UserConfirmed": False}, None, "a@example.com", True)
+    assert local["note"] == texts.fill(texts.CREATED_LOCAL, ["a@example.com"])
+    deployed = flows.after_sign_up({"UserConfirmed": False}, None, "a@example.com", False)
+    assert deployed["note"] == texts.fill(texts.CODE_SENT, ["a@example.com"])
+    assert (
+        "メールに届いた" not in flows.after_sign_in(None, provider_failure("UserNotConfirmedException"), True)["error"]
+    )
+    assert (
+        flows.after_sign_in(None, provider_failure("UserNotConfirmedException"), False)["error"]
+        == (account.MESSAGES["UserNotConfirmedException"])
+    )
+
+
+def test_a_resent_code_is_announced_and_the_local_provider_which_sends_no_mail_offers_no_resend():
+    assert flows.offers_resend(False) is True
+    assert flows.offers_resend(True) is False
+    assert flows.after_resend(None, "a@b")["note"] == texts.fill(texts.CODE_SENT_AGAIN, ["a@b"])
+    busy = flows.after_resend(provider_failure("LimitExceededException"), "a@b")
+    assert (busy["error"], busy["note"]) == (texts.BUSY, None)
+
+
+def test_a_notice_fades_after_a_few_seconds_one_with_undo_later_and_one_held_waits():
+    assert 3 <= flows.notice_seconds(False) <= 8
+    assert flows.notice_seconds(True) >= 2 * flows.notice_seconds(False)
+    assert flows.notice_seconds(True, True) == flows.notice_seconds(False, True) == flows.HELD_NOTICE_SECONDS

@@ -12,8 +12,9 @@ class AuthDialog:
     dialog (``todo_dialog``) keeps what was typed in it or closes.
     """
 
-    def __init__(self, session, todos, todo_dialog, notices):
+    def __init__(self, session, todos, todo_dialog, notices, local):
         self.session = session
+        self.local = local  # the local stack's provider: no mail is sent, any code works
         self.todos = todos
         self.todo_dialog = todo_dialog
         self.notices = notices
@@ -77,7 +78,7 @@ class AuthDialog:
 
     def set_mode(self, mode):
         self.mode = mode
-        words = account.dialog_text(mode)
+        words = account.dialog_text(mode, self.local)
         by_id("auth-title").textContent = words["title"]
         by_id("auth-lead").textContent = words["lead"]
         self.submit.textContent = words["submit"]
@@ -85,6 +86,7 @@ class AuthDialog:
         by_id("auth-credentials").hidden = mode == account.CONFIRM
         by_id("auth-email-field").hidden = mode == account.NEW_PASSWORD
         by_id("auth-code-field").hidden = mode != account.CONFIRM
+        by_id("auth-resend").hidden = not flows.offers_resend(self.local)
         by_id("auth-password-hint").hidden = not new_password
         label = texts.NEW_PASSWORD_LABEL if mode == account.NEW_PASSWORD else texts.PASSWORD_LABEL
         by_id("auth-password-label").textContent = label
@@ -115,7 +117,7 @@ class AuthDialog:
         if self.submit.disabled:  # the last press still awaits its answer
             return
         values = {"email": self.email.value, "password": self.password.value, "code": self.code.value}
-        problem = account.form_problem(self.mode, values)
+        problem = account.form_problem(self.mode, values, self.local)
         if problem is not None:
             self.show_error(problem)
             self.focus_field()
@@ -147,7 +149,7 @@ class AuthDialog:
     async def sign_up(self, email, password):
         body = account.sign_up_request(self.session.auth["clientId"], email, password)
         answer = await self.session.provider("SignUp", body)
-        step = flows.after_sign_up(answer[0], answer[1], email)
+        step = flows.after_sign_up(answer[0], answer[1], email, self.local)
         if answer[1] is None:
             self.pending = {"email": email.strip(), "password": password}
         if step["then"] == flows.SIGN_IN:
@@ -174,17 +176,15 @@ class AuthDialog:
             return
         body = account.resend_request(self.session.auth["clientId"], self.pending["email"])
         answer = await self.session.provider("ResendConfirmationCode", body)
-        failure = answer[1]
-        if failure is not None:
-            self.show_error(failure["text"])
-            return
-        self.hide_error()
-        show_text(by_id("auth-note"), texts.fill(texts.CODE_SENT_AGAIN, [self.pending["email"]]))
+        step = flows.after_resend(answer[1], self.pending["email"])
+        if step["note"] is not None:
+            self.hide_error()
+        self.follow(step)
 
     async def sign_in(self, email, password):
         body = account.password_request(self.session.auth["clientId"], email, password)
         answer = await self.session.provider("InitiateAuth", body)
-        step = flows.after_sign_in(answer[0], answer[1])
+        step = flows.after_sign_in(answer[0], answer[1], self.local)
         if step["then"] == flows.FINISH:
             await self.finish(answer[0], email)
             return

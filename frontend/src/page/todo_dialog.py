@@ -4,6 +4,7 @@ from todoui import flows, model, remote, texts
 
 from page import http
 from page.dom import by_id, focus_by_id, make, mark_busy
+from page.notices import show_failure_in
 
 
 class TodoDialog:
@@ -115,16 +116,22 @@ class TodoDialog:
             return
         editing = self.editing
         values = self.read()
+        body = model.new_todo_body(values) if editing is None else model.changed_fields(editing, values)
+        if editing is not None and len(body) == 0:
+            self.focus_after = "update-" + editing.get("id")
+            self.close()
+            return
+        problem = model.body_problem(body)
+        if problem is not None:
+            # Nothing is sent that the API would refuse.
+            self.show_hints()
+            self.show_error(problem["text"])
+            self.mark_invalid(problem["field"])
+            return
         if editing is None:
-            body = model.new_todo_body(values)
             reply = await self.send("POST", remote.collection_url(self.api_url), body, None)
             saved = None if reply is None else reply.body(201)
         else:
-            body = model.changed_fields(editing, values)
-            if len(body) == 0:
-                self.focus_after = "update-" + editing.get("id")
-                self.close()
-                return
             todo_id = editing.get("id")
             reply = await self.send("PUT", remote.item_url(self.api_url, todo_id), body, remote.version_tag(editing))
             saved = None if reply is None else reply.body(200)
@@ -161,7 +168,7 @@ class TodoDialog:
             self.todos.drop(editing.get("id"))
             self.editing = None
             self.show_heading()
-        self.show_error(flows.save_failure_text(step, failure))
+        self.show_failure({"text": flows.save_failure_text(step, failure), "detail": failure["detail"]})
         if step == flows.SHOW:
             self.mark_invalid(failure["field"])
 
@@ -179,14 +186,19 @@ class TodoDialog:
         if field is not None:
             self.inputs[field].focus()
 
-    def show_error(self, text):
+    def show_failure(self, failure):
+        """A failure's text in the dialog, with the API's own words under it when the page has none."""
         self.show_note(None)
-        by_id("form-error-text").textContent = text
+        show_failure_in(by_id("form-error-text"), by_id("form-error-detail"), failure)
         self.error.hidden = False
+
+    def show_error(self, text):
+        self.show_failure({"text": text, "detail": ""})
 
     def hide_error(self, event=None):
         self.error.hidden = True
         by_id("form-error-text").textContent = ""
+        by_id("form-error-detail").hidden = True
 
     def show_note(self, text):
         """The dialog's note (None hides it); it takes the place of an error."""

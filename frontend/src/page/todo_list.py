@@ -82,7 +82,7 @@ class TodoList:
             # Nothing to show but the way in; the sign-in dialog is already open.
             self.clear()
         else:
-            self.notices.show_error(http.failure_of(reply)["text"])
+            self.notices.show_failure(http.failure_of(reply))
         self.status.textContent = flows.list_failure_text(status)
 
     def render(self, focus_id):
@@ -183,7 +183,7 @@ class TodoList:
         reply = await self.session.api("POST", remote.collection_url(self.api_url), model.restore_body(todo), None)
         created = None if reply is None else reply.body(201)
         if created is None:
-            self.notices.show_error(http.failure_of(reply)["text"])
+            self.notices.show_failure(http.failure_of(reply))
             return
         self.put(created, created.get("id"))
         self.notices.show(texts.fill(texts.RESTORED, [model.text_of(created.get("title"))]))
@@ -207,7 +207,7 @@ class TodoList:
         elif step == flows.RELOAD_ROW:
             await self.reload(todo_id)
             self.focus_row(todo_id)
-        self.notices.show_error(failure["text"])
+        self.notices.show_failure(failure)
 
 
 def make_action_cell(action, todo_id, text, label, style):

@@ -130,12 +130,15 @@ def refresh_request(client_id, refresh_token):
     return {"ClientId": client_id, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": refresh_token}}
 
 
-def form_problem(mode, values):
-    """What keeps the account form from being sent (Japanese), or None; the provider still decides the rest."""
+def form_problem(mode, values, local=False):
+    """What keeps the account form from being sent (Japanese), or None; the provider still decides the rest.
+
+    ``local``: the provider is the local stand-in, which sends no mail.
+    """
     email = values["email"].strip()
     if mode == CONFIRM:
         if len(values["code"].strip()) == 0:
-            return texts.ENTER_CODE
+            return texts.ENTER_CODE_LOCAL if local else texts.ENTER_CODE
         return None
     if mode == NEW_PASSWORD:
         return _password_problem(values["password"])
@@ -299,12 +302,12 @@ def who_text(session, demo=False):
     return texts.SIGNED_IN
 
 
-def dialog_text(mode):
-    """``{"title", "submit", "lead"}`` of the account dialog in ``mode``."""
+def dialog_text(mode, local=False):
+    """``{"title", "submit", "lead"}`` of the account dialog in ``mode``; ``local``: no mail is sent, any code works."""
     if mode == SIGN_UP:
-        return texts.SIGN_UP_DIALOG
+        return texts.SIGN_UP_DIALOG_LOCAL if local else texts.SIGN_UP_DIALOG
     if mode == NEW_PASSWORD:
         return texts.NEW_PASSWORD_DIALOG
     if mode == CONFIRM:
-        return texts.CONFIRM_DIALOG
+        return texts.CONFIRM_DIALOG_LOCAL if local else texts.CONFIRM_DIALOG
     return texts.SIGN_IN_DIALOG

@@ -19,6 +19,12 @@ SHOW = "show"  # say why; the form keeps its text
 DROP_ROW = "drop-row"
 RELOAD_ROW = "reload-row"
 
+# How long a notice stays before it fades: time to read it, and with 元に戻す time to use it.
+NOTICE_SECONDS = 5
+UNDO_NOTICE_SECONDS = 12
+# A notice under the pointer or holding the focus waits this much longer, again and again.
+HELD_NOTICE_SECONDS = 2
+
 # After the account dialog's call to the provider.
 STAY = "stay"  # the dialog stays open: show the error or note, in the mode given
 SIGN_IN = "sign-in"  # sign in with the e-mail and password just typed
@@ -35,16 +41,20 @@ RETRY_LATER = "retry-later"  # no network: the token still works until it ends
 
 
 def page_settings(config):
-    """The page's configuration, checked: ``{"apiUrl", "auth"}``, or None when it names no API.
+    """The page's configuration, checked: ``{"apiUrl", "auth", "local"}``, or None when it names no API.
 
     ``auth`` is None when the page has no accounts (``account.provider_settings``).
+    ``local``: the identity provider is the local stack's, which sends no mail
+    and takes any code; only the dev stage names one (``auth.endpoint``).
     """
     if config is None or isinstance(config, (str, list)):
         return None
     api_url = config.get("apiUrl")
     if not isinstance(api_url, str) or len(api_url) == 0:
         return None
-    return {"apiUrl": api_url, "auth": account.provider_settings(config.get("auth"))}
+    auth = account.provider_settings(config.get("auth"))
+    local = config.get("stage") == "dev" and auth is not None and auth.get("endpoint") is not None
+    return {"apiUrl": api_url, "auth": auth, "local": local}
 
 
 def page_step(pages, listed, link):
@@ -118,18 +128,27 @@ def after_refresh(failure, renewed):
     return RETRY_LATER
 
 
+def notice_seconds(can_undo, held=False):
+    """Seconds until a notice fades; ``held``: the pointer is on it or the focus in it."""
+    if held:
+        return HELD_NOTICE_SECONDS
+    return UNDO_NOTICE_SECONDS if can_undo else NOTICE_SECONDS
+
+
 def _step(then, mode=None, error=None, note=None):
     return {"then": then, "mode": mode, "error": error, "note": note}
 
 
-def after_sign_up(result, failure, email):
-    """The account dialog's next step after ``SignUp`` answered."""
+def after_sign_up(result, failure, email, local=False):
+    """The account dialog's next step after ``SignUp`` answered; ``local``: the provider sends no mail."""
     if failure is not None:
         mode = account.SIGN_IN if failure["name"] == "UsernameExistsException" else None
         return _step(STAY, mode, failure["text"])
     if result.get("UserConfirmed") is True:
         return _step(SIGN_IN)
-    return _step(STAY, account.CONFIRM, None, texts.fill(texts.CODE_SENT, [email.strip()]))
+    return _step(
+        STAY, account.CONFIRM, None, texts.fill(texts.CREATED_LOCAL if local else texts.CODE_SENT, [email.strip()])
+    )
 
 
 def after_confirm(failure):
@@ -139,14 +158,27 @@ def after_confirm(failure):
     return _step(SIGN_IN)
 
 
-def after_sign_in(result, failure):
+def after_sign_in(result, failure, local=False):
     """After ``InitiateAuth`` with a password: the tokens, a code still to confirm, or a new password to set."""
+    if failure is not None and failure["kind"] == account.NEEDS_CODE:
+        return _step(STAY, account.CONFIRM, texts.UNCONFIRMED_LOCAL if local else failure["text"])
     if failure is not None:
-        mode = account.CONFIRM if failure["kind"] == account.NEEDS_CODE else None
-        return _step(STAY, mode, failure["text"])
+        return _step(STAY, None, failure["text"])
     if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
         return _step(STAY, account.NEW_PASSWORD)
     return _step(FINISH)
+
+
+def offers_resend(local):
+    """Whether the code step offers to send the code again: the local provider sends no mail, nor can it resend."""
+    return not local
+
+
+def after_resend(failure, email):
+    """After ``ResendConfirmationCode``: say it went, or why not."""
+    if failure is not None:
+        return _step(STAY, None, failure["text"])
+    return _step(STAY, None, None, texts.fill(texts.CODE_SENT_AGAIN, [email]))
 
 
 def after_new_password(failure):

@@ -34,6 +34,18 @@ EDIT_TITLE = "変更"
 ENTER_TITLE = "タイトルを入力してください。"
 TITLE_TOO_LONG = "タイトルは {} 文字以内にしてください。"
 MEMO_TOO_LONG = "メモは {} 文字以内にしてください。"
+CHOOSE_PRIORITY = "重要度は {} から {} の中から選んでください。"
+# {}: the field's name (FIELD_NAMES), then the character as U+XXXX.
+BAD_CHARACTER = "{}に使えない文字 ({}) が含まれています。制御文字や、文字の向きを変える記号は使えません。"
+BAD_CHARACTERS = "{}に使えない文字が含まれています。制御文字や、文字の向きを変える記号は使えません。"
+FIELD_NAMES = {"title": "タイトル", "memo": "メモ", "priority": "重要度", "completed": "完了"}
+# What each field must be, for a refusal the page has no closer words for; {}: the field's limits.
+FIELD_RULES = {
+    "title": "タイトルは、見える文字を 1 文字以上含めて {} 文字以内で入力してください (制御文字は使えません)。",
+    "memo": "メモは {} 文字以内で入力してください (タブと改行のほかの制御文字は使えません)。",
+    "priority": CHOOSE_PRIORITY,
+    "completed": "完了の印を保存できませんでした。ページを読み込み直して、もう一度お試しください。",
+}
 KEPT_AFTER_STALE = "入力した内容はそのままです。「登録」を押すと上書きします。"
 KEPT_AFTER_MISSING = "「登録」を押すと新しい ToDo として登録します。"
 KEPT_AFTER_SIGN_IN = "ログインしました。入力した内容はそのままです。「登録」を押すと保存します。"
@@ -52,7 +64,9 @@ NETWORK = "サーバーに接続できませんでした。ネットワークを
 UNAUTHORIZED = "ログインが必要です。ログインしてから、もう一度お試しください。"
 MISSING = "この ToDo は見つかりません。ほかの画面で削除されたようです。"
 STALE = "この ToDo はほかの画面で変更されていました。最新の内容を読み込みました。"
-CHECK_INPUT = "入力内容を確認してください: "
+# A refusal the page has no words for: the API's own message (English) is shown under it.
+INPUT_REFUSED = "入力内容を受け付けられませんでした。サーバーからの説明 (英語):"
+INPUT_REFUSED_STATUS = "入力内容を受け付けられませんでした (HTTP {})。"
 UNAVAILABLE = "サーバーが一時的に応答できません。{}待ってから、もう一度お試しください。"
 WAIT_SECONDS = "{} 秒ほど"
 WAIT_A_LITTLE = "少し"
@@ -116,4 +130,19 @@ NEW_PASSWORD_DIALOG = {
     "lead": "仮のパスワードでログインしました。これから使うパスワードを決めてください。",
 }
 CONFIRM_DIALOG = {"title": "メールアドレスの確認", "submit": "確認", "lead": ENTER_CODE}
+# The local stack's provider sends no mail and takes any code: its dialog says so, and only its dialog.
+LOCAL = "ローカルの環境なので、メールは送られません。確認コードには何を入力しても通ります (例: 123456)。"
+SIGN_UP_DIALOG_LOCAL = {
+    "title": SIGN_UP_DIALOG["title"],
+    "submit": SIGN_UP_DIALOG["submit"],
+    "lead": "メールアドレスとパスワードを決めてください。" + LOCAL,
+}
+ENTER_CODE_LOCAL = "確認コードを入力してください。"
+CONFIRM_DIALOG_LOCAL = {
+    "title": CONFIRM_DIALOG["title"],
+    "submit": CONFIRM_DIALOG["submit"],
+    "lead": ENTER_CODE_LOCAL + LOCAL,
+}
+CREATED_LOCAL = "{} のアカウントを作りました。"
+UNCONFIRMED_LOCAL = "メールアドレスの確認がまだです。" + ENTER_CODE_LOCAL
 SIGN_IN_DIALOG = {"title": "ログイン", "submit": "ログイン", "lead": "メールアドレスとパスワードでログインします。"}
