@@ -136,12 +136,15 @@ def open_page(browser):
     """
     contexts = []
 
-    def open_at(url):
+    def open_at(url, before=None):
+        """``before(page)`` runs before the page loads (routes, a fake clock)."""
         context = browser.new_context(locale="ja-JP", viewport={"width": 1100, "height": 700})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.log = PageLog(page)
+        if before is not None:
+            before(page)
         page.goto(url)
         page.wait_for_selector("#todo-list[aria-busy=false]", state="attached")
         return page

@@ -4,7 +4,7 @@ import base64
 import json
 
 import pytest
-from todoui import account
+from todoui import account, texts
 
 CLIENT = "client123"
 SETTINGS = {"region": "ap-northeast-1", "userPoolId": "ap-northeast-1_Abc", "clientId": CLIENT}
@@ -163,7 +163,7 @@ def test_every_usual_provider_error_is_a_japanese_message(name):
 def test_an_unknown_account_reads_like_a_wrong_password_so_the_form_does_not_tell_who_has_one():
     unknown = account.describe_failure(400, {"__type": "UserNotFoundException"}, None)
     wrong = account.describe_failure(400, {"__type": "NotAuthorizedException"}, None)
-    assert unknown["text"] == wrong["text"] == account.WRONG_PASSWORD_TEXT
+    assert unknown["text"] == wrong["text"] == texts.WRONG_PASSWORD
 
 
 def test_an_unconfirmed_account_goes_to_the_code_step_and_a_refused_refresh_ends_the_session():
@@ -177,7 +177,7 @@ def test_an_unconfirmed_account_goes_to_the_code_step_and_a_refused_refresh_ends
 def test_no_answer_and_unknown_errors_still_give_a_message():
     assert account.describe_failure(None, None, None) == {
         "kind": account.RETRY,
-        "text": account.NETWORK_TEXT,
+        "text": texts.PROVIDER_NETWORK,
         "name": "",
     }
     assert account.describe_failure(None, None, None, True)["kind"] == account.RETRY
@@ -272,3 +272,16 @@ def test_each_dialog_mode_has_its_title_and_button():
         account.CONFIRM: "確認",
         account.NEW_PASSWORD: "設定してログイン",
     }
+
+
+def test_only_the_local_providers_dialog_says_no_mail_is_sent_and_any_code_works():
+    for mode in [account.SIGN_UP, account.CONFIRM]:
+        assert "メールは送られません" in account.dialog_text(mode, True)["lead"]
+        assert "メールは送られません" not in account.dialog_text(mode, False)["lead"]
+        assert account.dialog_text(mode, True)["title"] == account.dialog_text(mode, False)["title"]
+    assert "メールで送ります" in account.dialog_text(account.SIGN_UP)["lead"]
+    for mode in [account.SIGN_IN, account.NEW_PASSWORD]:
+        assert account.dialog_text(mode, True) == account.dialog_text(mode, False)
+    empty = {"email": "", "password": "", "code": ""}
+    assert account.form_problem(account.CONFIRM, empty, True) == texts.ENTER_CODE_LOCAL
+    assert account.form_problem(account.CONFIRM, empty) == texts.ENTER_CODE

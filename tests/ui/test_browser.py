@@ -1,9 +1,13 @@
 """The UI in headless Chromium against the running stack (dynalite, chalice local, the UI server)."""
 
+import datetime
+import json
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import expect
+from todoui import flows, texts
 
 SEED = {
     "L5": ("プロフィールページ作成", "分かりやすく端的に、且つ、魅力的に", "中"),
@@ -178,22 +182,82 @@ def test_markup_typed_into_the_form_is_saved_and_shown_as_text(ui, todo_api):
     assert ui.evaluate("window.__xss") is None
 
 
-def test_an_empty_title_shows_the_apis_message_in_the_dialog_and_creates_nothing(ui, todo_api):
-    ui.log.allow_status(400)
+def replace_body(text):
+    """A route handler that sends ``text`` instead of the body of the page's POST /todos."""
+
+    def handle(route):
+        if route.request.method == "POST":
+            route.continue_(post_data=text)
+        else:
+            route.continue_()
+
+    return handle
+
+
+def writes(page):
+    """The requests that would change todos, as the page sends them."""
+    sent = []
+    page.on("request", lambda request: sent.append(request) if request.method in ("POST", "PUT", "DELETE") else None)
+    return sent
+
+
+@pytest.mark.parametrize(
+    "title, memo, field, message",
+    [
+        ("   ", "残っているはず", "title", texts.ENTER_TITLE),
+        ("\u200b\u2060 \u3000", "", "title", texts.ENTER_TITLE),
+        ("右から\u202e左へ", "", "title", texts.fill(texts.BAD_CHARACTER, ["タイトル", "U+202E"])),
+        ("制御", "ベル\u0007", "memo", texts.fill(texts.BAD_CHARACTER, ["メモ", "U+0007"])),
+        ("長い", "め" * 2001, "memo", texts.fill(texts.MEMO_TOO_LONG, [2000])),
+    ],
+)
+def test_a_field_the_api_would_refuse_is_named_in_japanese_and_nothing_is_sent(
+    ui, todo_api, title, memo, field, message
+):
+    sent = writes(ui)
     before = todo_api.list()
     open_new_dialog(ui)
-    fill_form(ui, title="   ", memo="残っているはず")
+    fill_form(ui, title=title, memo=memo)
     ui.click("#register-button")
 
     alert = ui.locator("#input-form [role=alert]")
-    expect(alert).to_be_visible()
-    expect(alert).to_contain_text("title must contain at least one non-whitespace character.")
+    expect(alert).to_have_text(message)
+    expect(ui.locator("#form-error-detail")).to_be_hidden()
     expect(ui.locator("#input-form")).to_be_visible()
-    expect(ui.locator("#modal-todo-memo")).to_have_value("残っているはず")
+    expect(ui.locator("#modal-todo-memo")).to_have_value(memo)
     # The refused field is flagged for screen readers and gets the cursor.
-    expect(ui.locator("#modal-todo-title")).to_have_attribute("aria-invalid", "true")
-    expect(ui.locator("#modal-todo-title")).to_be_focused()
+    expect(ui.locator(f"#modal-todo-{field}")).to_have_attribute("aria-invalid", "true")
+    expect(ui.locator(f"#modal-todo-{field}")).to_be_focused()
+    expect(ui.locator(f"#{field}-hint")).to_have_text(message)
+    assert sent == []
     assert todo_api.list() == before
+
+
+def test_the_apis_refusal_of_a_known_field_is_shown_in_japanese(ui, api_url, todo_api):
+    """The page checks first, so the body is changed on its way out for the API itself to refuse it."""
+    ui.log.allow_status(400)
+    before = todo_api.list()
+    ui.route(f"{api_url}/todos", replace_body(json.dumps({"title": " ", "memo": "", "priority": 3})))
+    open_new_dialog(ui)
+    fill_form(ui, title="送る途中で空になる")
+    ui.click("#register-button")
+    expect(ui.locator("#input-form [role=alert]")).to_have_text(texts.ENTER_TITLE)
+    expect(ui.locator("#form-error-detail")).to_be_hidden()
+    expect(ui.locator("#modal-todo-title")).to_have_attribute("aria-invalid", "true")
+    assert todo_api.list() == before
+
+
+def test_a_refusal_the_page_has_no_words_for_keeps_the_apis_english_apart_from_the_japanese(ui, api_url):
+    ui.log.allow_status(400)
+    ui.route(f"{api_url}/todos", replace_body("{not json"))
+    open_new_dialog(ui)
+    fill_form(ui, title="壊れた本文")
+    ui.click("#register-button")
+    expect(ui.locator("#form-error-text")).to_have_text(texts.INPUT_REFUSED)
+    detail = ui.locator("#form-error-detail")
+    expect(detail).to_be_visible()
+    expect(detail).to_have_attribute("lang", "en")
+    expect(detail).to_contain_text("the request body is not valid JSON")
 
 
 def test_an_edit_of_a_todo_changed_elsewhere_is_refused_then_reloaded_and_can_overwrite(ui, todo_api):
@@ -230,3 +294,70 @@ def test_a_todo_deleted_elsewhere_disappears_with_a_message_when_toggled(ui, tod
     expect(row(ui, todo["id"])).to_have_count(0)
     ui.click("#error-dismiss")
     expect(ui.locator("#error-banner")).to_be_hidden()
+
+
+@pytest.fixture
+def ui_on_a_fake_clock(open_page, ui_stack):
+    """A loaded page whose timers run only when the test moves its clock."""
+    page = open_page(f"{ui_stack.ui_url}/index.html", before=lambda page: page.clock.install())
+    # The installed clock runs on by itself until paused.
+    page.clock.pause_at(datetime.datetime.now() + datetime.timedelta(seconds=2))
+    return page
+
+
+def press(page, selector):
+    """Click, then move the pointer off the page's messages: a notice under the pointer waits for it to leave."""
+    page.click(selector)
+    page.mouse.move(0, 0)
+
+
+def create_in_dialog(page, todo_api, title):
+    open_new_dialog(page)
+    fill_form(page, title=title)
+    press(page, "#register-button")
+    expect(page.locator("#notice-text")).to_have_text(texts.fill(texts.CREATED, [title]))
+    return find_by_title(todo_api, title)
+
+
+def delete_row(page, todo):
+    press(page, f"#delete-{todo['id']}")
+    expect(page.locator("#notice")).to_contain_text(texts.fill(texts.DELETED, [todo["title"]]))
+    expect(page.locator("#notice-action")).to_be_visible()
+
+
+def test_a_notice_fades_after_a_few_seconds_and_one_with_undo_stays_long_enough_to_use_it(ui_on_a_fake_clock, todo_api):
+    page = ui_on_a_fake_clock
+    notice = page.locator("#notice")
+    todo = create_in_dialog(page, todo_api, unique("消える知らせ"))
+    page.clock.run_for((flows.NOTICE_SECONDS - 1) * 1000)
+    expect(notice).to_be_visible()
+    page.clock.run_for(2000)
+    expect(notice).to_be_hidden()
+
+    delete_row(page, todo)
+    # Past the time a plain notice has, 元に戻す is still there to press.
+    page.clock.run_for((flows.NOTICE_SECONDS + 2) * 1000)
+    expect(page.locator("#notice-action")).to_be_visible()
+    press(page, "#notice-action")
+    expect(page.locator("#notice-text")).to_have_text(texts.fill(texts.RESTORED, [todo["title"]]))
+    restored = find_by_title(todo_api, todo["title"])
+    page.clock.run_for((flows.NOTICE_SECONDS + 1) * 1000)
+    expect(notice).to_be_hidden()
+
+    delete_row(page, restored)
+    page.clock.run_for((flows.UNDO_NOTICE_SECONDS + 1) * 1000)
+    expect(notice).to_be_hidden()
+    assert todo["title"] not in todo_api.titles()
+
+
+def test_a_notice_that_holds_the_focus_stays_until_the_focus_leaves(ui_on_a_fake_clock, todo_api):
+    page = ui_on_a_fake_clock
+    delete_row(page, create_in_dialog(page, todo_api, unique("フォーカス中")))
+    page.focus("#notice-action")
+    page.clock.run_for((flows.UNDO_NOTICE_SECONDS + 10) * 1000)
+    expect(page.locator("#notice-action")).to_be_focused()
+    expect(page.locator("#notice")).to_be_visible()
+
+    page.focus("#new-todo")
+    page.clock.run_for((flows.HELD_NOTICE_SECONDS + 1) * 1000)
+    expect(page.locator("#notice")).to_be_hidden()

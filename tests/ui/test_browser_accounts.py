@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import expect
-from todoui import account, model
+from todoui import account, texts
 
 from tests.ui.conftest import TodoApi
 
@@ -76,11 +76,17 @@ def test_sign_up_with_the_code_then_create_sign_out_and_sign_in_again(ui, api_ur
     ui.click("#sign-up-button")
     expect(ui.locator("#auth-title")).to_have_text("アカウント作成")
     expect(ui.locator("#auth-password")).to_have_attribute("autocomplete", "new-password")
+    # The local stack's provider sends no mail and takes any code: the dialog says so.
+    expect(ui.locator("#auth-lead")).to_have_text(texts.SIGN_UP_DIALOG_LOCAL["lead"])
+    expect(ui.locator("#auth-lead")).to_contain_text("メールは送られません")
     fill_account_form(ui, email, PASSWORD)
 
     expect(ui.locator("#auth-title")).to_have_text("メールアドレスの確認")
-    expect(ui.locator("#auth-note")).to_have_text(f"{email} に確認コードを送りました。")
+    expect(ui.locator("#auth-note")).to_have_text(texts.fill(texts.CREATED_LOCAL, [email]))
+    expect(ui.locator("#auth-lead")).to_have_text(texts.CONFIRM_DIALOG_LOCAL["lead"])
     expect(ui.locator("#auth-code")).to_be_focused()
+    # Nothing was sent, so nothing is offered to be sent again.
+    expect(ui.locator("#auth-resend")).to_be_hidden()
     ui.fill("#auth-code", "123456")
     ui.click("#auth-submit")
 
@@ -89,7 +95,7 @@ def test_sign_up_with_the_code_then_create_sign_out_and_sign_in_again(ui, api_ur
     expect(ui.locator("#sign-out-button")).to_be_visible()
     expect(ui.locator("#sign-in-button")).to_be_hidden()
     # A new account starts empty: the demo's todos are not anyone else's.
-    expect(ui.locator("#list-status")).to_have_text(model.EMPTY_TEXT)
+    expect(ui.locator("#list-status")).to_have_text(texts.EMPTY_LIST)
 
     title = f"自分の ToDo {secrets.token_hex(3)}"
     create_in_dialog(ui, title, "わたしだけ")
@@ -123,7 +129,7 @@ def test_a_second_user_sees_nothing_of_the_first(ui, api_url, pool):
     second = pool.new_user(PASSWORD)
 
     sign_in(ui, second.email)
-    expect(ui.locator("#list-status")).to_have_text(model.EMPTY_TEXT)
+    expect(ui.locator("#list-status")).to_have_text(texts.EMPTY_LIST)
     create_in_dialog(ui, "B さんの ToDo")
     assert listed_titles(ui) == ["B さんの ToDo"]
     assert [todo["title"] for todo in TodoApi(api_url, first).list()] == [first_title]
@@ -138,7 +144,7 @@ def test_the_providers_refusals_are_told_in_japanese(ui, pool):
     user = pool.new_user(PASSWORD)
     ui.click("#sign-in-button")
     fill_account_form(ui, user.email, "Wrong-passw0rd")
-    expect(ui.locator("#auth-error")).to_have_text(account.WRONG_PASSWORD_TEXT)
+    expect(ui.locator("#auth-error")).to_have_text(texts.WRONG_PASSWORD)
     expect(ui.locator("#auth-email")).to_have_value(user.email)
 
     ui.click("#auth-switch")
@@ -156,6 +162,25 @@ def test_the_providers_refusals_are_told_in_japanese(ui, pool):
     expect(ui.locator("#auth-error")).to_have_text("メールアドレスの形式が正しくありません。")
 
 
+def test_a_deployed_stages_sign_up_says_the_code_comes_by_mail(open_page, ui_stack):
+    """Only the local stack's dialog says that no mail is sent: a page configured as deployed says it is."""
+    deployed = {
+        "apiUrl": ui_stack.api_url + "/",
+        "stage": "prod",
+        "auth": {"userPoolId": "us-east-1_Deployed", "clientId": "client1", "region": "us-east-1"},
+    }
+
+    def configure(page):
+        body = f"window.hobopyConfig = Object.freeze({json.dumps(deployed)});"
+        page.route("**/config.js", lambda route: route.fulfill(body=body, content_type="text/javascript"))
+
+    page = open_page(f"{ui_stack.ui_url}/index.html", before=configure)
+    page.click("#sign-up-button")
+    expect(page.locator("#auth-lead")).to_have_text(texts.SIGN_UP_DIALOG["lead"])
+    expect(page.locator("#auth-lead")).to_contain_text("メールで送ります")
+    expect(page.locator("#auth-dialog")).not_to_contain_text("メールは送られません")
+
+
 def test_an_account_signed_up_but_not_confirmed_is_asked_for_its_code_at_sign_in(ui, pool):
     ui.log.allow_status(400)
     email = new_email()
@@ -163,7 +188,7 @@ def test_an_account_signed_up_but_not_confirmed_is_asked_for_its_code_at_sign_in
     ui.click("#sign-in-button")
     fill_account_form(ui, email, PASSWORD)
     expect(ui.locator("#auth-title")).to_have_text("メールアドレスの確認")
-    expect(ui.locator("#auth-error")).to_have_text(account.MESSAGES["UserNotConfirmedException"])
+    expect(ui.locator("#auth-error")).to_have_text(texts.UNCONFIRMED_LOCAL)
     ui.fill("#auth-code", "654321")
     ui.click("#auth-submit")
     expect(ui.locator("#auth-dialog")).to_be_hidden()
@@ -287,7 +312,8 @@ def test_the_signed_in_page_in_japanese(ui, api_url, pool, tmp_path):
                    return [c.measureText('企画書').width, c.measureText('iii').width]; }"""
     )
     assert widths[0] > 2 * widths[1]
-    ui.click("#notice-dismiss")
+    # The notice of the sign-in fades by itself.
+    expect(ui.locator("#notice")).to_be_hidden()
     ui.set_viewport_size({"width": 1000, "height": 360})
     ui.screenshot(path=tmp_path / "signed-in.png")
     if os.environ.get("HOBOPY_UPDATE_SCREENSHOT") == "1":

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from playwright.sync_api import expect
-from todoui import model, remote
+from todoui import texts
 
 from chalicelib.storage import dynamodb_client
 from devtools.db import datafiles, tables
@@ -171,14 +171,14 @@ def ui_without_api(tmp_path):
 def test_when_the_api_cannot_be_reached_the_page_says_so_and_the_form_keeps_its_text(ui_without_api, open_page):
     page = open_page(f"{ui_without_api}/index.html")
     page.log.allow("net::ERR_CONNECTION_REFUSED")
-    expect(page.locator("#error-banner")).to_contain_text(remote.NETWORK_TEXT)
+    expect(page.locator("#error-banner")).to_contain_text(texts.NETWORK)
     expect(page.locator("#list-status")).to_have_text("一覧を読み込めませんでした。")
     expect(page.locator("#reload-button")).to_be_visible()
 
     page.click("#new-todo")
     page.fill("#modal-todo-title", "オフラインで書いた")
     page.click("#register-button")
-    expect(page.locator("#input-form [role=alert]")).to_contain_text(remote.NETWORK_TEXT)
+    expect(page.locator("#input-form [role=alert]")).to_contain_text(texts.NETWORK)
     expect(page.locator("#modal-todo-title")).to_have_value("オフラインで書いた")
 
     page.keyboard.press("Escape")
@@ -191,7 +191,7 @@ def test_an_empty_list_says_so_and_the_first_todo_replaces_the_message(stack, da
     clear_demo_list(client)
     try:
         page = open_page(f"{stack.ui_url}/index.html")
-        expect(page.locator("#list-status")).to_have_text(model.EMPTY_TEXT)
+        expect(page.locator("#list-status")).to_have_text(texts.EMPTY_LIST)
         expect(page.locator("#todo-table")).to_be_hidden()
 
         page.click("#new-todo")

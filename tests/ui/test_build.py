@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from todoui import account, model, remote
+from todoui import account, flows, model, remote
 
 from devtools.ui import build
 
@@ -26,9 +26,18 @@ EXPECTED_FILES = [
     "index.html",
     "js/main.js",
     "js/org.transcrypt.__runtime__.js",
+    "js/page.auth_dialog.js",
+    "js/page.dom.js",
+    "js/page.http.js",
+    "js/page.notices.js",
+    "js/page.session.js",
+    "js/page.todo_dialog.js",
+    "js/page.todo_list.js",
     "js/todoui.account.js",
+    "js/todoui.flows.js",
     "js/todoui.model.js",
     "js/todoui.remote.js",
+    "js/todoui.texts.js",
 ]
 
 
@@ -309,6 +318,67 @@ PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6
     ("account", "who_text", [{"email": "a@example.com"}, False]),
     ("account", "who_text", [None, True]),
     ("account", "dialog_text", ["confirm"]),
+    ("model", "is_blank", [" \u200b\u3000\U000e0020\u0085"]),
+    ("model", "is_blank", ["\u200bx"]),
+    ("model", "refused_character", ["ok\U0001f600\u202e", False]),
+    ("model", "refused_character", ["a\tb\nc", True]),
+    ("model", "refused_character", ["a\tb", False]),
+    ("model", "refused_character", ["lone \ud800", True]),
+    ("model", "field_problem", ["title", "\u2060\ufeff"]),
+    ("model", "field_problem", ["title", "𩸽" * 200]),
+    ("model", "field_problem", ["title", "𩸽" * 201]),
+    ("model", "field_problem", ["memo", "\x7f"]),
+    ("model", "field_problem", ["priority", "0"]),
+    ("model", "field_problem", ["priority", 5]),
+    ("model", "field_problem", ["priority", True]),
+    ("model", "field_problem", ["title", 3]),
+    ("model", "body_problem", [{"memo": "ok", "priority": 2}]),
+    ("model", "body_problem", [{"title": "\u3000", "memo": "\x01"}]),
+    ("model", "field_hints", [{"title": "\u200b", "memo": "\x1b", "priority": "3"}]),
+    ("model", "rule_text", ["completed"]),
+    ("remote", "refusal_text", ["title must contain at least one non-whitespace character."]),
+    ("remote", "refusal_text", ["memo must not contain control characters."]),
+    ("remote", "refusal_text", ['priority must be an integer from 1 to 5 (or "1" to "5").']),
+    ("remote", "refusal_text", ["the request body must be a JSON object."]),
+    ("remote", "describe_failure", [400, {"Code": "BadRequestError", "Message": "BadRequestError: memo is required."}]),
+    ("remote", "describe_failure", [413, None, None]),
+    ("account", "dialog_text", ["sign-up", True]),
+    ("account", "form_problem", ["confirm", {"email": "", "password": "", "code": ""}, True]),
+    ("flows", "page_settings", [{"apiUrl": API, "auth": AUTH, "stage": "dev"}]),
+    ("flows", "page_settings", [{"apiUrl": API, "auth": AUTH, "stage": "prod"}]),
+    ("flows", "after_sign_up", [{"UserConfirmed": False}, None, "a@b", True]),
+    ("flows", "after_sign_in", [None, {"kind": "needs-code", "text": "t"}, True]),
+    ("flows", "offers_resend", [True]),
+    ("flows", "after_resend", [None, "a@b"]),
+    ("flows", "notice_seconds", [True]),
+    ("flows", "notice_seconds", [True, True]),
+    ("flows", "page_settings", [{"auth": AUTH}]),
+    ("flows", "page_settings", [None]),
+    ("flows", "page_step", [1, True, '</todos?cursor=a>; rel="next"']),
+    ("flows", "page_step", [1, True, None]),
+    ("flows", "page_step", [flows.MAX_PAGES, True, '</todos?cursor=a>; rel="next"']),
+    ("flows", "page_step", [2, False, None]),
+    ("flows", "list_failure_text", [401]),
+    ("flows", "list_failure_text", [None]),
+    ("flows", "row_failure_step", [{"kind": "missing"}]),
+    ("flows", "row_failure_step", [{"kind": "stale"}]),
+    ("flows", "save_failure_step", [{"kind": "stale"}, True]),
+    ("flows", "save_failure_step", [{"kind": "missing"}, True]),
+    ("flows", "save_failure_step", [{"kind": "missing"}, False]),
+    ("flows", "after_reload", [None]),
+    ("flows", "save_failure_text", ["reload-and-keep", {"text": "x"}]),
+    ("flows", "on_unauthorized", [True, False]),
+    ("flows", "on_unauthorized", [False, True]),
+    ("flows", "after_refresh", [{"kind": "retry"}, None]),
+    ("flows", "after_refresh", [None, None]),
+    ("flows", "after_sign_up", [{"UserConfirmed": False}, None, " a@b "]),
+    ("flows", "after_sign_up", [{"UserConfirmed": True}, None, "a@b"]),
+    ("flows", "after_sign_up", [None, {"name": "UsernameExistsException", "text": "t"}, "a@b"]),
+    ("flows", "after_confirm", [None]),
+    ("flows", "after_sign_in", [{"ChallengeName": "NEW_PASSWORD_REQUIRED"}, None]),
+    ("flows", "after_sign_in", [None, {"kind": "needs-code", "text": "t"}]),
+    ("flows", "after_sign_in", [{"AuthenticationResult": {}}, None]),
+    ("flows", "after_new_password", [{"name": "NotAuthorizedException", "text": "t"}]),
 ]
 HARNESS = """
 import {readFileSync} from 'node:fs';
@@ -316,8 +386,9 @@ import {dict} from './org.transcrypt.__runtime__.js';
 import * as model from './todoui.model.js';
 import * as remote from './todoui.remote.js';
 import * as account from './todoui.account.js';
+import * as flows from './todoui.flows.js';
 
-const modules = {model, remote, account};
+const modules = {model, remote, account, flows};
 // JSON gives plain objects; the compiled logic calls dict methods on them, as the page does after dict().
 const py = (value) => Array.isArray(value) ? value.map(py)
   : value !== null && typeof value === 'object'
@@ -348,7 +419,7 @@ def test_the_compiled_logic_gives_the_same_answers_as_cpython(site, tmp_path):
         [node, str(js / "parity.mjs"), str(cases_file)], capture_output=True, text=True, timeout=60, check=True
     )
     in_browser = json.loads(result.stdout)
-    modules = {"model": model, "remote": remote, "account": account}
+    modules = {"model": model, "remote": remote, "account": account, "flows": flows}
     in_python = [
         {"value": json.loads(json.dumps(getattr(modules[module], name)(*args)))} for module, name, args in PARITY_CASES
     ]

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from todoui import model
+from todoui import model, texts
 
 from chalicelib import todos
 
@@ -101,7 +101,7 @@ def test_a_row_of_an_item_missing_fields_shows_empty_text_not_none():
 
 
 def test_the_summary_is_the_empty_state_without_todos_and_counts_open_ones_otherwise():
-    assert model.summary_text([]) == model.EMPTY_TEXT
+    assert model.summary_text([]) == texts.EMPTY_LIST
     assert model.summary_text([todo("a"), todo("b", completed=True)]) == "全 2 件 (未完了 1 件)"
 
 
@@ -121,6 +121,79 @@ def test_characters_are_counted_as_code_points_like_the_api_does():
 )
 def test_hints_name_what_the_api_would_refuse(title, memo, hints):
     assert model.field_hints({"title": title, "memo": memo, "priority": "3"}) == hints
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["", " ", "\t\n", "\u3000", "\u200b", "\u180e", "\u0085", "\u2060\ufeff\u00ad", " \u200b \U000e0041", "\u202e"],
+)
+def test_a_title_of_only_white_space_or_invisible_characters_is_blank_and_is_not_sent(title):
+    assert model.is_blank(title)
+    assert model.body_problem({"title": title, "memo": "", "priority": 3}) == {
+        "field": "title",
+        "text": texts.ENTER_TITLE,
+    }
+
+
+@pytest.mark.parametrize("title", ["a", "買い物", " \u200bx", "\u2800", "𩸽", "\u0301"])
+def test_a_title_with_one_visible_character_is_not_blank(title):
+    assert not model.is_blank(title)
+
+
+@pytest.mark.parametrize(
+    "field, text, character",
+    [
+        ("title", "a\x00", "U+0000"),
+        ("title", "tab\there", "U+0009"),
+        ("title", "line\nbreak", "U+000A"),
+        ("title", "del\x7f", "U+007F"),
+        ("title", "c1\x9b", "U+009B"),
+        ("memo", "bell\x07", "U+0007"),
+        ("memo", "cr\r\n", "U+000D"),
+        ("memo", "rtl\u202e", "U+202E"),
+        ("title", "isolate\u2066", "U+2066"),
+        ("title", "lone \ud800", "U+D800"),
+    ],
+)
+def test_control_and_direction_characters_are_refused_by_their_code_point_before_sending(field, text, character):
+    body = {"title": "t", "memo": "", "priority": 3, field: text}
+    label = texts.FIELD_NAMES[field]
+    assert model.body_problem(body) == {"field": field, "text": texts.fill(texts.BAD_CHARACTER, [label, character])}
+
+
+def test_a_memo_keeps_tabs_and_newlines():
+    assert model.body_problem({"title": "t", "memo": "一\t二\n三", "priority": 3}) is None
+    assert model.refused_character("😀\U0001f600", False) is None
+    assert model.refused_character("a\U000e0001", False) is None
+
+
+def test_only_the_fields_a_body_sends_are_checked_in_the_forms_order():
+    assert model.body_problem({"memo": "m"}) is None
+    assert model.body_problem({"priority": 9})["field"] == "priority"
+    assert model.body_problem({"title": "", "memo": "め" * 2001})["field"] == "title"
+    assert model.body_problem({"priority": "2"}) is None
+    assert model.body_problem({"priority": True})["text"] == "重要度は 1 から 5 の中から選んでください。"
+
+
+@given(st.text(max_size=300))
+def test_whatever_the_api_refuses_in_a_title_or_a_memo_the_page_refuses_before_sending(text):
+    for field in ["title", "memo"]:
+        body = {"title": "t", "memo": "", "priority": 3, field: text}
+        try:
+            todos.validate_new(body)
+        except todos.ValidationError:
+            assert model.body_problem(body) is not None
+
+
+def test_every_single_character_the_api_refuses_as_a_title_the_page_refuses_too():
+    refused_by_api = []
+    for point in [*range(0x30000), *range(0xE0000, 0xE1000)]:
+        try:
+            todos.validate_new({"title": chr(point), "memo": "", "priority": 3})
+        except todos.ValidationError:
+            refused_by_api.append(point)
+    assert len(refused_by_api) > 20
+    assert [hex(point) for point in refused_by_api if model.field_problem("title", chr(point)) == ""] == []
 
 
 def test_a_new_form_is_empty_with_the_middle_priority_and_an_edit_form_holds_the_todo():

@@ -1,11 +1,12 @@
 """URLs, headers and error messages (frontend/src/todoui/remote.py) under CPython."""
 
+import re
 import urllib.parse
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from todoui import remote
+from todoui import model, remote, texts
 
 
 @pytest.mark.parametrize(
@@ -88,15 +89,61 @@ def test_the_api_message_loses_its_code_prefix():
     assert remote.api_message({"Message": 3}) == ""
 
 
-def test_a_400_becomes_a_form_message_carrying_the_apis_words():
-    failure = remote.describe_failure(
-        400, {"Code": "BadRequestError", "Message": "BadRequestError: title must be a string."}
-    )
-    assert failure == {
-        "kind": remote.INVALID,
-        "text": "入力内容を確認してください: title must be a string.",
-        "field": "title",
-    }
+def refusal(message, status=400):
+    return remote.describe_failure(status, {"Code": "BadRequestError", "Message": "BadRequestError: " + message})
+
+
+@pytest.mark.parametrize(
+    "message, text",
+    [
+        ("title must contain at least one non-whitespace character.", texts.ENTER_TITLE),
+        ("title must contain at least one visible character.", texts.ENTER_TITLE),
+        ("title must be at most 200 characters long.", "タイトルは 200 文字以内にしてください。"),
+        ("memo must be at most 2000 characters long.", "メモは 2000 文字以内にしてください。"),
+        ("title must not contain control characters (U+0007).", texts.fill(texts.BAD_CHARACTERS, ["タイトル"])),
+        ("memo contains a bidirectional override (U+202E).", texts.fill(texts.BAD_CHARACTERS, ["メモ"])),
+        (
+            "title contains a lone surrogate, which is not valid Unicode.",
+            texts.fill(texts.BAD_CHARACTERS, ["タイトル"]),
+        ),
+        ("title must be a string.", model.rule_text("title")),
+        ("memo is required.", model.rule_text("memo")),
+        (
+            'priority must be an integer from 1 to 5 (or the same number as a string, "1" to "5").',
+            "重要度は 1 から 5 の中から選んでください。",
+        ),
+        ("completed must be true or false.", texts.FIELD_RULES["completed"]),
+    ],
+)
+def test_the_apis_refusal_of_a_field_the_page_knows_is_told_in_japanese_alone(message, text):
+    failure = refusal(message)
+    assert (failure["kind"], failure["text"], failure["detail"]) == (remote.INVALID, text, "")
+
+
+def test_a_refused_form_field_is_named_so_the_dialog_can_flag_it_and_completed_is_not_a_form_field():
+    assert refusal("title must be a string.")["field"] == "title"
+    assert refusal("priority is required.")["field"] == "priority"
+    assert refusal("completed must be true or false.")["field"] is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the request body is not valid JSON (Expecting value at 1:1).",
+        "nothing to update: give at least one of title, memo, priority, completed.",
+        "the request body is larger than 65536 bytes.",
+        "titles are fine",
+    ],
+)
+def test_a_refusal_the_page_has_no_words_for_is_japanese_with_the_apis_english_apart(message):
+    failure = refusal(message)
+    assert failure == {"kind": remote.INVALID, "text": texts.INPUT_REFUSED, "field": None, "detail": message}
+    assert not re.search("[a-z]", failure["text"])
+
+
+def test_a_refusal_without_a_message_names_its_status():
+    failure = remote.describe_failure(413, None)
+    assert (failure["text"], failure["detail"]) == ("入力内容を受け付けられませんでした (HTTP 413)。", "")
 
 
 @pytest.mark.parametrize(
@@ -135,7 +182,7 @@ def test_a_503_says_how_long_to_wait_when_the_api_says_so():
 
 
 def test_no_answer_at_all_is_told_as_a_connection_problem():
-    assert remote.describe_failure(None, None)["text"] == remote.NETWORK_TEXT
+    assert remote.describe_failure(None, None)["text"] == texts.NETWORK
 
 
 def test_a_401_asks_for_sign_in_and_keeps_the_form():

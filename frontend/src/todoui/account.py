@@ -6,6 +6,8 @@ by the ``X-Amz-Target`` header. Times are seconds since the epoch as floats;
 ``int()`` is avoided because Transcrypt's truncates to 32 bits.
 """
 
+from todoui import texts
+
 CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 # The page keeps its tokens here for the tab's life only (never localStorage).
@@ -28,30 +30,10 @@ RETRY = "retry"  # show the message; the form keeps its text
 NEEDS_CODE = "needs-code"  # the account exists but its e-mail is not confirmed: ask for the code
 SIGNED_OUT = "signed-out"  # the refresh token no longer works: sign in again
 
-EXPIRED_TEXT = "ログインの有効期限が切れました。もう一度ログインしてください。"
-NETWORK_TEXT = "ログインのサーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
-WRONG_PASSWORD_TEXT = "メールアドレスかパスワードが正しくありません。"
-BUSY_TEXT = "試行回数が多すぎます。しばらく待ってから、もう一度お試しください。"
-MESSAGES = {
-    "UsernameExistsException": "このメールアドレスはすでに登録されています。ログインしてください。",
-    "AliasExistsException": "このメールアドレスはすでに登録されています。ログインしてください。",
-    "NotAuthorizedException": WRONG_PASSWORD_TEXT,
-    # Shown like a wrong password, so the form does not tell who has an account.
-    "UserNotFoundException": WRONG_PASSWORD_TEXT,
-    "InvalidPasswordException": "パスワードが条件を満たしていません。"
-    + str(PASSWORD_MIN)
-    + " 文字以上で、英大文字・英小文字・数字を含めてください。",
-    "CodeMismatchException": "確認コードが正しくありません。メールに届いたコードを入力してください。",
-    "ExpiredCodeException": "確認コードの有効期限が切れています。「コードを再送」を押してください。",
-    "UserNotConfirmedException": "メールアドレスの確認がまだです。メールに届いた確認コードを入力してください。",
-    "InvalidParameterException": "入力内容を確認してください。メールアドレスの形式が正しくないようです。",
-    "TooManyRequestsException": BUSY_TEXT,
-    "TooManyFailedAttemptsException": BUSY_TEXT,
-    "LimitExceededException": BUSY_TEXT,
-    "CodeDeliveryFailureException": "確認コードのメールを送れませんでした。メールアドレスを確認してください。",
-    "PasswordResetRequiredException": "パスワードの再設定が必要です。管理者に連絡してください。",
-    "ResourceNotFoundException": "ログインの設定 (config.json の auth) が正しくありません。",
-}
+# What the page says for each of the provider's errors.
+MESSAGES = {}
+for _name in texts.PROVIDER_MESSAGES.keys():  # noqa: SIM118 (Transcrypt's dicts are iterated through keys())
+    MESSAGES[_name] = texts.fill(texts.PROVIDER_MESSAGES[_name], [PASSWORD_MIN])
 
 
 def _text(value):
@@ -148,32 +130,35 @@ def refresh_request(client_id, refresh_token):
     return {"ClientId": client_id, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": refresh_token}}
 
 
-def form_problem(mode, values):
-    """What keeps the account form from being sent (Japanese), or None; the provider still decides the rest."""
+def form_problem(mode, values, local=False):
+    """What keeps the account form from being sent (Japanese), or None; the provider still decides the rest.
+
+    ``local``: the provider is the local stand-in, which sends no mail.
+    """
     email = values["email"].strip()
     if mode == CONFIRM:
         if len(values["code"].strip()) == 0:
-            return "メールに届いた確認コードを入力してください。"
+            return texts.ENTER_CODE_LOCAL if local else texts.ENTER_CODE
         return None
     if mode == NEW_PASSWORD:
         return _password_problem(values["password"])
     at = email.find("@")
     if len(email) == 0:
-        return "メールアドレスを入力してください。"
+        return texts.ENTER_EMAIL
     if at <= 0 or at == len(email) - 1 or email.find(" ") >= 0:
-        return "メールアドレスの形式が正しくありません。"
+        return texts.BAD_EMAIL
     if mode == SIGN_UP:
         return _password_problem(values["password"])
     if len(values["password"]) == 0:
-        return "パスワードを入力してください。"
+        return texts.ENTER_PASSWORD
     return None
 
 
 def _password_problem(password):
     if len(password) == 0:
-        return "パスワードを入力してください。"
+        return texts.ENTER_PASSWORD
     if len(password) < PASSWORD_MIN:
-        return "パスワードは " + str(PASSWORD_MIN) + " 文字以上にしてください。"
+        return texts.fill(texts.PASSWORD_TOO_SHORT, [PASSWORD_MIN])
     return None
 
 
@@ -203,14 +188,14 @@ def describe_failure(status, body, header, refreshing=False):
     token means the session is over rather than a wrong password.
     """
     if status is None:
-        return {"kind": RETRY, "text": NETWORK_TEXT, "name": ""}
+        return {"kind": RETRY, "text": texts.PROVIDER_NETWORK, "name": ""}
     name = error_name(body, header)
     if refreshing and (name == "NotAuthorizedException" or name == "UserNotFoundException"):
-        return {"kind": SIGNED_OUT, "text": EXPIRED_TEXT, "name": name}
+        return {"kind": SIGNED_OUT, "text": texts.EXPIRED, "name": name}
     kind = NEEDS_CODE if name == "UserNotConfirmedException" else RETRY
     text = MESSAGES.get(name)
     if text is None:
-        text = "ログインの処理に失敗しました (" + (name if len(name) > 0 else "HTTP " + str(status)) + ")。"
+        text = texts.fill(texts.PROVIDER_FAILED, [name if len(name) > 0 else "HTTP " + str(status)])
     return {"kind": kind, "text": text, "name": name}
 
 
@@ -311,30 +296,18 @@ def usable(session, now):
 def who_text(session, demo=False):
     """The header's line about who is signed in; ``demo``: the list shown is the local demo owner's."""
     if session is None:
-        return "ログインしていません (デモの一覧を表示中)" if demo else "ログインしていません"
+        return texts.NOT_SIGNED_IN_DEMO if demo else texts.NOT_SIGNED_IN
     if len(session["email"]) > 0:
-        return session["email"] + " でログイン中"
-    return "ログイン中"
+        return texts.fill(texts.SIGNED_IN_WITH, [session["email"]])
+    return texts.SIGNED_IN
 
 
-def dialog_text(mode):
-    """``{"title", "submit", "lead"}`` of the account dialog in ``mode``."""
+def dialog_text(mode, local=False):
+    """``{"title", "submit", "lead"}`` of the account dialog in ``mode``; ``local``: no mail is sent, any code works."""
     if mode == SIGN_UP:
-        return {
-            "title": "アカウント作成",
-            "submit": "アカウントを作成",
-            "lead": "メールアドレスとパスワードを決めてください。確認コードをメールで送ります。",
-        }
+        return texts.SIGN_UP_DIALOG_LOCAL if local else texts.SIGN_UP_DIALOG
     if mode == NEW_PASSWORD:
-        return {
-            "title": "新しいパスワードの設定",
-            "submit": "設定してログイン",
-            "lead": "仮のパスワードでログインしました。これから使うパスワードを決めてください。",
-        }
+        return texts.NEW_PASSWORD_DIALOG
     if mode == CONFIRM:
-        return {
-            "title": "メールアドレスの確認",
-            "submit": "確認",
-            "lead": "メールに届いた確認コードを入力してください。",
-        }
-    return {"title": "ログイン", "submit": "ログイン", "lead": "メールアドレスとパスワードでログインします。"}
+        return texts.CONFIRM_DIALOG_LOCAL if local else texts.CONFIRM_DIALOG
+    return texts.SIGN_IN_DIALOG

@@ -1,16 +1,18 @@
 """What the list shows and what the form sends: labels, sort order, hints and request bodies."""
 
+from todoui import texts
+
+# The fields the form edits, in the order it shows them.
+FIELDS = ["title", "memo", "priority"]
+HEX = "0123456789ABCDEF"
 TITLE_MAX = 200
 MEMO_MAX = 2000
 PRIORITY_MIN = 1
 PRIORITY_MAX = 5
 DEFAULT_PRIORITY = 3
-# Index = priority - 1. A larger number is more important, as in the
-# original three-level app (1 低, 2 中, 3 高), now spread over five levels.
-PRIORITY_NAMES = ["最低", "低", "中", "高", "最高"]
-
-EMPTY_TEXT = "ToDo はまだありません。「新規登録」から追加できます。"
-LOADING_TEXT = "読み込み中…"
+# A larger number is more important, as in the original three-level app
+# (1 低, 2 中, 3 高), now spread over five levels.
+PRIORITY_NAMES = texts.PRIORITY_NAMES
 
 
 def is_priority(value):
@@ -112,21 +114,37 @@ def row_view(todo):
         "priority": priority_label(todo.get("priority")),
         "level": _rank(todo),
         "completed": completed,
-        "checkLabel": "「" + title + "」を完了にする",
-        "updateLabel": "「" + title + "」を変更",
-        "deleteLabel": "「" + title + "」を削除",
+        "checkLabel": texts.fill(texts.CHECK_LABEL, [title]),
+        "updateLabel": texts.fill(texts.UPDATE_LABEL, [title]),
+        "deleteLabel": texts.fill(texts.DELETE_LABEL, [title]),
     }
 
 
 def summary_text(todos):
     """The line under the list: the empty state, or how many are open."""
     if len(todos) == 0:
-        return EMPTY_TEXT
+        return texts.EMPTY_LIST
     open_count = 0
     for todo in todos:
         if not _is_completed(todo):
             open_count += 1
-    return "全 " + str(len(todos)) + " 件 (未完了 " + str(open_count) + " 件)"
+    return texts.fill(texts.SUMMARY, [len(todos), open_count])
+
+
+def code_points(text):
+    """The code points of ``text``, joining the UTF-16 surrogate pairs a browser string holds."""
+    points = []
+    index = 0
+    while index < len(text):
+        point = ord(text[index])
+        if 0xD800 <= point <= 0xDBFF and index + 1 < len(text):
+            low = ord(text[index + 1])
+            if 0xDC00 <= low <= 0xDFFF:
+                point = 0x10000 + (point - 0xD800) * 0x400 + (low - 0xDC00)
+                index += 1
+        points.append(point)
+        index += 1
+    return points
 
 
 def count_chars(text):
@@ -145,18 +163,89 @@ def counter_text(text, limit):
     return str(count_chars(text)) + " / " + str(limit)
 
 
+# White space as the browser's trim() and the API see it. (Lists are written whole: Transcrypt's + joins them as text.)
+_SPACES = [
+    [0x09, 0x0D], [0x20, 0x20], [0xA0, 0xA0], [0x1680, 0x1680], [0x2000, 0x200A], [0x2028, 0x2029],
+    [0x202F, 0x202F], [0x205F, 0x205F], [0x3000, 0x3000], [0xFEFF, 0xFEFF],
+]  # fmt: skip
+# Characters that draw nothing: Unicode's default-ignorable code points, such as U+200B.
+_INVISIBLE = [
+    [0x00AD, 0x00AD], [0x034F, 0x034F], [0x061C, 0x061C], [0x115F, 0x1160], [0x17B4, 0x17B5],
+    [0x180B, 0x180F], [0x200B, 0x200F], [0x202A, 0x202E], [0x2060, 0x206F], [0x3164, 0x3164],
+    [0xFE00, 0xFE0F], [0xFFA0, 0xFFA0], [0xFFF0, 0xFFF8], [0x1BCA0, 0x1BCA3], [0x1D173, 0x1D17A],
+    [0xE0000, 0xE0FFF],
+]  # fmt: skip
+# What the API refuses in titles and memos: C0 and C1 controls (and DEL), bidirectional overrides and
+# isolates, and lone surrogates (not Unicode). A memo keeps tab and newline.
+_REFUSED = [[0x00, 0x1F], [0x7F, 0x9F], [0x202A, 0x202E], [0x2066, 0x2069], [0xD800, 0xDFFF]]
+_MEMO_ALLOWS = [0x09, 0x0A]
+
+
+def _within(point, ranges):
+    return any([pair[0] <= point <= pair[1] for pair in ranges])
+
+
+def is_blank(text):
+    """Whether ``text`` shows nothing: only white space, invisible characters and controls."""
+    for point in code_points(text):
+        if not (_within(point, _SPACES) or _within(point, _INVISIBLE) or _within(point, _REFUSED)):
+            return False
+    return True
+
+
+def refused_character(text, in_memo):
+    """The first character the API refuses in a title (or a memo when ``in_memo``), as ``U+XXXX``, or None."""
+    for point in code_points(text):
+        if _within(point, _REFUSED) and not (in_memo and point in _MEMO_ALLOWS):
+            name = ""
+            while point > 0 or len(name) < 4:
+                name = HEX[point % 16] + name
+                point = point // 16
+            return "U+" + name
+    return None
+
+
+def rule_text(name):
+    """What the field ``name`` (a form field or ``completed``) must be, in words to show."""
+    limits = {"title": [TITLE_MAX], "memo": [MEMO_MAX], "priority": [PRIORITY_MIN, PRIORITY_MAX], "completed": []}
+    return texts.fill(texts.FIELD_RULES[name], limits[name])
+
+
+def field_problem(name, value):
+    """Why the API would refuse ``value`` for the field ``name``, in words to show; "" when it would not.
+
+    ``value``: as the form holds it (text) or as the body sends it (the priority as a number).
+    """
+    if name == "priority":
+        level = parse_priority(value) if isinstance(value, str) else value
+        return "" if is_priority(level) else rule_text(name)
+    if not isinstance(value, str):
+        return rule_text(name)
+    if name == "title" and is_blank(value):
+        return texts.ENTER_TITLE
+    if name == "title" and count_chars(value) > TITLE_MAX:
+        return texts.fill(texts.TITLE_TOO_LONG, [TITLE_MAX])
+    if name == "memo" and count_chars(value) > MEMO_MAX:
+        return texts.fill(texts.MEMO_TOO_LONG, [MEMO_MAX])
+    character = refused_character(value, name == "memo")
+    if character is not None:
+        return texts.fill(texts.BAD_CHARACTER, [texts.FIELD_NAMES[name], character])
+    return ""
+
+
 def field_hints(values):
-    """Advice shown while typing; the API still decides, so nothing here blocks sending."""
-    hints = {"title": "", "memo": ""}
-    title = values["title"]
-    memo = values["memo"]
-    if len(title.strip()) == 0:
-        hints["title"] = "タイトルを入力してください。"
-    elif count_chars(title) > TITLE_MAX:
-        hints["title"] = "タイトルは " + str(TITLE_MAX) + " 文字以内にしてください。"
-    if count_chars(memo) > MEMO_MAX:
-        hints["memo"] = "メモは " + str(MEMO_MAX) + " 文字以内にしてください。"
-    return hints
+    """What is wrong with the title and the memo as typed: shown while typing, and the reason nothing is sent."""
+    return {"title": field_problem("title", values["title"]), "memo": field_problem("memo", values["memo"])}
+
+
+def body_problem(body):
+    """``{"field", "text"}``: the first field of a request body the API would refuse, or None to send it."""
+    for name in FIELDS:
+        if name in body:
+            text = field_problem(name, body[name])
+            if len(text) > 0:
+                return {"field": name, "text": text}
+    return None
 
 
 def form_values(todo):
@@ -192,7 +281,7 @@ def changed_fields(todo, values):
     """The body of a partial update: only the fields the form changed (empty when none did)."""
     changes = {}
     wanted = new_todo_body(values)
-    for name in ["title", "memo", "priority"]:
+    for name in FIELDS:
         if wanted[name] != todo.get(name):
             changes[name] = wanted[name]
     return changes

@@ -1,6 +1,7 @@
 """Talking to the API: URLs, ``Link`` and ``If-Match`` headers, and API errors turned into messages."""
 
-HEX = "0123456789ABCDEF"
+from todoui import model, texts
+
 UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 
 # What the page does with a failure.
@@ -10,8 +11,6 @@ STALE = "stale"  # someone else changed the todo: reload it
 UNAVAILABLE = "unavailable"  # network down, or 503: a banner; nothing typed is lost
 UNAUTHORIZED = "unauthorized"  # no valid token: sign in again; nothing typed is lost
 UNEXPECTED = "unexpected"
-
-NETWORK_TEXT = "サーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
 
 
 def collection_url(api_url):
@@ -23,22 +22,6 @@ def collection_url(api_url):
 def item_url(api_url, todo_id):
     """The URL of one todo; the id is percent-encoded as one path segment."""
     return collection_url(api_url) + "/" + quote_segment(todo_id)
-
-
-def _code_points(text):
-    """The code points of ``text``, joining the UTF-16 surrogate pairs a browser string holds."""
-    points = []
-    index = 0
-    while index < len(text):
-        point = ord(text[index])
-        if 0xD800 <= point <= 0xDBFF and index + 1 < len(text):
-            low = ord(text[index + 1])
-            if 0xDC00 <= low <= 0xDFFF:
-                point = 0x10000 + (point - 0xD800) * 0x400 + (low - 0xDC00)
-                index += 1
-        points.append(point)
-        index += 1
-    return points
 
 
 def _utf8(point):
@@ -54,12 +37,12 @@ def _utf8(point):
 def quote_segment(text):
     """Percent-encode ``text`` as UTF-8 for one URL path segment (like ``encodeURIComponent``)."""
     parts = []
-    for point in _code_points(text):
+    for point in model.code_points(text):
         if point < 128 and UNRESERVED.find(chr(point)) >= 0:
             parts.append(chr(point))
         else:
             for byte in _utf8(point):
-                parts.append("%" + HEX[byte // 16] + HEX[byte % 16])
+                parts.append("%" + model.HEX[byte // 16] + model.HEX[byte % 16])
     return "".join(parts)
 
 
@@ -189,10 +172,51 @@ def api_message(body):
 
 def field_named(message):
     """The form field an API message is about ("title", "memo" or "priority"), or None."""
-    for name in ["title", "memo", "priority"]:
+    for name in model.FIELDS:
         if message.startswith(name + " "):
             return name
     return None
+
+
+# Words in the API's refusals of a field, and the rule each names.
+_RULE_WORDS = [
+    ["at most", "long"],
+    ["non-whitespace", "blank"],
+    ["visible", "blank"],
+    ["blank", "blank"],
+    ["control", "characters"],
+    ["bidirectional", "characters"],
+    ["override", "characters"],
+    ["isolate", "characters"],
+    ["surrogate", "characters"],
+]
+
+
+def refusal_text(message):
+    """The API's refusal of a field the page knows, in Japanese; None when the message names no such field.
+
+    The rule the message names when the page recognises it, else all of the field's rules.
+    """
+    field = None
+    for name in texts.FIELD_NAMES.keys():  # noqa: SIM118 (Transcrypt's dicts are iterated through keys())
+        if message.startswith(name + " "):
+            field = name
+    if field is None:
+        return None
+    rule = None
+    lowered = message.lower()
+    for pair in _RULE_WORDS:
+        if rule is None and lowered.find(pair[0]) >= 0:
+            rule = pair[1]
+    if field == "title" and rule == "blank":
+        return texts.ENTER_TITLE
+    if field == "title" and rule == "long":
+        return texts.fill(texts.TITLE_TOO_LONG, [model.TITLE_MAX])
+    if field == "memo" and rule == "long":
+        return texts.fill(texts.MEMO_TOO_LONG, [model.MEMO_MAX])
+    if (field == "title" or field == "memo") and rule == "characters":
+        return texts.fill(texts.BAD_CHARACTERS, [texts.FIELD_NAMES[field]])
+    return model.rule_text(field)
 
 
 def retry_seconds(value):
@@ -208,31 +232,35 @@ def retry_seconds(value):
     return int(value)
 
 
-def _failure(kind, text, field=None):
-    return {"kind": kind, "text": text, "field": field}
+def _failure(kind, text, field=None, detail=""):
+    return {"kind": kind, "text": text, "field": field, "detail": detail}
 
 
 def describe_failure(status, body, retry_after=None):
-    """``{"kind", "text", "field"}`` for an answer that is not a success; status None means nothing answered.
+    """``{"kind", "text", "field", "detail"}`` for an answer that is not a success; status None: nothing answered.
 
-    ``field`` names the form field a 400 is about, when the API's message says.
+    ``text`` is Japanese. ``field`` names the form field a 400 is about, when
+    the API's message says. ``detail``: the API's own message, in English,
+    when the page has no words for it (else "").
     """
     if status is None:
-        return _failure(UNAVAILABLE, NETWORK_TEXT)
+        return _failure(UNAVAILABLE, texts.NETWORK)
     message = api_message(body)
     if status == 400 or status == 413 or status == 415:
-        detail = message if len(message) > 0 else "HTTP " + str(status)
-        return _failure(INVALID, "入力内容を確認してください: " + detail, field_named(message))
+        text = refusal_text(message)
+        if text is not None:
+            return _failure(INVALID, text, field_named(message))
+        if len(message) > 0:
+            return _failure(INVALID, texts.INPUT_REFUSED, None, message)
+        return _failure(INVALID, texts.fill(texts.INPUT_REFUSED_STATUS, [status]))
     if status == 401:
-        return _failure(UNAUTHORIZED, "ログインが必要です。ログインしてから、もう一度お試しください。")
+        return _failure(UNAUTHORIZED, texts.UNAUTHORIZED)
     if status == 404:
-        return _failure(MISSING, "この ToDo は見つかりません。ほかの画面で削除されたようです。")
+        return _failure(MISSING, texts.MISSING)
     if status == 412:
-        return _failure(STALE, "この ToDo はほかの画面で変更されていました。最新の内容を読み込みました。")
+        return _failure(STALE, texts.STALE)
     if status == 503:
         seconds = retry_seconds(retry_after)
-        wait = str(seconds) + " 秒ほど" if seconds is not None else "少し"
-        return _failure(
-            UNAVAILABLE, "サーバーが一時的に応答できません。" + wait + "待ってから、もう一度お試しください。"
-        )
-    return _failure(UNEXPECTED, "予期しないエラーが発生しました (HTTP " + str(status) + ")。")
+        wait = texts.WAIT_A_LITTLE if seconds is None else texts.fill(texts.WAIT_SECONDS, [seconds])
+        return _failure(UNAVAILABLE, texts.fill(texts.UNAVAILABLE, [wait]))
+    return _failure(UNEXPECTED, texts.fill(texts.UNEXPECTED, [status]))
