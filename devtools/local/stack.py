@@ -75,7 +75,7 @@ class Stack(supervise.Supervisor):
             )
             self._serve("API", "api", "devtools.local.api", "--stage", "dev", ready="/openapi.json")
             if self.with_ui:
-                self._serve("UI", "ui", "devtools.ui", "serve", "--api-url", self.api_url + "/", timeout=180)
+                self._serve("UI", "ui", "devtools.ui", "serve", "--api-server", self.api_url, timeout=180)
         except BaseException:
             self.stop()
             raise
@@ -190,6 +190,7 @@ def _print_banner(stack: Stack) -> None:
     auth = stack.auth
     lines = [
         ("API", f"{stack.api_url}/todos  (no token: you act as the demo owner, who holds the seed's todos)"),
+        ("", f"{stack.ui_url}/api/todos too: the same API on the UI's origin" if stack.with_ui else ""),
         ("UI", f"{stack.ui_url}/" if stack.with_ui else ""),
         ("engine", engine_line),
         ("table", f"Todos{' (created and seeded now)' if stack.seeded else ''}"),

@@ -923,7 +923,8 @@ def main():
         by_id("error-text").textContent = "設定 (config.js) を読み込めませんでした。"
         by_id("error-banner").hidden = False
         return
-    App(config.apiUrl, account.provider_settings(as_dict(config.auth))).start()
+    # "/api/" (the page's own origin) made absolute: Link and Location are resolved against it.
+    App(__new__(URL(config.apiUrl, window.location.href)).href, account.provider_settings(as_dict(config.auth))).start()
 
 
 main()

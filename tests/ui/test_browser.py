@@ -230,3 +230,20 @@ def test_a_todo_deleted_elsewhere_disappears_with_a_message_when_toggled(ui, tod
     expect(row(ui, todo["id"])).to_have_count(0)
     ui.click("#error-dismiss")
     expect(ui.locator("#error-banner")).to_be_hidden()
+
+
+def test_the_page_calls_its_api_under_api_on_its_own_origin_and_no_other_port(ui, ui_stack, todo_api):
+    title = unique("同じオリジン")
+    open_new_dialog(ui)
+    fill_form(ui, title=title, memo="一つのオリジン", priority=2)
+    ui.click("#register-button")
+    created = find_by_title(todo_api, title)
+    ui.locator(f"#check-{created['id']}").check()
+    expect(row(ui, created["id"])).to_have_class(re.compile(r"\bis-completed\b"))
+    ui.click(f"#delete-{created['id']}")
+    expect(row(ui, created["id"])).to_have_count(0)
+    assert todo_api.get(created["id"]).status_code == 404
+
+    calls = [url for url in ui.log.requests if "/todos" in url]
+    assert len(calls) >= 4 and all(url.startswith(f"{ui_stack.ui_url}/api/todos") for url in calls), calls
+    assert ui.log.other_origins(ui_stack.ui_url) == []
