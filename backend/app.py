@@ -161,7 +161,7 @@ def _preflight(resource: str) -> Response:
     origin = _request().headers.get("origin")
     if origin is None:
         return error_response(403, "ForbiddenError", "a CORS preflight needs an Origin header.")
-    if origin not in settings.cors_origins():
+    if not settings.cors_allows(origin):
         return error_response(403, "ForbiddenError", f"origin {todos.quoted(origin)} is not allowed.")
     return Response(
         body="",
@@ -200,7 +200,7 @@ def common_headers(event: Request, get_response: Callable[[Request], Response]) 
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Cache-Control"] = "no-store"
     origin = event.headers.get("origin")
-    if origin and origin in settings.cors_origins():
+    if origin and settings.cors_allows(origin):
         headers["Access-Control-Allow-Origin"] = origin
         headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     headers["Vary"] = "Origin"

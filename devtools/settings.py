@@ -9,6 +9,9 @@ import os
 import urllib.parse
 from pathlib import Path
 
+# The dev stage's API and the identity provider allow pages of this machine at any port: one rule for both.
+from chalicelib.settings import is_loopback_origin as is_loopback_origin
+
 # The region local clients name (engines accept any) follows the Lambda code's rule: AWS_REGION, AWS_DEFAULT_REGION,
 # else us-east-1.
 from chalicelib.settings import region as region

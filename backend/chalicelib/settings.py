@@ -8,6 +8,7 @@ when it runs the engine or the identity provider on other ports than the
 """
 
 import os
+import re
 
 DEFAULT_TABLE = "Todos"
 DEFAULT_REGION = "us-east-1"
@@ -44,6 +45,21 @@ def has_credentials() -> bool:
 def cors_origins() -> frozenset[str]:
     """The browser origins the API answers with CORS headers."""
     return split_origins(_first("HOBOPY_CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGINS"))
+
+
+def cors_allows(origin: str) -> bool:
+    """Whether the API answers a page of ``origin`` with CORS headers: listed, or (``dev`` only) on this machine."""
+    return origin in cors_origins() or (_first("CORS_ALLOW_LOOPBACK") == "true" and is_loopback_origin(origin))
+
+
+# The origin of a page served from this machine, at any port, as a browser writes it (lower case, no path).
+_LOOPBACK_ORIGIN = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\]):([1-9][0-9]{0,4})")
+
+
+def is_loopback_origin(origin: str) -> bool:
+    """Whether ``origin`` is ``http://127.0.0.1:PORT``, ``http://localhost:PORT`` or ``http://[::1]:PORT``."""
+    match = _LOOPBACK_ORIGIN.fullmatch(origin)
+    return match is not None and int(match.group(1)) <= 65535
 
 
 def split_origins(value: str | None) -> frozenset[str]:

@@ -340,6 +340,13 @@ def _check_priority(value: object) -> int:
 
 
 def _check_completed(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        # httpie's `completed=true` sends the text; `completed:=true` sends JSON's boolean.
+        word = value.strip().lower()
+        raise ValidationError(
+            f"completed must be true or false, a JSON boolean, not the string {quoted(value)}: "
+            f'send {{"completed": {word}}} (with httpie: completed:={word}).'
+        )
     if not isinstance(value, bool):
         raise ValidationError("completed must be true or false.")
     return value

@@ -165,21 +165,43 @@ def create_table(target: Target, schema: Path, table: str | None) -> None:
         click.echo(f"Table {spec['TableName']} already exists {target}; left unchanged.")
 
 
-def _checked_requests(path: Path, table: str | None, describe: Callable[[str], Any]) -> dict[str, datafiles.Requests]:
-    """The file's requests by table (all of them moved to ``table`` when given), checked against each table's key."""
+def _checked_requests(
+    path: Path, table: str | None, describe: Callable[[str], Any], owner: str | None = None
+) -> dict[str, datafiles.Requests]:
+    """The file's requests by table (all of them moved to ``table`` when given), checked against each table's key.
+
+    Items without an owner (a file written for a table keyed by id alone) go to ``owner``, by default the demo
+    owner, and the command says so.
+    """
     document = datafiles.read_requests(path)
     if table and len(document) != 1:
         raise Failure(
             f"{display_path(path)}: the file writes to {len(document)} tables "
             f"({', '.join(document)}); --table needs a file with one."
         )
-    checked = {}
+    checked, given = {}, 0
     for at, requests in document.items():
         name = table or at
         found = describe(name)
-        datafiles.check_keys(requests, name, found["KeySchema"], found["AttributeDefinitions"], path=path, at=at)
-        checked[name] = requests
+        keys, definitions = found["KeySchema"], found["AttributeDefinitions"]
+        requests, count = datafiles.with_owner(requests, keys, definitions, owner or settings.demo_owner())
+        datafiles.check_keys(requests, name, keys, definitions, path=path, at=at)
+        checked[name], given = requests, given + count
+    if given:
+        click.echo(_owner_note(path, given, owner))
+    elif owner:
+        click.echo(f"note: every item names its owner; --owner was not used for {display_path(path)}.", err=True)
     return checked
+
+
+def _owner_note(path: Path, count: int, owner: str | None) -> str:
+    note = f"{display_path(path)} keys its todos by id alone, as a table from before accounts did: "
+    if owner:
+        return note + f"{_count(count, 'todo')} go to owner {owner}."
+    return note + (
+        f"{_count(count, 'todo')} go to owner {settings.demo_owner()} (the demo owner: requests without a token); "
+        "`--owner SUB` gives them to a user instead."
+    )
 
 
 def _write(target: Target, path: Path, requests_by_table: dict[str, datafiles.Requests]) -> None:
@@ -193,20 +215,31 @@ def _write(target: Target, path: Path, requests_by_table: dict[str, datafiles.Re
 @db_group.command("load")
 @click.argument("file", type=Path, default=datafiles.SEED_PATH, required=False)
 @click.option("--table", metavar="NAME", help="Write the file's requests to this table instead of the one it names.")
+@click.option(
+    "--owner",
+    metavar="SUB",
+    help="Who gets the file's todos that name no owner (a user's sub)  [default: the demo owner]",
+)
 @_on_target
-def load(target: Target, file: Path, table: str | None) -> None:
+def load(target: Target, file: Path, table: str | None, owner: str | None) -> None:
     """Load a batch-write-item file of any size (default db/initial-data.json).
 
     The whole file is checked first (JSON, UTF-8, shape, DynamoDB JSON values, the table's key), so a
     mistake anywhere writes nothing. Then it is sent in batches of 25, resending what is left unprocessed.
 
+    A file written for a table keyed by id alone (like the original walk-through's initial-data.json)
+    names no owner: its todos go to the demo owner, or to --owner.
+
     \b
     Example:
       hobopy db load
       hobopy db load backup.json --table Todos-copy
+      hobopy db load old/initial-data.json --owner 3b1c9a70-5d2e-4c11-9f0e-0c1d2e3f4a5b
     """
+    if owner is not None and not owner.strip():
+        raise click.BadParameter("the owner cannot be empty.", param_hint="--owner")
     describe = functools.partial(target.describe_table, then=" Nothing was written.")
-    _write(target, file, _checked_requests(file, table, describe))
+    _write(target, file, _checked_requests(file, table, describe, owner))
 
 
 def _read_table(target: Target, name: str) -> tuple[list[datafiles.Item], list[str]]:

@@ -161,6 +161,29 @@ def check_keys(
             seen[key] = where[:2]
 
 
+def with_owner(
+    requests: Requests, key_schema: Sequence[Any], attribute_definitions: Sequence[Any], owner: str
+) -> tuple[Requests, int]:
+    """``requests`` whose items carry the table's sort key but not its partition key given ``owner`` as that key,
+    and how many were: a file written for a table keyed by id alone, loaded into one keyed by owner and id.
+
+    A table keyed by one attribute, or by a partition key that is not a string, gets the requests unchanged.
+    """
+    keys, types = key_order(key_schema), {d["AttributeName"]: d["AttributeType"] for d in attribute_definitions}
+    if len(keys) != 2 or types.get(keys[0]) != "S":
+        return requests, 0
+    partition, sort = keys
+    given: Requests = []
+    count = 0
+    for request in requests:
+        ((kind, body),) = request.items()
+        ((field, attributes),) = body.items()
+        if partition not in attributes and sort in attributes:
+            attributes, count = {partition: {"S": owner}, **attributes}, count + 1
+        given.append({kind: {field: attributes}})
+    return given, count
+
+
 def key_order(key_schema: Iterable[Any]) -> list[str]:
     """The key attribute names of a ``KeySchema``, partition key first."""
     return [k["AttributeName"] for k in sorted(key_schema, key=lambda k: k["KeyType"] != "HASH")]

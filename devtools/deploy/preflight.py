@@ -52,6 +52,7 @@ LOCAL_ONLY: dict[str, tuple[Callable[[str], bool], str]] = {
     "AUTH_LOCAL_ENDPOINT": _ISSUER,
     "HOBOPY_AUTH_ENDPOINT": _ISSUER,
     "ANONYMOUS_OWNER": (bool, "anonymous access: a request without a token would read and change that owner's todos"),
+    "CORS_ALLOW_LOOPBACK": (bool, "every page on a visitor's own machine could call the API with the visitor's token"),
 }
 
 

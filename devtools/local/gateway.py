@@ -17,6 +17,7 @@ from chalice import local
 from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
+from chalice.constants import DEFAULT_APIGATEWAY_STAGE_NAME
 
 from devtools import settings
 from devtools.local.http import SECURITY_HEADERS, contract_body
@@ -36,15 +37,26 @@ class _DecodingEventConverter(local.LambdaEventConverter):
 
 
 class ContractGateway(local.LocalGateway):
-    """``chalice.local.LocalGateway`` that answers like the deployed stage and the contract."""
+    """``chalice.local.LocalGateway`` that answers like the deployed stage and the contract.
+
+    Like API Gateway's own URL, it answers under the stage's name too (``/api/todos``), the stage then in the
+    request's ``requestContext.path`` (so ``Location`` and ``Link`` carry it); without it as ``chalice local`` does.
+    """
 
     def __init__(self, app_object: Chalice, config: Config) -> None:
         super().__init__(app_object, config)
         self.event_converter = _DecodingEventConverter(app_object)
+        self.stage = config.api_gateway_stage or DEFAULT_APIGATEWAY_STAGE_NAME
 
     def handle_request(self, method: str, path: str, headers: dict[str, Any], body: bytes | None) -> dict[str, Any]:
+        prefix = f"/{self.stage}"
+        staged = path.startswith(prefix + "/")
         try:
-            event = self.event_converter.create_lambda_event(method, path, headers, body)
+            event = self.event_converter.create_lambda_event(
+                method, path.removeprefix(prefix) if staged else path, headers, body
+            )
+            if staged:
+                event["requestContext"].update(path=prefix + event["requestContext"]["path"], stage=self.stage)
         except ValueError:
             # No route matches: the contract's 404, where API Gateway's own gateway response would answer.
             error = contract_body(404, "no such resource.").decode()

@@ -107,10 +107,13 @@ def forbidden(why: str) -> Response:
 class LocalOnly:
     """WSGI middleware: loopback ``Host`` only, CORS for the given origins only, users saved after each change."""
 
-    def __init__(self, app: WSGIApp, pool: LocalPool, port: int, origins: Iterable[str]) -> None:
+    def __init__(
+        self, app: WSGIApp, pool: LocalPool, port: int, origins: Iterable[str], allow_loopback: bool = False
+    ) -> None:
         self.app, self.pool = app, pool
         self.port = port
         self.origins = frozenset(origins)
+        self.allow_loopback = allow_loopback  # every page of this machine, at any port, as the dev stage's API
         # moto's backend is not made for concurrent changes, and a snapshot must not see half of one.
         self.lock = threading.Lock()
 
@@ -118,7 +121,11 @@ class LocalOnly:
         origin, method = environ.get("HTTP_ORIGIN"), environ["REQUEST_METHOD"]
         if not settings.is_local_host(environ.get("HTTP_HOST", ""), self.port):
             return forbidden("this server answers requests for this machine only (Host)")(environ, start_response)
-        if origin is not None and origin not in self.origins:
+        if (
+            origin is not None
+            and origin not in self.origins
+            and not (self.allow_loopback and settings.is_loopback_origin(origin))
+        ):
             return forbidden(f"the origin {origin} is not allowed")(environ, start_response)
         if origin and method == "OPTIONS":
             response = Response(status=204)
@@ -132,7 +139,7 @@ class LocalOnly:
         return response(environ, start_response)
 
 
-def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str) -> LocalOnly:
+def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str, allow_loopback: bool = False) -> LocalOnly:
     """The provider's WSGI app; writes ``<data_dir>/pool.json`` with the ids (the stack reads it)."""
     # moto reads these when it is imported and when a pool or client is made: deterministic ids,
     # and none of its own CORS answers (they would let every origin in).
@@ -144,7 +151,7 @@ def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str) -> 
     data_dir.mkdir(parents=True, exist_ok=True)
     pool = LocalPool(region, data_dir / "users.json")
     write_atomic(data_dir / "pool.json", json.dumps(pool.ids) + "\n")
-    return LocalOnly(create_backend_app("cognito-idp"), pool, port, origins)
+    return LocalOnly(create_backend_app("cognito-idp"), pool, port, origins, allow_loopback)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -157,9 +164,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--allow-origin", action="append", default=[], metavar="ORIGIN", help="an origin whose pages may call it"
     )
+    parser.add_argument(
+        "--allow-loopback-origins", action="store_true", help="let pages of this machine call it, at any port"
+    )
     parser.add_argument("--region", default=settings.region())
     args = parser.parse_args(argv)
-    app = make_app(args.data_dir, args.port, args.allow_origin, args.region)
+    app = make_app(args.data_dir, args.port, args.allow_origin, args.region, args.allow_loopback_origins)
     server = make_server(args.host, args.port, app, threaded=True)
     ids = app.pool.ids
     print(

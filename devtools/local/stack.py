@@ -65,7 +65,11 @@ class Stack(supervise.Supervisor):
         try:
             self._start_engine()
             (self.idp_dir / "pool.json").unlink(missing_ok=True)
-            origins = [arg for origin in self.origins for arg in ("--allow-origin", origin)]
+            # Pages of this machine at any port, as the dev stage's API allows them, and the extra origins.
+            origins = [
+                "--allow-loopback-origins",
+                *(arg for origin in self.origins for arg in ("--allow-origin", origin)),
+            ]
             self._serve("identity provider", "idp", "devtools.local.idp", "--data-dir", str(self.idp_dir), *origins)
             self.auth = json.loads((self.idp_dir / "pool.json").read_text(encoding="utf-8"))
             self.env.update(  # what tells the API and the UI which identity provider and pool to trust
@@ -75,7 +79,7 @@ class Stack(supervise.Supervisor):
             )
             self._serve("API", "api", "devtools.local.api", "--stage", "dev", ready="/openapi.json")
             if self.with_ui:
-                self._serve("UI", "ui", "devtools.ui", "serve", "--api-url", self.api_url + "/", timeout=180)
+                self._serve("UI", "ui", "devtools.ui", "serve", "--api-server", self.api_url, timeout=180)
         except BaseException:
             self.stop()
             raise
@@ -150,8 +154,9 @@ def run(no_ui: bool) -> None:
 
     Ports come from HOBOPY_API_PORT (8000), HOBOPY_DB_PORT (8001),
     HOBOPY_UI_PORT (8002) and HOBOPY_IDP_PORT (8003); data is kept in
-    HOBOPY_DATA_DIR (.data/). HOBOPY_EXTRA_ORIGINS allows more local origins
-    (comma-separated) in the API's CORS and the identity provider.
+    HOBOPY_DATA_DIR (.data/). Pages of this machine at any port may call the API
+    and the identity provider; HOBOPY_EXTRA_ORIGINS allows other origins
+    (comma-separated).
     A part that dies is restarted; one that dies 5 times within 60 s stops the stack.
 
     Example: HOBOPY_API_PORT=9000 hobopy run
@@ -188,14 +193,17 @@ def _print_banner(stack: Stack) -> None:
         "existing": f"the DynamoDB engine already running at {stack.db_endpoint}",
     }[stack.engine_kind]
     auth = stack.auth
+    listed = [origin for origin in stack.origins if not settings.is_loopback_origin(origin)]
+    extra = f", {', '.join(listed)}" if listed else "  (another: HOBOPY_EXTRA_ORIGINS=https://dev.example make run)"
     lines = [
         ("API", f"{stack.api_url}/todos  (no token: you act as the demo owner, who holds the seed's todos)"),
+        ("", f"{stack.ui_url}/api/todos too: the same API on the UI's origin" if stack.with_ui else ""),
         ("UI", f"{stack.ui_url}/" if stack.with_ui else ""),
         ("engine", engine_line),
         ("table", f"Todos{' (created and seeded now)' if stack.seeded else ''}"),
         ("accounts", f"{stack.idp_url} (Cognito API, moto), users in {stack.idp_dir / 'users.json'}"),
         ("", f"region {auth['region']}, user pool {auth['userPoolId']}, client {auth['clientId']}"),
-        ("origins", f"{', '.join(stack.origins)}  (add one: HOBOPY_EXTRA_ORIGINS=http://localhost:5173 make run)"),
+        ("origins", f"http://127.0.0.1:PORT, http://localhost:PORT, http://[::1]:PORT (any port){extra}"),
         ("logs", str(stack.log_dir)),
     ]
     click.echo("\n" + click.style("hobopy is running", bold=True))

@@ -50,18 +50,28 @@ class UIError(click.ClickException):
 
 
 def normalize_api_url(url: str | None) -> str:
-    """The API's base URL, checked (absolute http/https, no query) and ending in ``/``."""
+    """The API's base URL, checked and ending in ``/``: a path on the page's own origin (``/api/``, as every stage
+    serves it), or an absolute http(s) URL of an API elsewhere; no query either way."""
     url = (url or "").strip()
     if PLACEHOLDER in url:
         raise UIError(
             f"the API URL {url!r} is still the placeholder: put the deployed API's URL into "
             "frontend/config/prod.json or pass --api-url."
         )
-    url = _checked_url(url, "API URL")
+    if not on_page_origin(url):
+        url = checked_url(url, "API URL")
+    elif urllib.parse.urlsplit(url).query or "#" in url:
+        raise UIError(f"the API URL {url!r} must be a path like /api/ without query.")
     return url if url.endswith("/") else url + "/"
 
 
-def _checked_url(url: str, what: str) -> str:
+def on_page_origin(url: str) -> bool:
+    """Whether the API URL ``url`` is a path on the page's own origin (no scheme, no host)."""
+    parts = urllib.parse.urlsplit(url)
+    return not parts.scheme and not parts.netloc and url.startswith("/")
+
+
+def checked_url(url: str, what: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise UIError(f"the {what} {url!r} must be an absolute http(s) URL without query, e.g. http://127.0.0.1:8000/")
@@ -129,7 +139,7 @@ def auth_for(
     if "endpoint" in auth and stage != "dev":
         raise UIError(f"{source}: a deployed stage talks to Amazon Cognito itself; remove auth.endpoint.")
     if "endpoint" in auth:
-        _checked_url(auth["endpoint"], "identity provider's endpoint")
+        checked_url(auth["endpoint"], "identity provider's endpoint")
     return auth
 
 
@@ -149,7 +159,8 @@ def content_security_policy(api_url: str, in_page: bool = False, auth: Auth | No
     serve too; browsers ignore (and complain about) frame-ancestors there.
     Bootstrap draws checkboxes and the select's arrow with data: SVGs.
     """
-    connect = " ".join(dict.fromkeys([origin_of(api_url), *([provider_origin(auth)] if auth else [])]))
+    api = "'self'" if on_page_origin(api_url) else origin_of(api_url)
+    connect = " ".join(dict.fromkeys([api, *([provider_origin(auth)] if auth else [])]))
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
         f"connect-src {connect}; base-uri 'none'; form-action 'none'"

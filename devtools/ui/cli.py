@@ -8,7 +8,7 @@ import click
 
 from devtools import settings
 from devtools.local.http import serve_until_stopped
-from devtools.ui.build import BUILD_DIR, STAGES, api_url_for, auth_for, build, provider_origin
+from devtools.ui.build import BUILD_DIR, STAGES, api_url_for, auth_for, build, checked_url, provider_origin
 from devtools.ui.server import make_server
 
 # The identity provider's options read the HOBOPY_AUTH_* variables that also win over the stage's values in the API.
@@ -56,6 +56,13 @@ def build_command(stage: str, api_url: str | None, out_dir: Path, **auth_options
 @cli.command("serve", params=[*SITE_OPTIONS])  # a copy: click adds the decorators' options to it
 @click.option("--host", default=settings.HOST, help="Address to listen on.")
 @click.option(
+    "--api-server",
+    metavar="URL",
+    default=lambda: settings.url(settings.port("api")),
+    show_default=settings.url(settings.API_PORT),
+    help=f"The local API server that /api/* is forwarded to (port from {settings.PORT_VARIABLES['api']}).",
+)
+@click.option(
     "--port",
     type=click.IntRange(1, 65535),
     default=lambda: settings.port("ui"),
@@ -63,19 +70,30 @@ def build_command(stage: str, api_url: str | None, out_dir: Path, **auth_options
     help=f"Port to listen on (env {settings.PORT_VARIABLES['ui']}).",
 )
 def serve_command(
-    host: str, port: int, stage: str, api_url: str | None, out_dir: Path, **auth_options: str | None
+    host: str,
+    port: int,
+    stage: str,
+    api_url: str | None,
+    api_server: str,
+    out_dir: Path,
+    **auth_options: str | None,
 ) -> None:
     """Build if needed, then serve the site until SIGINT/SIGTERM, logging each request as the API server does.
 
-    Example: python -m devtools.ui serve --host 127.0.0.1 --port 8002 --api-url http://127.0.0.1:8000/
+    The page calls its API at /api/ on the site's own origin, which this server forwards to --api-server.
+
+    Example: python -m devtools.ui serve --host 127.0.0.1 --port 8002 --api-server http://127.0.0.1:8000
     """
     api_url, auth = api_url_for(stage, api_url), auth_for(stage, **auth_options)
+    api_server = checked_url(api_server, "API server's URL").rstrip("/")
     build(api_url, stage, out_dir, auth)
     try:
-        server = make_server(host, port, api_url, stage, out_dir, auth)
+        server = make_server(host, port, api_url, stage, out_dir, auth, api_server)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # as the API server's
-    click.echo(f"UI at http://{host}:{server.server_port}/ using the API at {api_url}", err=True)
+    click.echo(
+        f"UI at http://{host}:{server.server_port}/ using the API at {api_url} (/api/* goes to {api_server})", err=True
+    )
     serve_until_stopped(server)
     click.echo("UI server stopped.", err=True)

@@ -20,8 +20,10 @@ def main():
         notices.show_error(texts.NO_CONFIG)
         return
     session = Session(settings["auth"])
-    todos = TodoList(settings["apiUrl"], session, notices)
-    dialog = TodoDialog(settings["apiUrl"], todos, session, notices)
+    # "/api/" (the page's own origin) made absolute: Link and Location are resolved against it.
+    api_url = dom.absolute_url(settings["apiUrl"])
+    todos = TodoList(api_url, session, notices)
+    dialog = TodoDialog(api_url, todos, session, notices)
     accounts = AuthDialog(session, todos, dialog, notices, settings["local"])
     # Parts built later answer the events of those built before them.
     session.on_change = accounts.show_who

@@ -249,6 +249,7 @@ def test_deployable_stage_with_a_remote_endpoint_passes(project):
         ("ANONYMOUS_OWNER", "demo", "anonymous access"),
         ("AUTH_LOCAL_ENDPOINT", "http://127.0.0.1:8003", "a local issuer"),
         ("HOBOPY_AUTH_ENDPOINT", "https://idp.example.com", "a local issuer"),
+        ("CORS_ALLOW_LOOPBACK", "true", "every page on a visitor's own machine"),
     ],
 )
 def test_deployable_stage_with_anonymous_access_or_a_local_issuer_is_refused(project, variable, value, why):

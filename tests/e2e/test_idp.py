@@ -15,7 +15,7 @@ from devtools.local import supervise
 from devtools.local.accounts import AccountError, Pool
 
 UI_ORIGIN = "http://127.0.0.1:8002"
-Start = Callable[[], Pool]
+Start = Callable[..., Pool]
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def provider(tmp_path: Path) -> Iterator[Start]:
     port = supervise.free_port()
     running: list[supervise.Process] = []
 
-    def start() -> Pool:
+    def start(*options: str) -> Pool:
         for process in running:
             process.send_signal(signal.SIGKILL)  # the users must already be on disk, whatever the way out
             process.wait()
@@ -40,6 +40,7 @@ def provider(tmp_path: Path) -> Iterator[Start]:
             UI_ORIGIN,
             "--region",
             "us-east-1",
+            *options,
         ]
         process = supervise.spawn(args, log_path=tmp_path / "idp.log", cwd=settings.ROOT)
         running.append(process)
@@ -120,6 +121,31 @@ def test_only_this_machine_and_the_ui_origin_are_answered(provider: Start) -> No
     # Without an Origin there is no CORS answer at all (moto's own "*" is gone).
     plain = requests.post(pool.endpoint, data=body, headers=sign_up)
     assert plain.status_code == 400 and not any(h.lower().startswith("access-control") for h in plain.headers)
+
+
+@pytest.mark.parametrize(
+    "origin, allowed",
+    [
+        ("http://127.0.0.1:5173", True),
+        ("http://localhost:9", True),
+        ("http://[::1]:8080", True),
+        (UI_ORIGIN, True),
+        ("http://evil.example", False),
+        ("null", False),
+        ("https://127.0.0.1:5173", False),
+        ("http://127.0.0.1:5173.evil.example", False),
+        ("http://localhost", False),
+    ],
+)
+def test_with_loopback_origins_allowed_a_page_on_any_port_of_this_machine_may_call(
+    provider: Start, origin: str, allowed: bool
+) -> None:
+    pool = provider("--allow-loopback-origins")
+    assert pool.endpoint
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-amz-target"}
+    answer = requests.options(pool.endpoint, headers={**preflight, "Origin": origin}, timeout=10)
+    assert answer.status_code == (204 if allowed else 403)
+    assert answer.headers.get("Access-Control-Allow-Origin") == (origin if allowed else None)
 
 
 def test_this_machines_names_are_answered_with_the_providers_port_or_none(provider: Start, tmp_path: Path) -> None:

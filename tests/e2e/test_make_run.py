@@ -106,6 +106,10 @@ def test_make_run_serves_the_walkthrough_and_keeps_data_across_restarts(stack_en
         listed = http.get(f"{api}/todos", timeout=10)
         assert listed.status_code == 200
         assert sorted(t["id"] for t in listed.json()) == ["L5", "L6", "L7"]
+        # The same API on the UI's origin, as the page calls it.
+        ui = f"http://127.0.0.1:{ports['HOBOPY_UI_PORT']}"
+        assert f"{ui}/api/todos" in run.text()
+        assert http.get(f"{ui}/api/todos", timeout=10).json() == listed.json()
 
         l5 = http.get(f"{api}/todos/L5", timeout=10).json()
         assert l5["title"] == "プロフィールページ作成" and l5["priority"] == 3
@@ -192,8 +196,12 @@ def test_killed_engine_identity_provider_and_api_come_back_the_api_answering_503
         assert "the API exited" not in run.text(), "the API itself must ride out the outages"
 
         os.kill(pid_serving(ports["HOBOPY_API_PORT"], "devtools.local.api"), signal.SIGKILL)
+        on_ui = todo_url.replace(api, f"http://127.0.0.1:{ports['HOBOPY_UI_PORT']}/api")
+        gone = requests.get(on_ui, headers=user.headers(), timeout=10)
+        assert gone.status_code == 503 and gone.json()["Code"] == "ServiceUnavailable", gone.text
         run.wait_for("the API is running again", timeout=60)
         assert requests.get(todo_url, headers=user.headers(), timeout=10).status_code == 200
+        assert requests.get(on_ui, headers=user.headers(), timeout=10).json() == created.json()
     finally:
         run.ctrl_c()
     wait_until_closed(ports.values())

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,28 +84,48 @@ def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path: Path, variabl
     wait_until_closed(ports.values())
 
 
-def test_an_extra_origin_is_allowed_by_api_and_identity_provider(tmp_path: Path, dynalite_endpoint: str) -> None:
+@pytest.mark.parametrize(
+    "origin, allowed",
+    [
+        ("http://devbox.example:5173", True),  # HOBOPY_EXTRA_ORIGINS
+        ("http://localhost:5174", True),  # any loopback origin, on any port
+        ("http://127.0.0.1:9", True),
+        ("http://[::1]:3000", True),
+        ("http://devbox.example:5174", False),
+        ("http://evil.example", False),
+        ("null", False),
+    ],
+)
+def test_loopback_origins_and_extra_origins_are_allowed_by_api_and_identity_provider_and_no_other(
+    extra_origin_stack: tuple[str, str], origin: str, allowed: bool
+) -> None:
+    for url, headers in zip(
+        extra_origin_stack, ("content-type,authorization", "content-type,x-amz-target"), strict=True
+    ):
+        answer = requests.options(
+            url,
+            timeout=10,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": headers,
+            },
+        )
+        assert answer.status_code == (204 if allowed else 403), (url, origin)
+        assert (answer.headers.get("Access-Control-Allow-Origin") == origin) is allowed, (url, origin)
+
+
+@pytest.fixture(scope="module")
+def extra_origin_stack(tmp_path_factory: pytest.TempPathFactory, dynalite_endpoint: str) -> Iterator[tuple[str, str]]:
+    """``hobopy run`` with HOBOPY_EXTRA_ORIGINS: (the API's /todos, the identity provider's URL)."""
     port = int(dynalite_endpoint.rsplit(":", 1)[1])
-    extra = "http://localhost:5173"
-    env, ports = run_env(tmp_path, HOBOPY_DB_PORT=str(port), HOBOPY_EXTRA_ORIGINS=f"{extra}/")
+    extra = "http://devbox.example:5173"
+    env, ports = run_env(tmp_path_factory.mktemp("extra"), HOBOPY_DB_PORT=str(port), HOBOPY_EXTRA_ORIGINS=f"{extra}/")
     run = HobopyRun(env)
     try:
         run.wait_for("Press Ctrl-C")
-        assert "HOBOPY_EXTRA_ORIGINS" in run.text() and extra in run.text()
-        api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}/todos"
-        idp = f"http://127.0.0.1:{ports['HOBOPY_IDP_PORT']}/"
-        for url, headers in ((api, "content-type,authorization"), (idp, "content-type,x-amz-target")):
-            for origin, allowed in ((extra, True), ("http://localhost:5174", False)):
-                answer = requests.options(
-                    url,
-                    timeout=10,
-                    headers={
-                        "Origin": origin,
-                        "Access-Control-Request-Method": "POST",
-                        "Access-Control-Request-Headers": headers,
-                    },
-                )
-                assert (answer.headers.get("Access-Control-Allow-Origin") == origin) is allowed, (url, origin)
+        assert f"(any port), {extra}" in run.text()
+        yield f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}/todos", f"http://127.0.0.1:{ports['HOBOPY_IDP_PORT']}/"
     finally:
         run.ctrl_c()
     wait_until_closed([ports["HOBOPY_API_PORT"], ports["HOBOPY_IDP_PORT"]])

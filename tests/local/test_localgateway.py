@@ -79,6 +79,32 @@ def test_path_parameters_arrive_decoded_as_api_gateway_sends_them(client: Client
     assert client.http.get("/things/%E3%81%82%20b").json_body == {"name": "あ b"}
 
 
+def test_paths_under_the_stage_answer_as_without_it_with_the_stage_in_the_requests_path() -> None:
+    app = tiny_app()
+
+    @app.route("/where", methods=["GET"])
+    def where() -> dict[str, object]:
+        context = app.current_request.context
+        return {"path": context["path"], "stage": context.get("stage"), "route": app.current_request.path}
+
+    with Client(app) as client:
+        use_contract_gateway(client)
+        # As API Gateway's own URL carries the stage (https://ID.execute-api.REGION.amazonaws.com/api/where).
+        assert client.http.get("/api/where").json_body == {"path": "/api/where", "stage": "api", "route": "/where"}
+        assert client.http.get("/where").json_body["path"] == "/where"
+        assert client.http.get("/api/things/a%20b").json_body == {"name": "a b"}
+        for path in ("/api", "/api/", "/apiwhere", "/api/api/where"):
+            assert client.http.get(path).status_code == 404, path
+
+
+def test_the_stage_is_the_one_the_config_names() -> None:
+    with Client(tiny_app(), stage_name="dev") as client:
+        http = client.http
+        http._local_gateway = ContractGateway(http._app, Config.create(api_gateway_stage="v1"))
+        assert http.get("/v1/things/x").json_body == {"name": "x"}
+        assert http.get("/api/things/x").status_code == 404
+
+
 @pytest.fixture
 def server() -> Iterator[LocalAPIServer]:
     running = LocalAPIServer(("127.0.0.1", 0), ContractGateway(tiny_app(), Config.create()))

@@ -15,13 +15,26 @@ JSON = {"Content-Type": "application/json"}
 LIMIT = 64 * 1024
 NEW = {"title": "t", "memo": "", "priority": 1}
 DEV_ORIGINS = ["http://127.0.0.1:8002", "http://localhost:8002"]
+# Pages on this machine at any port: the dev stage allows them all (e.g. the book's UI served on its own port).
+LOOPBACK_ORIGINS = ["http://127.0.0.1:5173", "http://localhost:1", "http://[::1]:8080", "http://localhost:65535"]
 FOREIGN_ORIGINS = [
     "https://evil.example",
     "null",
+    "http://evil.example",
     "http://127.0.0.1:8002.evil.example",
     "http://127.0.0.1:80021",
+    "http://localhost:65536",
+    "http://localhost:0",
+    "http://localhost:08002",
     "http://127.0.0.1",
+    "http://[::1]",
     "https://127.0.0.1:8002",
+    "http://127.0.0.2:8002",
+    "http://0.0.0.0:8002",
+    "http://localhost.:8002",
+    "http://evil.localhost:8002",
+    "http://user@localhost:8002",
+    "http://localhost:8002/",
     "*",
 ]
 
@@ -105,10 +118,10 @@ def stage_client(request):
 
 
 def allowed_for(stage):
-    return DEV_ORIGINS if stage == "dev" else []
+    return DEV_ORIGINS + LOOPBACK_ORIGINS if stage == "dev" else []
 
 
-@pytest.mark.parametrize("origin", DEV_ORIGINS + FOREIGN_ORIGINS)
+@pytest.mark.parametrize("origin", DEV_ORIGINS + LOOPBACK_ORIGINS + FOREIGN_ORIGINS)
 def test_only_origins_on_the_stage_s_allow_list_get_cors_headers(stage_client, origin):
     stage, http = stage_client
     response = http.get("/openapi.json", headers={"Origin": origin})
@@ -127,7 +140,7 @@ def test_only_origins_on_the_stage_s_allow_list_get_cors_headers(stage_client, o
 @pytest.mark.parametrize(
     "path, methods", [("/todos", {"GET", "POST"}), ("/todos/x", {"GET", "PUT", "PATCH", "DELETE"})]
 )
-@pytest.mark.parametrize("origin", DEV_ORIGINS + FOREIGN_ORIGINS[:3] + [None])
+@pytest.mark.parametrize("origin", DEV_ORIGINS + LOOPBACK_ORIGINS[:1] + FOREIGN_ORIGINS[:3] + [None])
 def test_preflight_answers_allowed_origins_and_refuses_the_rest(stage_client, path, methods, origin):
     stage, http = stage_client
     headers = {"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type, if-match"}
@@ -155,6 +168,7 @@ def test_a_deployed_stage_allows_no_loopback_origin():
             continue  # a local stage
         origins = stage["environment_variables"].get("CORS_ALLOW_ORIGINS", "")
         assert "127.0.0.1" not in origins and "localhost" not in origins and "*" not in origins, name
+        assert "CORS_ALLOW_LOOPBACK" not in stage["environment_variables"], name
 
 
 @pytest.mark.parametrize("path", ["/nope", "/todos/x/y", "/TODOS", "/openapi.json/x"])

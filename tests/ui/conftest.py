@@ -35,6 +35,12 @@ def api_url(ui_stack):
     return ui_stack.api_url
 
 
+@pytest.fixture(scope="session")
+def page_api_url(ui_stack):
+    """Where the page calls the API: under /api/ on its own origin."""
+    return f"{ui_stack.ui_url}/api"
+
+
 class TodoApi:
     """The API over HTTP, to set up and check what the UI did: as ``user``, or as the demo owner (no token)."""
 
@@ -98,6 +104,11 @@ def browser():
             chromium.close()
 
 
+def origin_of(url):
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class PageLog:
     """Every request the page made, and every console error and uncaught exception it had."""
 
@@ -123,6 +134,10 @@ class PageLog:
     def outside_requests(self):
         return [url for url in self.requests if urllib.parse.urlsplit(url).hostname != LOOPBACK]
 
+    def other_origins(self, *origins):
+        """Requests to any origin but ``origins`` (the page's own serves the API too, under /api/)."""
+        return [url for url in self.requests if origin_of(url) not in origins]
+
     def unexpected_errors(self):
         return [error for error in self.errors if not any(mark in error for mark in self.allowed)]
 
@@ -131,8 +146,8 @@ class PageLog:
 def open_page(browser):
     """Opens a page at a URL and waits until the list has loaded (or failed to); checks each page afterwards.
 
-    Afterwards no request may have left 127.0.0.1, and the page may have had no
-    console error or uncaught exception beyond those the test allowed.
+    Afterwards no request may have left 127.0.0.1 or gone to a port other than the page's and the identity
+    provider's, and the page may have had no console error or uncaught exception beyond those the test allowed.
     """
     contexts = []
 
@@ -147,6 +162,8 @@ def open_page(browser):
             before(page)
         page.goto(url)
         page.wait_for_selector("#todo-list[aria-busy=false]", state="attached")
+        provider = page.evaluate("(window.hobopyConfig.auth || {}).endpoint || null")
+        page.log.origins = [origin_of(url), *([origin_of(provider)] if provider else [])]
         return page
 
     yield open_at
@@ -156,6 +173,7 @@ def open_page(browser):
         context.close()
     for log in logs:
         assert log.outside_requests() == []
+        assert log.other_origins(*log.origins) == []
         assert log.unexpected_errors() == []
 
 

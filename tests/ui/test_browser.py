@@ -233,11 +233,11 @@ def test_a_field_the_api_would_refuse_is_named_in_japanese_and_nothing_is_sent(
     assert todo_api.list() == before
 
 
-def test_the_apis_refusal_of_a_known_field_is_shown_in_japanese(ui, api_url, todo_api):
+def test_the_apis_refusal_of_a_known_field_is_shown_in_japanese(ui, ui_stack, todo_api):
     """The page checks first, so the body is changed on its way out for the API itself to refuse it."""
     ui.log.allow_status(400)
     before = todo_api.list()
-    ui.route(f"{api_url}/todos", replace_body(json.dumps({"title": " ", "memo": "", "priority": 3})))
+    ui.route(f"{ui_stack.ui_url}/api/todos", replace_body(json.dumps({"title": " ", "memo": "", "priority": 3})))
     open_new_dialog(ui)
     fill_form(ui, title="送る途中で空になる")
     ui.click("#register-button")
@@ -247,9 +247,9 @@ def test_the_apis_refusal_of_a_known_field_is_shown_in_japanese(ui, api_url, tod
     assert todo_api.list() == before
 
 
-def test_a_refusal_the_page_has_no_words_for_keeps_the_apis_english_apart_from_the_japanese(ui, api_url):
+def test_a_refusal_the_page_has_no_words_for_keeps_the_apis_english_apart_from_the_japanese(ui, ui_stack):
     ui.log.allow_status(400)
-    ui.route(f"{api_url}/todos", replace_body("{not json"))
+    ui.route(f"{ui_stack.ui_url}/api/todos", replace_body("{not json"))
     open_new_dialog(ui)
     fill_form(ui, title="壊れた本文")
     ui.click("#register-button")
@@ -361,3 +361,20 @@ def test_a_notice_that_holds_the_focus_stays_until_the_focus_leaves(ui_on_a_fake
     page.focus("#new-todo")
     page.clock.run_for((flows.HELD_NOTICE_SECONDS + 1) * 1000)
     expect(page.locator("#notice")).to_be_hidden()
+
+
+def test_the_page_calls_its_api_under_api_on_its_own_origin_and_no_other_port(ui, ui_stack, todo_api):
+    title = unique("同じオリジン")
+    open_new_dialog(ui)
+    fill_form(ui, title=title, memo="一つのオリジン", priority=2)
+    ui.click("#register-button")
+    created = find_by_title(todo_api, title)
+    ui.locator(f"#check-{created['id']}").check()
+    expect(row(ui, created["id"])).to_have_class(re.compile(r"\bis-completed\b"))
+    ui.click(f"#delete-{created['id']}")
+    expect(row(ui, created["id"])).to_have_count(0)
+    assert todo_api.get(created["id"]).status_code == 404
+
+    calls = [url for url in ui.log.requests if "/todos" in url]
+    assert len(calls) >= 4 and all(url.startswith(f"{ui_stack.ui_url}/api/todos") for url in calls), calls
+    assert ui.log.other_origins(ui_stack.ui_url) == []

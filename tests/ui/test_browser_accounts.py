@@ -221,7 +221,7 @@ def test_an_account_made_by_an_administrator_sets_its_own_password_at_the_first_
     sign_in(ui, email, PASSWORD)
 
 
-def test_a_401_brings_back_sign_in_and_the_form_keeps_its_text(ui, api_url, pool):
+def test_a_401_brings_back_sign_in_and_the_form_keeps_its_text(ui, api_url, page_api_url, pool):
     ui.log.allow_status(401)
     user = pool.new_user(PASSWORD)
     sign_in(ui, user.email)
@@ -234,7 +234,7 @@ def test_a_401_brings_back_sign_in_and_the_form_keeps_its_text(ui, api_url, pool
         headers = {**route.request.headers, "authorization": tampered(route.request.headers["authorization"])}
         route.continue_(headers=headers)
 
-    ui.route(f"{api_url}/todos", tamper)
+    ui.route(f"{page_api_url}/todos", tamper)
     ui.click("#register-button")
     expect(ui.locator("#auth-dialog")).to_be_visible()
     expect(ui.locator("#auth-note")).to_have_text("ログインの有効期限が切れました。もう一度ログインしてください。")
@@ -242,7 +242,7 @@ def test_a_401_brings_back_sign_in_and_the_form_keeps_its_text(ui, api_url, pool
     assert stored_session(ui) is None
     assert TodoApi(api_url, user).list() == []
 
-    ui.unroute(f"{api_url}/todos")
+    ui.unroute(f"{page_api_url}/todos")
     fill_account_form(ui, user.email, PASSWORD)
     expect(ui.locator("#auth-dialog")).to_be_hidden()
     expect(ui.locator("#input-form")).to_be_visible()

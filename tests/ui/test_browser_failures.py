@@ -86,7 +86,7 @@ def test_a_list_longer_than_one_api_page_loads_completely_by_following_link_next
     page = open_page(f"{stack.ui_url}/index.html")
     expect(page.locator("#todo-list tr")).to_have_count(1013, timeout=30_000)
     expect(page.locator("#list-status")).to_have_text("全 1013 件 (未完了 3 件)")
-    api_pages = [url for url in page.log.requests if url.startswith(stack.api_url + "/todos")]
+    api_pages = [url for url in page.log.requests if url.startswith(stack.ui_url + "/api/todos")]
     assert len(api_pages) == 2 and "cursor=" in api_pages[1]
     tables.write_batches(
         client,
@@ -146,13 +146,11 @@ def test_a_list_that_could_not_load_loads_with_the_reload_button_once_the_databa
     expect(page.locator("#reload-button")).to_be_hidden()
 
 
-@pytest.fixture
-def ui_without_api(tmp_path):
-    """A UI server whose API URL points at a port where nothing listens."""
+def serve_ui(*options):
+    """A UI server started with ``options``, its URL while the test runs."""
     port = supervise.free_port()
-    dead_api = f"http://127.0.0.1:{supervise.free_port()}/"
     process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.ui", "serve", "--port", str(port), "--api-url", dead_api],
+        [sys.executable, "-m", "devtools.ui", "serve", "--port", str(port), *options],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -168,9 +166,25 @@ def ui_without_api(tmp_path):
         process.wait(10)
 
 
+DEAD_API = f"http://127.0.0.1:{supervise.free_port()}"
+
+
+@pytest.fixture
+def ui_without_api():
+    """A UI server whose page calls an API elsewhere, at a port where nothing listens."""
+    yield from serve_ui("--api-url", DEAD_API + "/")
+
+
+@pytest.fixture
+def ui_with_its_api_server_down():
+    """A UI server whose /api/* goes to an API server that is not running."""
+    yield from serve_ui("--api-server", DEAD_API)
+
+
 def test_when_the_api_cannot_be_reached_the_page_says_so_and_the_form_keeps_its_text(ui_without_api, open_page):
     page = open_page(f"{ui_without_api}/index.html")
     page.log.allow("net::ERR_CONNECTION_REFUSED")
+    page.log.origins.append(DEAD_API)
     expect(page.locator("#error-banner")).to_contain_text(texts.NETWORK)
     expect(page.locator("#list-status")).to_have_text("一覧を読み込めませんでした。")
     expect(page.locator("#reload-button")).to_be_visible()
@@ -211,3 +225,17 @@ def clear_demo_list(client):
         {"owner": item["owner"], "id": item["id"]} for item in tables.partition_items(client, "Todos", "owner", "demo")
     ]
     tables.write_batches(client, "Todos", [{"DeleteRequest": {"Key": key}} for key in keys])
+
+
+def test_when_the_api_server_behind_the_pages_origin_is_down_the_page_says_try_again_shortly(
+    ui_with_its_api_server_down, open_page
+):
+    page = open_page(f"{ui_with_its_api_server_down}/index.html")
+    page.log.allow_status(503)
+    expect(page.locator("#error-banner")).to_contain_text(UNAVAILABLE_TEXT)
+    expect(page.locator("#list-status")).to_have_text("一覧を読み込めませんでした。")
+    page.click("#new-todo")
+    page.fill("#modal-todo-title", "あとで届く")
+    page.click("#register-button")
+    expect(page.locator("#input-form [role=alert]")).to_contain_text(UNAVAILABLE_TEXT)
+    expect(page.locator("#modal-todo-title")).to_have_value("あとで届く")

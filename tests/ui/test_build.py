@@ -84,18 +84,38 @@ def test_a_compile_error_is_reported_with_transcrypts_words(tmp_path, monkeypatc
         build.compile_sources(tmp_path / "js")
 
 
-def test_the_prod_placeholder_is_refused_until_the_deployer_fills_it():
-    with pytest.raises(build.UIError, match="placeholder"):
-        build.api_url_for("prod")
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_every_stage_calls_its_api_under_api_on_the_pages_own_origin(stage):
+    assert build.api_url_for(stage) == "/api/"
     assert build.api_url_for("prod", "https://abc.execute-api.ap-northeast-1.amazonaws.com/api") == (
         "https://abc.execute-api.ap-northeast-1.amazonaws.com/api/"
     )
 
 
-@pytest.mark.parametrize("url", ["", "127.0.0.1:8000", "ftp://h/", "http:///x", "http://h/?a=1", "/api/"])
-def test_an_api_url_that_is_not_an_absolute_http_url_is_refused(url):
+def test_a_placeholder_api_url_is_refused():
+    with pytest.raises(build.UIError, match="placeholder"):
+        build.normalize_api_url("https://REPLACE-WITH-API-ID.execute-api.us-east-1.amazonaws.com/api/")
+
+
+@pytest.mark.parametrize("url, normal", [("/api/", "/api/"), ("/api", "/api/"), ("/v1/api/", "/v1/api/")])
+def test_a_path_names_the_api_on_the_pages_own_origin(url, normal):
+    assert build.normalize_api_url(url) == normal
+
+
+@pytest.mark.parametrize(
+    "url", ["", "127.0.0.1:8000", "ftp://h/", "http:///x", "http://h/?a=1", "api/", "//h/api/", "/api/?a=1", "/api/#x"]
+)
+def test_an_api_url_that_is_neither_an_absolute_http_url_nor_a_path_is_refused(url):
     with pytest.raises(build.UIError):
         build.normalize_api_url(url)
+
+
+def test_an_api_on_the_pages_own_origin_is_self_in_the_policy():
+    local = {"userPoolId": "us-east-1_X", "clientId": "c", "region": "us-east-1", "endpoint": "http://127.0.0.1:8003"}
+    assert "connect-src 'self' http://127.0.0.1:8003;" in build.content_security_policy("/api/", auth=local)
+    deployed = {"userPoolId": "ap-northeast-1_X", "clientId": "c", "region": "ap-northeast-1"}
+    policy = build.content_security_policy("/api/", auth=deployed)
+    assert "connect-src 'self' https://cognito-idp.ap-northeast-1.amazonaws.com;" in policy
 
 
 def test_the_policy_allows_only_the_pages_own_files_and_requests_to_the_api_and_the_provider():

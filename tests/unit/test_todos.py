@@ -98,6 +98,23 @@ def test_new_todo_rules_name_the_field_and_the_rule(bad, message):
         todos.validate_new(bad)
 
 
+@pytest.mark.parametrize("text", ["true", "false", "True", " FALSE "])
+def test_completed_as_the_text_true_or_false_says_how_to_send_a_boolean(text):
+    # What httpie sends for `completed=true`: the message shows JSON's true and httpie's `:=`.
+    with pytest.raises(todos.ValidationError) as refused:
+        todos.validate_changes({"completed": text})
+    message, word = str(refused.value), text.strip().lower()
+    assert message.startswith("completed must be true or false")
+    assert f'{{"completed": {word}}}' in message and f"completed:={word}" in message
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None, [True]])
+def test_other_values_of_completed_get_the_plain_rule(value):
+    with pytest.raises(todos.ValidationError) as refused:
+        todos.validate_changes({"completed": value})
+    assert str(refused.value) == "completed must be true or false."
+
+
 def test_new_todo_defaults_completed_and_drops_unknown_and_read_only_fields():
     fields = todos.validate_new({**VALID, "id": "mine", "version": 9, "createdAt": "x", "colour": "red"})
     assert fields == {**VALID, "completed": False}

@@ -67,3 +67,8 @@ def config():
         return None
     # A copy: Transcrypt's dict() marks the object it is given, and config.js freezes its object.
     return as_dict(as_tree(JSON.parse(JSON.stringify(frozen))))
+
+
+def absolute_url(url):
+    """``url`` resolved against the page's own address (``/api/`` becomes ``http://host:port/api/``)."""
+    return __new__(URL(url, window.location.href)).href
