@@ -3,7 +3,9 @@
     python -m devtools.idp --host 127.0.0.1 --port 8003 --data-dir .data/idp --allow-origin http://127.0.0.1:8002
 
 It speaks Cognito's API (SignUp, ConfirmSignUp, InitiateAuth, ...) and serves the
-pool's JWKS at ``/<pool id>/.well-known/jwks.json``; moto signs ID tokens with
+pool's JWKS at ``/<pool id>/.well-known/jwks.json``, behind the door every local
+server shares (``devtools.localhttp``: this machine's ``Host`` only, bodies up to
+``MAX_BODY``, slow clients cut off); moto signs ID tokens with
 a fixed key, so tokens stay valid across restarts. The pool ``hobopy-local`` and
 its client ``hobopy-ui`` get the same ids on every start (moto's HASH
 strategy). moto keeps users in memory and gives each a random ``sub``, so every
@@ -13,16 +15,24 @@ them back with their ``sub``: the owner of a todo stays its owner.
 
 import argparse
 import json
+import logging
 import os
+import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from werkzeug.wrappers import Response
-
 from devtools import settings
 from devtools.datafiles import write_atomic
+from devtools.localhttp import (
+    REQUEST_TIMEOUT,
+    SECURITY_HEADERS,
+    GuardedRequestHandler,
+    LocalServer,
+    serve_until_stopped,
+    wsgi_answer,
+)
 
 # The pool's id is a hash of its region, name and this configuration: changing any of them changes the id.
 POOL_CONFIG: dict[str, Any] = {
@@ -44,13 +54,13 @@ CLIENT_CONFIG: dict[str, Any] = {
 }
 # What users.json keeps of each user, besides the attributes (with the sub).
 USER_FIELDS = ("username", "password", "status", "enabled")
-CORS_HEADERS = {
-    "Vary": "Origin",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type, X-Amz-Target, X-Amz-User-Agent, Authorization",
-    "Access-Control-Max-Age": "600",
-}
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+CORS_HEADERS = (
+    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Content-Type, X-Amz-Target, X-Amz-User-Agent, Authorization"),
+    ("Access-Control-Max-Age", "600"),
+)
+# Cognito's requests are a few kilobytes.
+MAX_BODY = 64 * 1024
 
 
 class LocalPool:
@@ -59,6 +69,7 @@ class LocalPool:
     def __init__(self, region: str, users_file: Path) -> None:
         from moto.cognitoidp.models import cognitoidp_backends
         from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.moto_server.werkzeug_app import create_backend_app
 
         backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][region]
         self.pool = backend.create_user_pool("hobopy-local", POOL_CONFIG)
@@ -66,6 +77,8 @@ class LocalPool:
         # What a client needs to find the pool (the UI's ``auth`` settings, less the endpoint).
         self.ids = {"region": region, "userPoolId": self.pool.id, "clientId": client.id}
         self.users_file = users_file
+        self.app = create_backend_app("cognito-idp")
+        self.lock = threading.Lock()
         if users_file.exists():
             self.restore(json.loads(users_file.read_text(encoding="utf-8"))["users"])
         self.saved = self.snapshot()
@@ -98,58 +111,72 @@ class LocalPool:
             self.saved = data
 
 
-def forbidden(why: str) -> Response:
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+def forbidden(why: str) -> Answer:
     """403 in the shape Cognito's clients read."""
     body = json.dumps({"__type": "ForbiddenException", "message": f"Forbidden: {why}."})
-    return Response(body, 403, content_type="application/x-amz-json-1.1")
+    return 403, [("Content-Type", "application/x-amz-json-1.1")], body.encode()
 
 
-class LocalOnly:
-    """WSGI middleware: loopback ``Host`` only, CORS for the given origins only, users saved after each change."""
+class ProviderRequestHandler(GuardedRequestHandler):
+    """Behind the local servers' door (this machine's ``Host``, sizes, time): CORS for the given origins only,
+    moto's answer, the users saved after each change."""
 
-    def __init__(self, app: WSGIApp, pool: LocalPool, port: int, origins: Iterable[str]) -> None:
-        self.app, self.pool = app, pool
-        self.hosts = settings.allowed_hosts(port)
-        self.origins = frozenset(origins)
-        # moto's backend is not made for concurrent changes, and a snapshot must not see half of one.
-        self.lock = threading.Lock()
+    server: "ProviderServer"
+    max_body = MAX_BODY
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        origin, method = environ.get("HTTP_ORIGIN"), environ["REQUEST_METHOD"]
-        if environ.get("HTTP_HOST", "").lower() not in self.hosts:
-            return forbidden(f"this server answers only to {', '.join(sorted(self.hosts))}")(environ, start_response)
-        if origin is not None and origin not in self.origins:
-            return forbidden(f"the origin {origin} is not allowed")(environ, start_response)
-        if origin and method == "OPTIONS":
-            response = Response(status=204)
-        else:
-            with self.lock:
-                response = Response.from_app(self.app, environ, buffered=True)
-                if method == "POST" and response.status_code < 400:
-                    self.pool.save_if_changed()
+    def answer_headers(self) -> Sequence[tuple[str, str]]:
+        return (*SECURITY_HEADERS, ("Vary", "Origin"))
+
+    def allowed_methods(self) -> list[str]:
+        return ["GET", "HEAD", "OPTIONS", "POST"]
+
+    def dispatch(self) -> None:
+        origin = self.headers.get("Origin")
+        if origin is not None and origin not in self.server.origins:
+            self.send_answer(*forbidden("this origin may not call the identity provider"))
+            return
+        status, headers, body = (204, [], b"") if origin and self.command == "OPTIONS" else self.moto_answer()
         if origin:
-            response.headers.update({"Access-Control-Allow-Origin": origin, **CORS_HEADERS})
-        return response(environ, start_response)
+            headers += [("Access-Control-Allow-Origin", origin), *CORS_HEADERS]
+        self.send_answer(status, headers, body)
+
+    def moto_answer(self) -> Answer:
+        pool = self.server.pool
+        # moto's backend is not made for concurrent changes, and a snapshot must not see half of one.
+        with pool.lock:
+            status, headers, body = wsgi_answer(pool.app, self.command, self.path, self.headers.items(), self.body)
+            if self.command == "POST" and status < 400:
+                pool.save_if_changed()
+        kept = [(name, value) for name, value in headers if name.lower() == "content-type"]
+        return status, kept, body
 
 
-def make_app(data_dir: Path, port: int, origins: Iterable[str], region: str) -> LocalOnly:
-    """The provider's WSGI app; writes ``<data_dir>/pool.json`` with the ids (the stack reads it)."""
+class ProviderServer(LocalServer):
+    """A threaded server for one ``LocalPool`` (not started), answering web pages of ``origins`` only."""
+
+    def __init__(self, address: tuple[str, int], pool: LocalPool, origins: Iterable[str]) -> None:
+        self.pool, self.origins = pool, frozenset(origins)
+        super().__init__(address, ProviderRequestHandler)
+
+
+def open_pool(data_dir: Path, region: str) -> LocalPool:
+    """The pool kept in ``data_dir``, in moto's backend in this process; writes ``<data_dir>/pool.json`` with the ids
+    (the stack reads it)."""
     # moto reads these when it is imported and when a pool or client is made: deterministic ids,
     # and none of its own CORS answers (they would let every origin in).
     os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
     os.environ["MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY"] = "HASH"
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-    from moto.moto_server.werkzeug_app import create_backend_app
-
     data_dir.mkdir(parents=True, exist_ok=True)
     pool = LocalPool(region, data_dir / "users.json")
     write_atomic(data_dir / "pool.json", json.dumps(pool.ids) + "\n")
-    return LocalOnly(create_backend_app("cognito-idp"), pool, port, origins)
+    return pool
 
 
 def main(argv: list[str] | None = None) -> None:
-    from werkzeug.serving import make_server
-
     parser = argparse.ArgumentParser(prog="python -m devtools.idp", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default=settings.HOST)
     parser.add_argument("--port", type=int, default=settings.IDP_PORT)
@@ -158,16 +185,24 @@ def main(argv: list[str] | None = None) -> None:
         "--allow-origin", action="append", default=[], metavar="ORIGIN", help="an origin whose pages may call it"
     )
     parser.add_argument("--region", default=settings.region())
+    parser.add_argument(
+        "--request-timeout", type=float, default=REQUEST_TIMEOUT, help="seconds a client may take to send a request"
+    )
     args = parser.parse_args(argv)
-    app = make_app(args.data_dir, args.port, args.allow_origin, args.region)
-    server = make_server(args.host, args.port, app, threaded=True)
-    ids = app.pool.ids
+    ProviderRequestHandler.request_timeout = args.request_timeout
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    pool = open_pool(args.data_dir, args.region)
+    try:
+        server = ProviderServer((args.host, args.port), pool, args.allow_origin)
+    except OSError as exc:
+        parser.exit(1, f"identity provider: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
+    ids = pool.ids
     print(
-        f"identity provider at http://{args.host}:{args.port}: region {ids['region']}, "
+        f"identity provider at http://{args.host}:{server.server_port}: region {ids['region']}, "
         f"user pool {ids['userPoolId']}, client {ids['clientId']}",
         flush=True,
     )
-    server.serve_forever()
+    serve_until_stopped(server)
 
 
 if __name__ == "__main__":

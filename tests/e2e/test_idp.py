@@ -12,9 +12,10 @@ import requests
 
 from devtools import settings, supervise
 from devtools.accounts import AccountError, Pool
+from tests.local.conftest import assert_contract_error, assert_timed_out, connect, read_answer
 
 UI_ORIGIN = "http://127.0.0.1:8002"
-Start = Callable[[], Pool]
+Start = Callable[..., Pool]
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def provider(tmp_path: Path) -> Iterator[Start]:
     port = supervise.free_port()
     running: list[supervise.Process] = []
 
-    def start() -> Pool:
+    def start(*options: str) -> Pool:
         for process in running:
             process.send_signal(signal.SIGKILL)  # the users must already be on disk, whatever the way out
             process.wait()
@@ -39,6 +40,7 @@ def provider(tmp_path: Path) -> Iterator[Start]:
             UI_ORIGIN,
             "--region",
             "us-east-1",
+            *options,
         ]
         process = supervise.spawn(args, log_path=tmp_path / "idp.log", cwd=settings.ROOT)
         running.append(process)
@@ -105,7 +107,7 @@ def test_only_this_machine_and_the_ui_origin_are_answered(provider: Start) -> No
     body = json.dumps({"ClientId": pool.client_id, "Username": "x@example.com", "Password": "Passw0rd-x"})
 
     rebound = requests.post(pool.endpoint, data=body, headers={**sign_up, "Host": f"attacker.example:{port}"})
-    assert rebound.status_code == 403 and rebound.json()["__type"] == "ForbiddenException"
+    assert rebound.status_code == 403 and rebound.json()["Code"] == "ForbiddenError"
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-amz-target"}
     foreign = requests.options(pool.endpoint, headers={**preflight, "Origin": "http://127.0.0.1:9999"})
     assert foreign.status_code == 403 and "Access-Control-Allow-Origin" not in foreign.headers
@@ -119,3 +121,25 @@ def test_only_this_machine_and_the_ui_origin_are_answered(provider: Start) -> No
     # Without an Origin there is no CORS answer at all (moto's own "*" is gone).
     plain = requests.post(pool.endpoint, data=body, headers=sign_up)
     assert plain.status_code == 400 and not any(h.lower().startswith("access-control") for h in plain.headers)
+
+
+def port_of(pool: Pool) -> int:
+    assert pool.endpoint
+    return int(pool.endpoint.rsplit(":", 1)[1])
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read(provider: Start) -> None:
+    port = port_of(provider())
+    head = (
+        f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-amz-json-1.1\r\n"
+        "X-Amz-Target: AWSCognitoIdentityProviderService.SignUp\r\nContent-Length: 300000000\r\n\r\n{"
+    )
+    with connect(port) as sock:
+        sock.sendall(head.encode())
+        assert_contract_error(read_answer(sock), 413, "RequestEntityTooLargeError")
+
+
+def test_a_client_that_stops_sending_is_408_and_let_go(provider: Start) -> None:
+    port = port_of(provider("--request-timeout", "1"))
+    with connect(port) as sock:
+        assert_timed_out(sock, f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 50\r\n\r\n{{".encode(), 1)
