@@ -1,25 +1,30 @@
 """The local identity provider: moto's Cognito user pools, for this machine only, with users kept on disk.
 
     python -m devtools.idp --host 127.0.0.1 --port 8003 --data-dir .data/idp --allow-origin http://127.0.0.1:8002
+    python -m devtools.idp admin --data-dir .data/idp AdminSetUserPassword '{"Username": ..., "Password": ...}'
 
-It speaks Cognito's API (SignUp, ConfirmSignUp, InitiateAuth, ...) and serves the
-pool's JWKS at ``/<pool id>/.well-known/jwks.json``, behind the door every local
-server shares (``devtools.localhttp``: this machine's ``Host`` only, bodies up to
-``MAX_BODY``, slow clients cut off); moto signs ID tokens with
-a fixed key, so tokens stay valid across restarts. The pool ``hobopy-local`` and
-its client ``hobopy-ui`` get the same ids on every start (moto's HASH
-strategy). moto keeps users in memory and gives each a random ``sub``, so every
-change to the users is written to ``<data-dir>/users.json`` and a start puts
-them back with their ``sub``: the owner of a todo stays its owner.
+Over HTTP it serves what signing up and in needs, and nothing more: the public actions in ``ACTIONS``, each a POST
+of Cognito's JSON named by ``X-Amz-Target`` (a web page can send neither without a CORS preflight, which only the
+``--allow-origin`` origins pass), and by GET the pool's JWKS and OpenID configuration under
+``/<pool id>/.well-known/``. Every other action, the administrative ones first, runs in-process only: ``admin``
+above, on a folder no provider is serving. All of it sits behind the door every local server shares
+(``devtools.localhttp``: this machine's ``Host`` only, bodies up to ``MAX_BODY``, slow clients cut off).
+
+moto signs ID tokens with a fixed key, so tokens stay valid across restarts. The pool ``hobopy-local`` and its
+client ``hobopy-ui`` get the same ids on every start (moto's HASH strategy). moto keeps users in memory and gives
+each a random ``sub``, so every change to the users is written to ``<data-dir>/users.json`` and a start puts them
+back with their ``sub``: the owner of a todo stays its owner.
 """
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,7 @@ from devtools.localhttp import (
     SECURITY_HEADERS,
     GuardedRequestHandler,
     LocalServer,
+    contract_body,
     serve_until_stopped,
     wsgi_answer,
 )
@@ -61,6 +67,14 @@ CORS_HEADERS = (
 )
 # Cognito's requests are a few kilobytes.
 MAX_BODY = 64 * 1024
+MEDIA_TYPE = "application/x-amz-json-1.1"
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+# The only actions served over HTTP: what the UI (frontend/src) and devtools/accounts.py call, none administrative.
+ACTIONS = frozenset({"SignUp", "ConfirmSignUp", "ResendConfirmationCode", "InitiateAuth", "RespondToAuthChallenge"})
+# What GET serves, under /<pool id>/.well-known/.
+DOCUMENTS = ("jwks.json", "openid-configuration")
+Answer = tuple[int, list[tuple[str, str]], bytes]
+log = logging.getLogger(__name__)
 
 
 class LocalPool:
@@ -104,6 +118,25 @@ class LocalPool:
             user.enabled = saved["enabled"]
             self.pool.users[user.username] = user
 
+    def call(self, action: str, body: dict[str, Any]) -> Answer:
+        """moto's answer to any ``action`` with ``body``, run in this process; the users are saved if they changed."""
+        target = "/?" + urllib.parse.urlencode({"Action": action})  # in the query, moto looks nowhere else for it
+        headers = [
+            ("Host", f"cognito-idp.{self.ids['region']}.amazonaws.com"),  # moto takes the region from it
+            ("Content-Type", MEDIA_TYPE),
+            ("X-Amz-Target", TARGET_PREFIX + action),
+        ]
+        # moto's backend is not made for concurrent changes, and a snapshot must not see half of one.
+        with self.lock:
+            try:
+                status, _, answer = wsgi_answer(self.app, "POST", target, headers, json.dumps(body).encode())
+            except Exception as exc:  # moto fails on parameters it does not check itself
+                log.warning("%s failed in moto: %s", action, type(exc).__name__)
+                return cognito_error(400, "InvalidParameterException", f"{action}: a parameter is missing or wrong.")
+            if status < 400:
+                self.save_if_changed()
+        return status, [("Content-Type", MEDIA_TYPE)], answer
+
     def save_if_changed(self) -> None:
         data = self.snapshot()
         if data != self.saved:
@@ -111,18 +144,19 @@ class LocalPool:
             self.saved = data
 
 
-Answer = tuple[int, list[tuple[str, str]], bytes]
+def cognito_error(status: int, code: str, message: str) -> Answer:
+    """An error in the shape Cognito's clients read (``__type`` and ``message``)."""
+    body = json.dumps({"__type": code, "message": message}).encode()
+    return status, [("Content-Type", MEDIA_TYPE)], body
 
 
-def forbidden(why: str) -> Answer:
-    """403 in the shape Cognito's clients read."""
-    body = json.dumps({"__type": "ForbiddenException", "message": f"Forbidden: {why}."})
-    return 403, [("Content-Type", "application/x-amz-json-1.1")], body.encode()
+def not_found() -> Answer:
+    return 404, [("Content-Type", "application/json")], contract_body(404, "no such resource.")
 
 
 class ProviderRequestHandler(GuardedRequestHandler):
     """Behind the local servers' door (this machine's ``Host``, sizes, time): CORS for the given origins only,
-    moto's answer, the users saved after each change."""
+    the public actions by POST, the pool's key set and OpenID configuration by GET, nothing else."""
 
     server: "ProviderServer"
     max_body = MAX_BODY
@@ -136,22 +170,54 @@ class ProviderRequestHandler(GuardedRequestHandler):
     def dispatch(self) -> None:
         origin = self.headers.get("Origin")
         if origin is not None and origin not in self.server.origins:
-            self.send_answer(*forbidden("this origin may not call the identity provider"))
+            self.send_answer(*cognito_error(403, "ForbiddenException", "this origin may not call the provider."))
             return
-        status, headers, body = (204, [], b"") if origin and self.command == "OPTIONS" else self.moto_answer()
+        if self.command == "OPTIONS":
+            answer: Answer = (204, [], b"")
+        elif self.command in ("GET", "HEAD"):
+            answer = self.document()
+        elif self.command == "POST":
+            answer = self.action()
+        else:
+            self.refuse(405, "this method is not allowed here.")
+            return
+        status, headers, body = answer
         if origin:
             headers += [("Access-Control-Allow-Origin", origin), *CORS_HEADERS]
         self.send_answer(status, headers, body)
 
-    def moto_answer(self) -> Answer:
+    def document(self) -> Answer:
         pool = self.server.pool
-        # moto's backend is not made for concurrent changes, and a snapshot must not see half of one.
-        with pool.lock:
-            status, headers, body = wsgi_answer(pool.app, self.command, self.path, self.headers.items(), self.body)
-            if self.command == "POST" and status < 400:
-                pool.save_if_changed()
-        kept = [(name, value) for name, value in headers if name.lower() == "content-type"]
-        return status, kept, body
+        path = urllib.parse.urlsplit(self.path).path
+        if path not in {f"/{pool.ids['userPoolId']}/.well-known/{name}" for name in DOCUMENTS}:
+            return not_found()
+        status, headers, body = wsgi_answer(pool.app, "GET", path, [("Host", self.headers["Host"])], None)
+        return status, [(name, value) for name, value in headers if name.lower() == "content-type"], body
+
+    def action(self) -> Answer:
+        """A public action, named by ``X-Amz-Target`` in a POST of Cognito's JSON: what no web page can send
+        without a preflight."""
+        if urllib.parse.urlsplit(self.path).path != "/":
+            return not_found()
+        if self.headers.get_content_type() != MEDIA_TYPE:
+            return cognito_error(400, "SerializationException", f"send the request as {MEDIA_TYPE}.")
+        prefix, _, action = (self.headers.get("X-Amz-Target") or "").partition(".")
+        if f"{prefix}." != TARGET_PREFIX or not action.isascii() or not action.isalpha() or len(action) > 64:
+            return cognito_error(400, "UnknownOperationException", f"name a {TARGET_PREFIX}<action> in X-Amz-Target.")
+        if action not in ACTIONS:
+            return cognito_error(
+                403,
+                "AccessDeniedException",
+                f"the local identity provider does not serve {action} over HTTP, only {', '.join(sorted(ACTIONS))}; "
+                "other actions run in-process: python -m devtools.idp admin --help.",
+            )
+        try:
+            body = json.loads(self.body or b"")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return cognito_error(400, "SerializationException", "the body must be a JSON object.")
+        return self.server.pool.call(action, body)
 
 
 class ProviderServer(LocalServer):
@@ -176,7 +242,86 @@ def open_pool(data_dir: Path, region: str) -> LocalPool:
     return pool
 
 
+class ProviderDataError(Exception):
+    """The provider's data folder cannot be used as it is; the message says why and what to do."""
+
+
+@contextlib.contextmanager
+def sole_user(data_dir: Path) -> Iterator[None]:
+    """Hold ``data_dir`` for the block: a provider serving it, or an ``admin`` command changing it, is alone."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows has no advisory locks: one provider per folder is then up to its user
+        yield
+        return
+    handle = os.open(data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ProviderDataError(
+                f"an identity provider (`make run`?) or an admin command is using {data_dir}; stop it first."
+            ) from None
+        yield
+    finally:
+        os.close(handle)
+
+
+def admin(argv: list[str]) -> None:
+    """``python -m devtools.idp admin``: one action of any kind, in-process, on a folder no provider serves."""
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.idp admin",
+        description="Run one Cognito action (administrative ones too, which are never served over HTTP) "
+        "on the users kept in a data folder, while no identity provider serves it; print its answer.",
+        epilog="Example: python -m devtools.idp admin AdminCreateUser "
+        '\'{"Username": "you@example.com", "TemporaryPassword": "Temp-passw0rd", "MessageAction": "SUPPRESS"}\'',
+    )
+    parser.add_argument("action", help="a Cognito action, e.g. AdminCreateUser, AdminSetUserPassword, ListUsers")
+    parser.add_argument("parameters", nargs="?", default="{}", help="a JSON object; UserPoolId is filled in")
+    parser.add_argument("--data-dir", type=Path, default=settings.data_dir() / "idp")
+    parser.add_argument("--region", help="the provider's region (default: the one in pool.json, else AWS_REGION)")
+    args = parser.parse_args(argv)
+    try:
+        body = json.loads(args.parameters)
+    except ValueError as exc:
+        parser.error(f"the parameters are not JSON: {exc}")
+    if not isinstance(body, dict):
+        parser.error("the parameters must be a JSON object")
+    members = input_members(args.action)
+    if members is None:
+        parser.error(f"{args.action} is not a Cognito user pool action")
+    pool_file = args.data_dir / "pool.json"
+    region = args.region or (json.loads(pool_file.read_text())["region"] if pool_file.exists() else settings.region())
+    try:
+        with sole_user(args.data_dir):
+            pool = open_pool(args.data_dir, region)
+            if "UserPoolId" in members:
+                body.setdefault("UserPoolId", pool.ids["userPoolId"])
+            status, _, answer = pool.call(args.action, body)
+    except ProviderDataError as exc:
+        parser.exit(1, f"identity provider: {exc}\n")
+    print(answer.decode() or "{}")
+    if status >= 400:
+        sys.exit(1)
+
+
+def input_members(action: str) -> list[str] | None:
+    """The parameter names of a Cognito user pool action (None: no such action)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    if action not in model.operation_names:
+        return None
+    shape = model.operation_model(action).input_shape
+    return list(shape.members) if shape is not None else []
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["admin"]:
+        admin(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m devtools.idp", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default=settings.HOST)
     parser.add_argument("--port", type=int, default=settings.IDP_PORT)
@@ -191,14 +336,21 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     ProviderRequestHandler.request_timeout = args.request_timeout
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
-    pool = open_pool(args.data_dir, args.region)
     try:
-        server = ProviderServer((args.host, args.port), pool, args.allow_origin)
+        with sole_user(args.data_dir):
+            serve(args.data_dir, args.region, (args.host, args.port), args.allow_origin)
+    except ProviderDataError as exc:
+        parser.exit(1, f"identity provider: {exc}\n")
     except OSError as exc:
         parser.exit(1, f"identity provider: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
+
+
+def serve(data_dir: Path, region: str, address: tuple[str, int], origins: Iterable[str]) -> None:
+    pool = open_pool(data_dir, region)
+    server = ProviderServer(address, pool, origins)
     ids = pool.ids
     print(
-        f"identity provider at http://{args.host}:{server.server_port}: region {ids['region']}, "
+        f"identity provider at http://{address[0]}:{server.server_port}: region {ids['region']}, "
         f"user pool {ids['userPoolId']}, client {ids['clientId']}",
         flush=True,
     )
