@@ -37,8 +37,7 @@ def start_dynalite(port: int, data_dir: Path | None = None, log_path: Path | Non
     """Start dynalite on ``port``, persisting to ``data_dir`` (in memory when None)."""
     args = ["node", str(DYNALITE_SERVER), "--host", settings.HOST, "--port", str(port)]
     if data_dir is not None:
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-        args += ["--path", str(data_dir)]
+        args += ["--path", str(settings.private_dir(Path(data_dir)))]
     return spawn([*args, "--createTableMs", "50", "--deleteTableMs", "50"], log_path)
 
 

@@ -13,14 +13,21 @@ above, on a folder no provider is serving. All of it sits behind the door every 
 moto signs ID tokens with a fixed key, so tokens stay valid across restarts. The pool ``hobopy-local`` and its
 client ``hobopy-ui`` get the same ids on every start (moto's HASH strategy). moto keeps users in memory and gives
 each a random ``sub``, so every change to the users is written to ``<data-dir>/users.json`` and a start puts them
-back with their ``sub``: the owner of a todo stays its owner.
+back: each with the ``sub`` kept apart from the attributes, which nothing changes (the owner of a todo stays its
+owner), and a salted scrypt hash in place of the password. A file two users share a ``sub`` in is refused; one from
+before (clear passwords, the ``sub`` among the attributes) is converted when it is read. The folder is its
+owner's alone (0700), and so are its files (0600).
 """
 
 import argparse
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
 import sys
 import threading
 import urllib.parse
@@ -58,8 +65,11 @@ CLIENT_CONFIG: dict[str, Any] = {
     "ClientName": "hobopy-ui",
     "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
 }
-# What users.json keeps of each user, besides the attributes (with the sub).
-USER_FIELDS = ("username", "password", "status", "enabled")
+# users.json's shape: since 2 the sub is kept apart from the attributes, and the password only as a hash.
+USERS_FORMAT = 2
+STATUSES = ("UNCONFIRMED", "CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED")
+# scrypt's cost: 16 MiB of memory and some 50 ms a hash. Each hash carries its parameters, so they may change.
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 CORS_HEADERS = (
     ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
     ("Access-Control-Allow-Headers", "Content-Type, X-Amz-Target, X-Amz-User-Agent, Authorization"),
@@ -77,49 +87,162 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 log = logging.getLogger(__name__)
 
 
+class ProviderDataError(Exception):
+    """The provider's data folder cannot be used as it is; the message says why and what to do."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class PasswordHash(str):
+    """A password as kept, ``scrypt$n$r$p$salt$hash``: equal to the clear text it was made from, and to no other.
+
+    moto checks a password with ``user.password != given``; this stands in for ``user.password``."""
+
+    def __new__(cls, text: str) -> "PasswordHash":
+        scheme, *numbers, salt, digest = text.split("$")
+        if scheme != "scrypt" or len(numbers) != 3 or not all(number.isdigit() for number in numbers):
+            raise ValueError("a password hash is not scrypt$n$r$p$salt$hash")
+        _unb64(salt), _unb64(digest)
+        return super().__new__(cls, text)
+
+    @classmethod
+    def of(cls, password: str) -> "PasswordHash":
+        """A new salted hash of ``password``."""
+        salt = secrets.token_bytes(16)
+        digest = hashlib.scrypt(password.encode(), salt=salt, **SCRYPT)
+        return cls("$".join(["scrypt", *(str(SCRYPT[name]) for name in "nrp"), _b64(salt), _b64(digest)]))
+
+    def matches(self, password: str) -> bool:
+        _, n, r, p, salt, digest = self.split("$")
+        given = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), maxmem=2**26)
+        return hmac.compare_digest(given, _unb64(digest))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PasswordHash):
+            return str.__eq__(self, other)
+        return isinstance(other, str) and self.matches(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
+def read_users(path: Path) -> tuple[list[dict[str, Any]], bool]:
+    """The users kept in ``path`` (none if it is missing), checked; and whether the file had the shape before
+    ``USERS_FORMAT`` (a clear password, the sub among the attributes), which is converted here and must be
+    written again."""
+    if not path.exists():
+        return [], False
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        older = "format" not in document
+        users = [_saved_user(saved, older) for saved in document["users"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ProviderDataError(
+            f"{path} is not a users file this identity provider can read ({type(exc).__name__}: {exc}); "
+            "restore it from a backup, or move it away to start with no users."
+        ) from None
+    for name in ("sub", "username"):
+        holders: dict[str, str] = {}
+        for user in users:
+            first = holders.setdefault(user[name], _label(user))
+            if first != _label(user):
+                raise ProviderDataError(
+                    f"{path}: {first} and {_label(user)} have the same {name} {user[name]}; each user needs "
+                    "their own (a user's sub says which todos are theirs). Remove the user who should not have "
+                    "it, or restore the file from a backup, then start again."
+                )
+    return users, older
+
+
+def _label(user: dict[str, Any]) -> str:
+    return str(user["attributes"].get("email") or user["username"])
+
+
+def _saved_user(saved: dict[str, Any], older: bool) -> dict[str, Any]:
+    """One user of users.json in today's shape, checked (ValueError, KeyError or TypeError if it is not right)."""
+    attributes = dict(saved["attributes"])
+    if older:
+        # The clear password goes to moto as it was; the first save, at start, keeps only its hash.
+        sub, password = attributes.pop("sub"), saved["password"]
+    else:
+        attributes.pop("sub", None)  # the sub is the one kept apart, always
+        sub, password = saved["sub"], saved["password_hash"] and PasswordHash(saved["password_hash"])
+    user = {"username": saved["username"], "sub": sub, "password": password, "status": saved["status"]}
+    user.update(enabled=saved["enabled"], attributes=attributes)
+    texts = [user["username"], sub, *attributes, *attributes.values(), *([password] if password else [])]
+    if not all(isinstance(text, str) and text for text in texts[:2]) or not all(isinstance(t, str) for t in texts):
+        raise TypeError(f"a user's name, sub and attributes must be strings (user {user['username']!r})")
+    if user["status"] not in STATUSES or not isinstance(user["enabled"], bool):
+        raise ValueError(f"user {user['username']!r} has a status or enabled flag this provider does not know")
+    return user
+
+
+def _writes_sub(body: dict[str, Any]) -> bool:
+    """Whether an action's parameters set or delete the ``sub`` attribute."""
+    given = body.get("UserAttributes")
+    names = [item.get("Name") for item in given if isinstance(item, dict)] if isinstance(given, list) else []
+    deleted = body.get("UserAttributeNames")
+    return "sub" in names or (isinstance(deleted, list) and "sub" in deleted)
+
+
 class LocalPool:
     """The pool and client in moto's in-process backend, and its users as saved on disk."""
 
-    def __init__(self, region: str, users_file: Path) -> None:
+    def __init__(self, region: str, data_dir: Path) -> None:
         from moto.cognitoidp.models import cognitoidp_backends
         from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.moto_server.werkzeug_app import create_backend_app
 
+        self.users_file = data_dir / "users.json"
+        users, older = read_users(self.users_file)
         backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][region]
         self.pool = backend.create_user_pool("hobopy-local", POOL_CONFIG)
         client = backend.create_user_pool_client(self.pool.id, False, CLIENT_CONFIG)
         # What a client needs to find the pool (the UI's ``auth`` settings, less the endpoint).
         self.ids = {"region": region, "userPoolId": self.pool.id, "clientId": client.id}
-        self.users_file = users_file
         self.app = create_backend_app("cognito-idp")
         self.lock = threading.Lock()
-        if users_file.exists():
-            self.restore(json.loads(users_file.read_text(encoding="utf-8"))["users"])
-        self.saved = self.snapshot()
+        self.restore(users)
+        # A file in the older shape is written again now: no clear password stays on disk.
+        self.saved = "" if older or not users else self.users_file.read_text(encoding="utf-8")
+        self.save_if_changed()
 
     def snapshot(self) -> str:
-        users = [
-            {**{field: getattr(user, field) for field in USER_FIELDS}, "attributes": dict(user.attribute_lookup)}
-            for user in self.pool.users.values()
-        ]
-        return json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n"
+        users = []
+        for user in self.pool.users.values():
+            if user.password is not None and not isinstance(user.password, PasswordHash):
+                user.password = PasswordHash.of(user.password)  # moto keeps a new password as it was given
+            attributes = {name: value for name, value in user.attribute_lookup.items() if name != "sub"}
+            kept = {"username": user.username, "sub": user.id, "password_hash": user.password, "status": user.status}
+            users.append({**kept, "enabled": user.enabled, "attributes": attributes})
+        return json.dumps({"format": USERS_FORMAT, "users": users}, ensure_ascii=False, indent=1) + "\n"
 
     def restore(self, users: list[dict[str, Any]]) -> None:
         from moto.cognitoidp.models import CognitoIdpUser, UserStatus
         from moto.cognitoidp.utils import expand_attrs
 
         for saved in users:
-            attributes, sub = saved["attributes"], saved["attributes"]["sub"]
-            status = UserStatus(saved["status"])
-            user = CognitoIdpUser(self.pool.id, saved["username"], saved["password"], status, expand_attrs(attributes))
-            # moto gives every new user a random sub; the saved one keeps the user's todos theirs.
-            user.id = sub
-            user.update_attributes([{"Name": "sub", "Value": sub}])
+            status, attributes = UserStatus(saved["status"]), expand_attrs(saved["attributes"])
+            user = CognitoIdpUser(self.pool.id, saved["username"], None, status, attributes)
+            # moto gives every new user a random sub; the kept one, never changed, keeps the user's todos theirs.
+            user.id = saved["sub"]
+            user.update_attributes([{"Name": "sub", "Value": user.id}])
+            user.password = saved["password"]
             user.enabled = saved["enabled"]
             self.pool.users[user.username] = user
 
     def call(self, action: str, body: dict[str, Any]) -> Answer:
         """moto's answer to any ``action`` with ``body``, run in this process; the users are saved if they changed."""
+        if _writes_sub(body):
+            return cognito_error(400, "InvalidParameterException", "sub is given by the provider and never changes.")
         target = "/?" + urllib.parse.urlencode({"Action": action})  # in the query, moto looks nowhere else for it
         headers = [
             ("Host", f"cognito-idp.{self.ids['region']}.amazonaws.com"),  # moto takes the region from it
@@ -166,6 +289,11 @@ class ProviderRequestHandler(GuardedRequestHandler):
 
     def allowed_methods(self) -> list[str]:
         return ["GET", "HEAD", "OPTIONS", "POST"]
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The method and path only: a query string, which a client may fill with a password, is never logged.
+        path = urllib.parse.urlsplit(self.path).path if self.command else "-"
+        self.log_message('"%s %s" %s', self.command or "-", path, code)
 
     def dispatch(self) -> None:
         origin = self.headers.get("Origin")
@@ -236,20 +364,17 @@ def open_pool(data_dir: Path, region: str) -> LocalPool:
     os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
     os.environ["MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY"] = "HASH"
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    pool = LocalPool(region, data_dir / "users.json")
+    settings.private_dir(data_dir)
+    pool = LocalPool(region, data_dir)
     write_atomic(data_dir / "pool.json", json.dumps(pool.ids) + "\n")
     return pool
 
 
-class ProviderDataError(Exception):
-    """The provider's data folder cannot be used as it is; the message says why and what to do."""
-
-
 @contextlib.contextmanager
 def sole_user(data_dir: Path) -> Iterator[None]:
-    """Hold ``data_dir`` for the block: a provider serving it, or an ``admin`` command changing it, is alone."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Hold ``data_dir`` (made private to its owner) for the block: a provider serving it, or an ``admin``
+    command changing it, is alone."""
+    settings.private_dir(data_dir)
     try:
         import fcntl
     except ImportError:  # Windows has no advisory locks: one provider per folder is then up to its user

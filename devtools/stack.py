@@ -14,6 +14,7 @@ import click
 
 from chalicelib.storage import dynamodb_client
 from devtools import accounts, datafiles, engine, settings, supervise, tables
+from devtools.idp import ProviderDataError, read_users
 from devtools.supervise import Child, StartError
 
 
@@ -59,8 +60,11 @@ class Stack(supervise.Supervisor):
         self.stop()
 
     def start(self) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        # Users, todos and logs: the folder and all in it are its owner's alone.
+        settings.private_dir(self.data_dir)
+        settings.private_dir(self.log_dir)
         try:
+            read_users(self.idp_dir / "users.json")  # a file the provider would refuse, told before anything starts
             self._start_engine()
             (self.idp_dir / "pool.json").unlink(missing_ok=True)
             origins = [arg for origin in self.origins for arg in ("--allow-origin", origin)]
@@ -189,7 +193,7 @@ def run(no_ui: bool) -> None:
                 time.sleep(0.5)
     except supervise.Stopped:
         click.echo("\nStopping...")
-    except (StartError, datafiles.DataFileError, supervise.CrashLoop) as exc:
+    except (StartError, datafiles.DataFileError, ProviderDataError, supervise.CrashLoop) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         stack.stop()

@@ -13,6 +13,8 @@ import requests
 
 from devtools import settings, supervise
 from devtools.accounts import AccountError, Pool
+from devtools.idp import ProviderDataError
+from devtools.stack import Stack
 from tests.local.conftest import assert_contract_error, assert_timed_out, connect, read_answer
 
 UI_ORIGIN = "http://127.0.0.1:8002"
@@ -24,7 +26,7 @@ class Provider:
     """``python -m devtools.idp`` on a free port with one data folder: each call starts it, replacing the last."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir, self.port = data_dir, supervise.free_port()
+        self.data_dir, self.log, self.port = data_dir, data_dir / "idp.log", supervise.free_port()
         self.running: list[supervise.Process] = []
 
     def __call__(self, *options: str) -> Pool:
@@ -33,7 +35,7 @@ class Provider:
             *("-m", "devtools.idp", "--port", str(self.port), "--data-dir", str(self.data_dir)),
             *("--allow-origin", UI_ORIGIN, "--region", "us-east-1", *options),
         ]
-        process = supervise.spawn([sys.executable, *args], log_path=self.data_dir / "idp.log", cwd=settings.ROOT)
+        process = supervise.spawn([sys.executable, *args], log_path=self.log, cwd=settings.ROOT)
         self.running.append(process)
         supervise.wait_until(supervise.answers_http(settings.url(self.port)), process, "identity provider", 30)
         return Pool.from_data_dir(self.data_dir, settings.url(self.port))
@@ -265,3 +267,137 @@ def test_administrative_actions_run_in_process_while_no_provider_serves_the_fold
     pool = provider()
     user.password = "N3w-passw0rd"
     pool.refresh(user)
+
+
+def sub_of(token: str) -> str:
+    return str(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
+def test_no_one_changes_a_sub_and_the_kept_one_is_what_a_start_restores(provider: Provider, tmp_path: Path) -> None:
+    pool = provider()
+    mallory, bob = pool.new_user(), pool.new_user()
+    theirs, own = sub_of(bob.id_token), sub_of(mallory.id_token)
+    sign_in = {"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH"}
+    access = pool.call(
+        "InitiateAuth", **sign_in, AuthParameters={"USERNAME": mallory.email, "PASSWORD": mallory.password}
+    )["AuthenticationResult"]["AccessToken"]
+    take = [{"Name": "sub", "Value": theirs}]
+    assert call(pool, "UpdateUserAttributes", {"AccessToken": access, "UserAttributes": take}).status_code >= 400
+    sign_up = {
+        "ClientId": pool.client_id,
+        "Username": "x@example.com",
+        "Password": "Passw0rd-x",
+        "UserAttributes": take,
+    }
+    refused = call(pool, "SignUp", sign_up)
+    assert refused.status_code == 400 and "never changes" in refused.json()["message"]
+    provider.kill()
+    admin = [sys.executable, "-m", "devtools.idp", "admin", "--data-dir", str(tmp_path)]
+    for action, parameters in [
+        ("AdminUpdateUserAttributes", {"Username": mallory.email, "UserAttributes": take}),
+        ("AdminDeleteUserAttributes", {"Username": mallory.email, "UserAttributeNames": ["sub"]}),
+    ]:
+        done = subprocess.run([*admin, action, json.dumps(parameters)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and json.loads(done.stdout)["__type"] == "InvalidParameterException"
+
+    saved = json.loads((tmp_path / "users.json").read_text())["users"]
+    assert {user["sub"] for user in saved} == {own, theirs}
+    assert not any("sub" in user["attributes"] for user in saved)
+    pool = provider()
+    assert sub_of(pool.refresh(mallory).id_token) == own
+    assert sub_of(pool.refresh(bob).id_token) == theirs
+
+
+def older_user(email: str, password: str, sub: str) -> dict[str, object]:
+    """A user as users.json kept them before: the password in clear, the sub among the attributes."""
+    attributes = {"email": email, "email_verified": "true", "sub": sub}
+    return {"username": sub, "password": password, "status": "CONFIRMED", "enabled": True, "attributes": attributes}
+
+
+def test_a_users_file_in_which_two_users_share_a_sub_is_refused_with_the_way_out(
+    provider: Provider, tmp_path: Path
+) -> None:
+    shared = "5d7f5a4c-0000-4000-8000-000000000001"
+    users = [older_user("bob@example.com", "Passw0rd-bob", shared), older_user("eve@example.com", "Passw0rd-eve", "x")]
+    users[1]["attributes"] = {"email": "eve@example.com", "sub": shared}  # what a self-service write left behind
+    (tmp_path / "users.json").write_text(json.dumps({"users": users}))
+    with pytest.raises(supervise.StartError, match="exited with status 1"):
+        provider()
+    said = (tmp_path / "idp.log").read_text()
+    assert f"bob@example.com and eve@example.com have the same sub {shared}" in said
+    assert "Remove the user who should not have it" in said and "Traceback" not in said
+
+
+def test_the_stack_tells_that_a_users_file_is_refused_before_it_starts_anything(tmp_path: Path) -> None:
+    twins = [older_user(f"{name}@example.com", "Passw0rd-x", "same-sub") for name in ("bob", "eve")]
+    (tmp_path / "idp").mkdir()
+    (tmp_path / "idp" / "users.json").write_text(json.dumps({"users": twins}))
+    stack = Stack(data_dir=tmp_path, with_ui=False)
+    with pytest.raises(ProviderDataError) as refused:
+        stack.start()
+    assert "bob@example.com and eve@example.com have the same sub same-sub" in str(refused.value)
+    assert stack.children == []
+
+
+def test_users_from_before_sign_in_as_before_and_their_passwords_leave_the_disk(
+    provider: Provider, tmp_path: Path
+) -> None:
+    sub = "0b6c1c52-9f6e-4a4e-9a55-0a1b2c3d4e5f"
+    (tmp_path / "users.json").write_text(json.dumps({"users": [older_user("old@example.com", "Passw0rd-old", sub)]}))
+    pool = provider()
+    kept = json.loads((tmp_path / "users.json").read_text())
+    assert kept["format"] == 2 and "Passw0rd-old" not in json.dumps(kept)
+    assert [(user["sub"], user["password_hash"][:7]) for user in kept["users"]] == [(sub, "scrypt$")]
+    id_token, _ = pool.sign_in("old@example.com", "Passw0rd-old")
+    assert sub_of(id_token) == sub
+    with pytest.raises(AccountError) as wrong:
+        pool.sign_in("old@example.com", "Passw0rd-new")
+    assert wrong.value.code == "NotAuthorizedException"
+
+
+def test_no_password_in_clear_under_the_data_folder_which_is_its_owners_alone(
+    provider: Provider, tmp_path: Path
+) -> None:
+    provider.data_dir = tmp_path / "idp"  # made by the provider
+    pool = provider()
+    user = pool.new_user("Passw0rd-secret1")
+    pool.sign_up("pending@example.com", "Passw0rd-secret2")
+    leaked = {"Action": "InitiateAuth", "USERNAME": user.email, "PASSWORD": "Passw0rd-secret3"}
+    assert requests.get(f"{pool.endpoint}/", params=leaked, timeout=10).status_code == 404
+    provider.kill()  # the log is whole
+
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert {"users.json", "pool.json", "idp.log"} <= {path.name for path in files}
+    for path in files:
+        text = path.read_bytes()
+        assert not any(f"Passw0rd-secret{n}".encode() in text for n in (1, 2, 3)), path
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    assert provider.data_dir.stat().st_mode & 0o777 == 0o700
+    assert '"GET /" 404' in provider.log.read_text()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The stack without the UI, on a data folder an older version left open to others."""
+    data_dir = tmp_path_factory.mktemp("stack") / "data"
+    (data_dir / "logs").mkdir(parents=True)
+    for folder in (data_dir, data_dir / "logs"):
+        folder.chmod(0o755)
+    (data_dir / "logs" / "idp.log").write_text("older lines\n")
+    (data_dir / "logs" / "idp.log").chmod(0o644)
+    with Stack(data_dir=data_dir, with_ui=False) as running:
+        yield running
+
+
+def test_the_stacks_data_folder_and_all_in_it_are_its_owners_alone(stack: Stack) -> None:
+    user = stack.pool().new_user()
+    assert (
+        requests.post(
+            f"{stack.api_url}/todos", json={"title": "t", "memo": "", "priority": 1}, headers=user.headers(), timeout=10
+        ).status_code
+        == 201
+    )
+    seen = {path.relative_to(stack.data_dir).as_posix() for path in stack.data_dir.rglob("*")}
+    assert {"idp/users.json", "logs/idp.log", "logs/api.log"} <= seen
+    for path in [stack.data_dir, *stack.data_dir.rglob("*")]:
+        assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
