@@ -10,7 +10,8 @@ of Cognito's JSON named by ``X-Amz-Target`` (a web page can send neither without
 above, on a folder no provider is serving. All of it sits behind the door every local server shares
 (``devtools.localhttp``: this machine's ``Host`` only, bodies up to ``MAX_BODY``, slow clients cut off).
 
-moto signs ID tokens with a fixed key, so tokens stay valid across restarts. The pool ``hobopy-local`` and its
+ID tokens are signed with a key made for this installation on its first start (``signing-key.pem``), not with
+moto's sample key, which anyone has; kept, it keeps tokens valid across restarts. The pool ``hobopy-local`` and its
 client ``hobopy-ui`` get the same ids on every start (moto's HASH strategy). moto keeps users in memory and gives
 each a random ``sub``, so every change to the users is written to ``<data-dir>/users.json`` and a start puts them
 back: each with the ``sub`` kept apart from the attributes, which nothing changes (the owner of a todo stays its
@@ -185,6 +186,53 @@ def _saved_user(saved: dict[str, Any], older: bool) -> dict[str, Any]:
     return user
 
 
+class SigningKey:
+    """The RSA key this installation signs tokens with, in ``signing-key.pem`` (0600), made on the first start.
+
+    moto signs with a sample key that ships inside every moto install: anyone could sign a token for any sub."""
+
+    def __init__(self, path: Path) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from jwt.algorithms import RSAAlgorithm
+
+        if path.exists():
+            try:
+                key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            except ValueError:
+                key = None
+            if not isinstance(key, rsa.RSAPrivateKey):
+                raise ProviderDataError(
+                    f"{path} is not an RSA private key in PEM: move it away, and the next start makes a new one "
+                    "(tokens signed before then stop being accepted)."
+                )
+        else:
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            write_atomic(path, pem)
+        self.private = key
+        public = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+        essentials = {name: public[name] for name in ("e", "kty", "n")}
+        # The key's RFC 7638 thumbprint: a new key is a new kid, which a verifier's cache cannot mistake.
+        self.kid = _b64(hashlib.sha256(json.dumps(essentials, separators=(",", ":"), sort_keys=True).encode()).digest())
+        self.jwks = {"keys": [{**essentials, "kid": self.kid, "alg": "RS256", "use": "sig"}]}
+
+    def signs_for(self, pool: Any) -> None:
+        """Make moto's ``pool`` sign its tokens with this key: what moto makes, signed again here."""
+        import jwt
+
+        issue = pool.create_jwt
+
+        def create_jwt(*args: Any, **kwargs: Any) -> tuple[str, int]:
+            token, expires_in = issue(*args, **kwargs)
+            claims = jwt.decode(token, options={"verify_signature": False})
+            return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid}), expires_in
+
+        pool.create_jwt = create_jwt
+
+
 def _writes_sub(body: dict[str, Any]) -> bool:
     """Whether an action's parameters set or delete the ``sub`` attribute."""
     given = body.get("UserAttributes")
@@ -205,6 +253,8 @@ class LocalPool:
         users, older = read_users(self.users_file)
         backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][region]
         self.pool = backend.create_user_pool("hobopy-local", POOL_CONFIG)
+        self.key = SigningKey(data_dir / "signing-key.pem")
+        self.key.signs_for(self.pool)
         client = backend.create_user_pool_client(self.pool.id, False, CLIENT_CONFIG)
         # What a client needs to find the pool (the UI's ``auth`` settings, less the endpoint).
         self.ids = {"region": region, "userPoolId": self.pool.id, "clientId": client.id}
@@ -319,6 +369,8 @@ class ProviderRequestHandler(GuardedRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         if path not in {f"/{pool.ids['userPoolId']}/.well-known/{name}" for name in DOCUMENTS}:
             return not_found()
+        if path.endswith("jwks.json"):
+            return 200, [("Content-Type", "application/json")], json.dumps(pool.key.jwks).encode()
         status, headers, body = wsgi_answer(pool.app, "GET", path, [("Host", self.headers["Host"])], None)
         return status, [(name, value) for name, value in headers if name.lower() == "content-type"], body
 

@@ -1,13 +1,17 @@
 """The local identity provider as the stack runs it: the dev stage's ids, this machine only, users kept on disk."""
 
+import gzip
 import json
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
+import moto.cognitoidp
 import pytest
 import requests
 
@@ -401,3 +405,44 @@ def test_the_stacks_data_folder_and_all_in_it_are_its_owners_alone(stack: Stack)
     assert {"idp/users.json", "logs/idp.log", "logs/api.log"} <= seen
     for path in [stack.data_dir, *stack.data_dir.rglob("*")]:
         assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
+
+
+def motos_sample_key() -> Any:
+    """The private key moto signs with: part of every moto install, so anyone's."""
+    resources = Path(moto.cognitoidp.__file__).with_name("resources")
+    key = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
+    return jwt.PyJWK(key["keys"][0] if "keys" in key else key).key
+
+
+def test_tokens_are_signed_with_this_installations_own_key_kept_across_restarts(
+    provider: Provider, tmp_path: Path
+) -> None:
+    pool = provider()
+    user = pool.new_user()
+    assert (tmp_path / "signing-key.pem").stat().st_mode & 0o777 == 0o600
+    pool = provider()
+    jwks = jwt.PyJWKClient(f"{pool.endpoint}/{pool_id(tmp_path)}/.well-known/jwks.json")
+    [served] = jwks.get_signing_keys()
+    assert jwt.get_unverified_header(user.id_token)["kid"] == served.key_id != "dummy"
+    jwt.decode(user.id_token, served.key, algorithms=["RS256"], audience=pool.client_id)  # a token from before
+    assert served.key.public_numbers() != motos_sample_key().public_key().public_numbers()
+
+    other = Provider(tmp_path / "another")
+    other.log = tmp_path / "another.log"
+    try:
+        elsewhere = jwt.get_unverified_header(other().new_user().id_token)["kid"]
+    finally:
+        other.kill()
+    assert elsewhere != served.key_id
+
+
+def test_a_token_signed_with_motos_sample_key_is_401_at_the_api(stack: Stack) -> None:
+    bob = stack.pool().new_user()
+    todos = f"{stack.api_url}/todos"
+    mine = requests.post(todos, json={"title": "bob's", "memo": "", "priority": 1}, headers=bob.headers(), timeout=10)
+    assert mine.status_code == 201
+    claims = {**jwt.decode(bob.id_token, options={"verify_signature": False}), "exp": int(time.time()) + 600}
+    forged = jwt.encode(claims, motos_sample_key(), algorithm="RS256", headers={"kid": "dummy"})
+    answer = requests.get(todos, headers={"Authorization": f"Bearer {forged}"}, timeout=10)
+    assert answer.status_code == 401 and answer.json()["Code"] == "UnauthorizedError"
+    assert [todo["title"] for todo in requests.get(todos, headers=bob.headers(), timeout=10).json()] == ["bob's"]
