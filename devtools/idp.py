@@ -518,13 +518,14 @@ def main(argv: list[str] | None = None) -> None:
             serve(args.data_dir, args.region, (args.host, args.port), args.allow_origin)
     except ProviderDataError as exc:
         parser.exit(1, f"identity provider: {exc}\n")
-    except OSError as exc:
-        parser.exit(1, f"identity provider: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
 
 
 def serve(data_dir: Path, region: str, address: tuple[str, int], origins: Iterable[str]) -> None:
     pool = open_pool(data_dir, region)
-    server = ProviderServer(address, pool, origins)
+    try:
+        server = ProviderServer(address, pool, origins)
+    except OSError as exc:
+        raise SystemExit(f"identity provider: cannot listen on {address[0]}:{address[1]}: {exc.strerror}") from None
     ids = pool.ids
     print(
         f"identity provider at http://{address[0]}:{server.server_port}: region {ids['region']}, "
