@@ -51,6 +51,13 @@ def data_dir() -> Path:
     return Path(value).expanduser() if value else ROOT / ".data"
 
 
+def private_dir(path: Path) -> Path:
+    """``path``, a folder only its owner may enter (0700): made with its parents if missing, closed if it was open."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
 def url(port: int, host: str = HOST) -> str:
     return f"http://{host}:{port}"
 

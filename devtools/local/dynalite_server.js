@@ -63,6 +63,8 @@ function guard (handlers, server) {
   }
 }
 
+// The tables' files are their owner's alone (0600), as is the folder the stack makes for them.
+process.umask(0o077)
 const server = dynalite(argv)
 const handlers = server.listeners('request')
 server.removeAllListeners('request')

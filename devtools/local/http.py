@@ -14,9 +14,10 @@ import logging
 import socket
 import socketserver
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from devtools import settings
 from devtools.local import supervise
@@ -24,6 +25,7 @@ from devtools.local import supervise
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # One line per request, as the standard library words it; each server's command sends it to its output.
 access_log = logging.getLogger(__name__)
 
@@ -61,6 +63,20 @@ def serve_until_stopped(server: socketserver.BaseServer) -> None:
     """Serve until SIGINT, SIGTERM or SIGHUP arrives, then close the listening socket."""
     with server, contextlib.suppress(supervise.Stopped), supervise.stop_signals_raise():
         server.serve_forever()
+
+
+def wsgi_answer(
+    app: WSGIApp, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes | None
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """``app``'s answer (status, headers, body) to one request, called in this thread."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    parts = urllib.parse.urlsplit(target)
+    request = EnvironBuilder(
+        path=parts.path or "/", method=method, query_string=parts.query, headers=list(headers), data=body or b""
+    )
+    chunks, status, answer_headers = run_wsgi_app(app, request.get_environ(), buffered=True)
+    return int(status.split()[0]), list(answer_headers.items()), b"".join(chunks)
 
 
 def contract_body(status: int, message: str = "") -> bytes:
@@ -102,6 +118,7 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "hobopy"
     request_timeout = REQUEST_TIMEOUT
+    max_body = MAX_BODY
 
     rfile: io.BufferedReader
     body: bytes | None = None
@@ -209,8 +226,8 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
         if len(lengths) > 1 or not (lengths[0].isascii() and lengths[0].isdigit()):
             raise _Refused(400, "Content-Length must be given once, as a whole number of bytes.")
         digits = lengths[0].lstrip("0") or "0"
-        if len(digits) > 18 or int(digits) > MAX_BODY:
-            raise _Refused(413, f"the body is larger than {MAX_BODY} bytes.")
+        if len(digits) > 18 or int(digits) > self.max_body:
+            raise _Refused(413, f"the body is larger than {self.max_body} bytes.")
         self.body = self.rfile.read(int(digits))
         if len(self.body) < int(digits):
             raise _Refused(408)

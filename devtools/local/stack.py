@@ -16,6 +16,7 @@ from chalicelib.storage import dynamodb_client
 from devtools import files, settings
 from devtools.db.prepare import prepare_table
 from devtools.local import accounts, engine, supervise
+from devtools.local.idp import ProviderDataError, read_users
 from devtools.local.supervise import Child, StartError
 
 
@@ -61,8 +62,11 @@ class Stack(supervise.Supervisor):
         self.stop()
 
     def start(self) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        # Users, todos and logs: the folder and all in it are its owner's alone.
+        settings.private_dir(self.data_dir)
+        settings.private_dir(self.log_dir)
         try:
+            read_users(self.idp_dir / "users.json")  # a file the provider would refuse, told before anything starts
             self._start_engine()
             (self.idp_dir / "pool.json").unlink(missing_ok=True)
             # Pages of this machine at any port, as the dev stage's API allows them, and the extra origins.
@@ -176,7 +180,7 @@ def run(no_ui: bool) -> None:
                 time.sleep(0.5)
     except supervise.Stopped:
         click.echo("\nStopping...")
-    except (StartError, files.DataFileError, supervise.CrashLoop) as exc:
+    except (StartError, files.DataFileError, ProviderDataError, supervise.CrashLoop) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         stack.stop()

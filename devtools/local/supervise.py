@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 Process = subprocess.Popen[bytes]
 STOP_SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
@@ -59,7 +60,7 @@ def spawn(
 ) -> Process:
     """Start a child in its own session (Ctrl-C reaches the supervisor, which stops children in order),
     output to ``log_path`` (or inherited)."""
-    with open(log_path, "ab") if log_path else nullcontext() as log:
+    with _private_log(log_path) if log_path else nullcontext() as log:
         return subprocess.Popen(
             list(args),
             cwd=cwd,
@@ -71,6 +72,14 @@ def spawn(
             # Linux's PR_SET_PDEATHSIG (1): a supervisor killed outright takes its children along.
             preexec_fn=(lambda: ctypes.CDLL(None).prctl(1, signal.SIGTERM)) if sys.platform == "linux" else None,
         )
+
+
+def _private_log(path: Path) -> BinaryIO:
+    """``path`` opened for appending, readable by its owner only (0600)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    if os.name != "nt":
+        os.fchmod(handle, 0o600)  # a log from an older version may be open to others
+    return os.fdopen(handle, "ab")
 
 
 def stop(process: Process | None, timeout: float = 5.0) -> None:

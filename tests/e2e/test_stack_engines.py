@@ -52,7 +52,7 @@ def test_without_node_the_stack_falls_back_to_moto_and_warns(tmp_path: Path) -> 
         assert created.status_code == 201
 
         # In memory, a restarted engine has lost the table: the stack creates and seeds it again.
-        os.kill(pid_serving(ports["HOBOPY_DB_PORT"], "moto_server"), signal.SIGKILL)
+        os.kill(pid_serving(ports["HOBOPY_DB_PORT"], "devtools.local.engine"), signal.SIGKILL)
         run.wait_for("the engine is running again", timeout=60)
         assert sorted(t["id"] for t in requests.get(f"{api}/todos", timeout=10).json()) == ["L5", "L6", "L7"]
     finally:

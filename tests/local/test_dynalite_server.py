@@ -1,4 +1,5 @@
-"""node devtools/local/dynalite_server.js: dynalite for this machine's programs, never for a web page."""
+"""The local engines, node devtools/local/dynalite_server.js and moto's server without Node.js (python -m
+devtools.local.engine): for this machine's programs, never for a web page."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ LIST_TABLES = {
     "X-Amz-Date": "20260101T000000Z",
 }
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+NO_NODE = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 
 
 def start(log: Path, data_dir: Path | None = None) -> tuple[str, supervise.Process]:
@@ -39,9 +40,15 @@ def start(log: Path, data_dir: Path | None = None) -> tuple[str, supervise.Proce
     return endpoint, process
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url, process = start(tmp_path_factory.mktemp("guarded") / "dynalite.log")
+@pytest.fixture(scope="module", params=[pytest.param("dynalite", marks=NO_NODE), "moto"])
+def endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("guarded") / "engine.log"
+    if request.param == "dynalite":
+        url, process = start(log)
+    else:
+        process = engine.start_moto(port := supervise.free_port(), log)
+        url = f"http://127.0.0.1:{port}"
+        engine.wait_until_serving(url, process)
     yield url
     supervise.stop(process)
 
@@ -98,6 +105,7 @@ def test_this_machines_names_are_served(endpoint: str) -> None:
         assert "TableNames" in json.loads(body)
 
 
+@NO_NODE
 def test_sigterm_keeps_the_data_of_path(tmp_path: Path) -> None:
     data = tmp_path / "data"
     endpoint, process = start(tmp_path / "first.log", data)

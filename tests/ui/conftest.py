@@ -1,5 +1,8 @@
 """Fixtures of the UI tests: a running stack, users of its identity provider, and headless Chromium."""
 
+import json
+import subprocess
+import sys
 import urllib.parse
 from pathlib import Path
 
@@ -17,14 +20,36 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOOPBACK = "127.0.0.1"
+# An account an administrator made with a temporary password, before the stack started.
+ADMIN_MADE = ("admin-made@example.com", "Temp-passw0rd")
 
 
 @pytest.fixture(scope="session")
 def ui_stack(tmp_path_factory):
-    """The whole local stack on free ports: dynalite (seeded), the identity provider, the API and the UI server."""
+    """The whole local stack on free ports: dynalite (seeded), the identity provider, the API and the UI server;
+    its users hold the account ``ADMIN_MADE``."""
     from devtools.local.stack import Stack
+    from devtools.settings import ROOT
 
     data_dir = tmp_path_factory.mktemp("stack")
+    # As the README makes the first user of a deployed pool; locally, administrative actions are served only
+    # in-process, on the provider's folder while no provider serves it.
+    email, password = ADMIN_MADE
+    parameters = {
+        "Username": email,
+        "TemporaryPassword": password,
+        "UserAttributes": [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        "MessageAction": "SUPPRESS",
+    }
+    command = [
+        "devtools.local.idp",
+        "admin",
+        "--data-dir",
+        str(data_dir / "idp"),
+        "AdminCreateUser",
+        json.dumps(parameters),
+    ]
+    subprocess.run([sys.executable, "-m", *command], cwd=ROOT, check=True, capture_output=True, timeout=60)
     stack = Stack(data_dir=data_dir, with_ui=True, quiet=True)
     with stack:
         yield stack

@@ -10,7 +10,8 @@ from pathlib import Path
 from playwright.sync_api import expect
 from todoui import account, texts
 
-from tests.ui.conftest import TodoApi
+from devtools.local.accounts import AccountError
+from tests.ui.conftest import ADMIN_MADE, TodoApi
 
 PASSWORD = "Passw0rd-browser"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
@@ -165,7 +166,7 @@ def test_the_providers_refusals_are_told_in_japanese(ui, pool):
 def test_a_deployed_stages_sign_up_says_the_code_comes_by_mail(open_page, ui_stack):
     """Only the local stack's dialog says that no mail is sent: a page configured as deployed says it is."""
     deployed = {
-        "apiUrl": ui_stack.api_url + "/",
+        "apiUrl": "/api/",
         "stage": "prod",
         "auth": {"userPoolId": "us-east-1_Deployed", "clientId": "client1", "region": "us-east-1"},
     }
@@ -195,19 +196,11 @@ def test_an_account_signed_up_but_not_confirmed_is_asked_for_its_code_at_sign_in
     expect(ui.locator(WHO)).to_have_text(f"{email} でログイン中")
 
 
-def test_an_account_made_by_an_administrator_sets_its_own_password_at_the_first_sign_in(ui, ui_stack, pool):
+def test_an_account_made_by_an_administrator_sets_its_own_password_at_the_first_sign_in(ui):
     """How the README makes the first user of a deployed pool when no one may sign up by e-mail."""
-    email = new_email()
-    pool.call(
-        "AdminCreateUser",
-        UserPoolId=ui_stack.auth["userPoolId"],
-        Username=email,
-        TemporaryPassword="Temp-passw0rd",
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        MessageAction="SUPPRESS",
-    )
+    email, temporary = ADMIN_MADE
     ui.click("#sign-in-button")
-    fill_account_form(ui, email, "Temp-passw0rd")
+    fill_account_form(ui, email, temporary)
     expect(ui.locator("#auth-title")).to_have_text("新しいパスワードの設定")
     expect(ui.locator("#auth-email")).to_be_hidden()
     expect(ui.locator("#auth-password")).to_be_focused()
@@ -319,3 +312,73 @@ def test_the_signed_in_page_in_japanese(ui, api_url, pool, tmp_path):
     if os.environ.get("HOBOPY_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(exist_ok=True)
         ui.screenshot(path=SCREENSHOT)
+
+
+ATTACK_PAGE = """<!doctype html><title>another site</title><script>
+const TARGET = "AWSCognitoIdentityProviderService.";
+function image(url) {
+  return new Promise((done) => { const img = new Image(); img.onload = img.onerror = done; img.src = url; });
+}
+function settled(promise) { return promise.then(() => "answered", () => "refused"); }
+async function attack(idp, pool, victim, spare, made) {
+  const query = (action, more) => idp + "/?" + new URLSearchParams({Action: action, UserPoolId: pool, ...more});
+  const simple = (url, body) => settled(fetch(url, {mode: "no-cors", method: body ? "POST" : "GET", body}));
+  const preflighted = (action, more) => settled(fetch(idp + "/", {
+    method: "POST",
+    headers: {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + action},
+    body: JSON.stringify({UserPoolId: pool, ...more}),
+  }));
+  await image(query("AdminSetUserPassword", {Username: victim, Password: "Attack3r-pass", Permanent: "true"}));
+  await simple(query("AdminCreateUser", {Username: made, TemporaryPassword: "Attack3r-pass"}));
+  await simple(query("AdminDisableUser", {Username: victim}), JSON.stringify({UserPoolId: pool, Username: victim}));
+  await simple(idp + "/", new URLSearchParams({Action: "AdminDeleteUser", UserPoolId: pool, Username: spare}));
+  const stopped = await preflighted("AdminDeleteUser", {Username: spare});
+  await image(query("ListUsers", {}));
+  await image(query("DeleteUserPool", {}));
+  return stopped;
+}
+</script>"""
+
+
+def test_a_page_on_another_origin_cannot_drive_the_identity_provider(browser, ui_stack, pool):
+    """Images, no-cors fetches and simple POSTs carry no preflight (GETs not even an Origin); a request that
+    needs a preflight is stopped there."""
+    import http.server
+    import threading
+
+    class AttackPage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = ATTACK_PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    victim, spare, made = pool.new_user(PASSWORD), pool.new_user(PASSWORD), new_email()
+    # A loopback address, but not one of the names the dev stage lets in: an origin of its own, as any site's.
+    server = http.server.ThreadingHTTPServer(("127.0.0.2", 0), AttackPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.2:{server.server_address[1]}/")
+        arguments = [ui_stack.idp_url, ui_stack.auth["userPoolId"], victim.email, spare.email, made]
+        preflighted = page.evaluate("(a) => attack(...a)", arguments)
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+    assert preflighted == "refused"
+    pool.refresh(victim)  # the password is the victim's own, the account enabled, the pool there
+    pool.refresh(spare)
+    for email, password in ((victim.email, "Attack3r-pass"), (made, "Attack3r-pass")):
+        try:
+            pool.sign_in(email, password)
+        except AccountError as refused:
+            assert refused.code in ("NotAuthorizedException", "UserNotFoundException"), refused
+        else:
+            raise AssertionError(f"{email} signed in with the page's password")
