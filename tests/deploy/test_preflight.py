@@ -52,8 +52,16 @@ def only(project, stage="prod"):
     return found[0]
 
 
-def test_the_project_as_it_is_passes_for_prod():
-    assert messages(ROOT) == []
+@pytest.mark.parametrize("stage", ["staging", "prod"])
+def test_the_project_as_it_is_passes_for_both_deployable_stages(stage):
+    assert messages(ROOT, stage) == []
+    assert stage not in preflight.LOCAL_STAGES
+
+
+def test_a_local_setting_in_the_staging_stage_is_refused_as_in_prod(project):
+    edit(project, CONFIG, lambda c: c["stages"]["staging"]["environment_variables"].update(ANONYMOUS_OWNER="demo"))
+    assert "stage 'staging' sets ANONYMOUS_OWNER" in only(project, "staging")
+    assert messages(project, "prod") == []
 
 
 def test_cli_says_ok_and_exits_0_on_a_clean_project(project):
