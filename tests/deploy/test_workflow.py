@@ -194,26 +194,55 @@ def test_verify_package_accepts_exactly_the_files_of_the_digest(tmp_path):
     assert verify(tmp_path, digest).returncode != 0
 
 
-def test_make_deploy_artifact_runs_the_aws_cli_alone_without_installing_anything(tmp_path):
-    # As on CI's deploy runner: no .venv, so the aws CLI on PATH.
-    command = [
-        "make",
-        "-n",
-        "--no-print-directory",
-        "deploy-artifact",
-        "BUCKET=b",
-        f"DIST={tmp_path}",
-        f"VENV={tmp_path / 'no-venv'}",
-    ]
+def deploy_artifact_commands(tmp_path, *variables):
+    """What make deploy-artifact runs, one command a line, as on CI's deploy runner: no .venv of the project."""
+    command = ["make", "-n", "--no-print-directory", "deploy-artifact", "BUCKET=b", f"DIST={tmp_path}"]
+    command += [f"VENV={tmp_path / 'no-venv'}", *variables]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.replace("\\\n", " ").splitlines()
-    assert {line.split()[0] for line in lines} == {"test", "aws", "echo"}
+    return result.stdout.replace("\\\n", " ").splitlines()
+
+
+def test_make_deploy_artifact_deploys_the_stack_then_publishes_the_ui_and_builds_nothing(tmp_path):
+    lines = deploy_artifact_commands(tmp_path, "STAGE=staging")
+    assert [line.split()[0] for line in lines] == ["test", "test", "aws", "aws", "echo", "python3"]
     assert [line.split()[:3] for line in lines if line.startswith("aws ")] == [
         ["aws", "cloudformation", "package"],
         ["aws", "cloudformation", "deploy"],
     ]
-    assert not re.search(r"pip|npm|venv|python|hobopy package", result.stdout)
+    assert "--stack-name hobopy-staging" in lines[3]
+    assert (
+        lines[-1] == f"python3 -m devtools.deploy publish --stack hobopy-staging --stage staging --site {tmp_path}/site"
+    )
+    assert not re.search(r"pip|npm|venv|hobopy package|transcrypt|devtools.ui", "\n".join(lines))
+
+
+def test_template_switches_are_passed_only_when_given(tmp_path):
+    (deploy,) = [line for line in deploy_artifact_commands(tmp_path) if "cloudformation deploy" in line]
+    assert "--parameter-overrides" not in deploy
+    given = ["WEB_ACL=on", "WEB_ACL_RATE_LIMIT=300", "API_ACCESS_LOG=on", "APP_DOMAIN=todo.example.com"]
+    given.append("APP_CERTIFICATE_ARN=arn:aws:acm:us-east-1:123456789012:certificate/x")
+    (deploy,) = [line for line in deploy_artifact_commands(tmp_path, *given) if "cloudformation deploy" in line]
+    assert deploy.split("--parameter-overrides ")[1].split() == [
+        "WebAcl=on",
+        "WebAclRateLimit=300",
+        "ApiAccessLog=on",
+        "AppDomain=todo.example.com",
+        "AppCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/x",
+    ]
+
+
+def test_make_destroy_empties_the_site_bucket_before_deleting_the_stack(tmp_path):
+    command = ["make", "-n", "--no-print-directory", "-o", "install", "destroy", "STAGE=staging"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("echo")]
+    assert [" ".join(line.split()[1:4]) for line in lines] == [
+        "-m devtools.deploy empty",
+        "cloudformation delete-stack --stack-name",
+        "cloudformation wait stack-delete-complete",
+    ]
+    assert all("hobopy-staging" in line for line in lines)
 
 
 # Verified pins: each SHA is the commit its tag names (the run logs of the floating v4/v5 tags resolve to them).
