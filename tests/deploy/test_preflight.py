@@ -307,7 +307,7 @@ def test_a_json_file_with_a_byte_order_mark_is_reported(project, relative):
 
 
 def test_unknown_stage_is_reported_with_the_known_ones(project):
-    assert "stage 'staging' is not defined (stages: dev, prod)" in only(project, stage="staging")
+    assert "stage 'qa' is not defined (stages: dev, prod, staging)" in only(project, stage="qa")
 
 
 def test_deployable_stage_with_a_generated_policy_is_reported(project):
