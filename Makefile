@@ -139,7 +139,7 @@ verify-package:
 	@echo "$(DIST) holds exactly the files of the digest"
 
 # Deploys the package in DIST as `make package` wrote it: the aws CLI creates or updates the stack, then
-# devtools/deploy.py (boto3) writes the stage's configuration into the UI from the stack's outputs, uploads it,
+# devtools/deploy/site.py (boto3) writes the stage's configuration into the UI from the stack's outputs, uploads it,
 # removes stale files, invalidates what changed and prints the app's URL last. Nothing is built or installed.
 deploy-artifact:
 	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket of yours in the stack's region>"; exit 2; }
@@ -150,7 +150,7 @@ deploy-artifact:
 	$(AWS) cloudformation deploy --template-file $(DIST)/packaged.json --stack-name $(STACK) \
 		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset $(PARAMETER_OVERRIDES)
 	@echo "The first user signs up from the UI, or see README.md (Deploy to AWS > Accounts)."
-	$(PY) -m devtools.deploy publish --stack $(STACK) --stage $(STAGE) --site $(DIST)/site
+	$(PY) -m devtools.deploy.site publish --stack $(STACK) --stage $(STAGE) --site $(DIST)/site
 
 # The app's URL (the AppURL output of the stack), for CI's smoke check.
 app-url:
@@ -159,6 +159,6 @@ app-url:
 # The UI's bucket is emptied first: CloudFormation deletes only an empty bucket. The table and the user pool stay.
 destroy: install
 	@echo "Keeping table $(call OUTPUT,TodosTableName) and user pool $(call OUTPUT,UserPoolId) (see README: Deploy to AWS)"
-	$(PY) -m devtools.deploy empty --stack $(STACK)
+	$(PY) -m devtools.deploy.site empty --stack $(STACK)
 	$(AWS) cloudformation delete-stack --stack-name $(STACK)
 	$(AWS) cloudformation wait stack-delete-complete --stack-name $(STACK)

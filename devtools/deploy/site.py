@@ -2,8 +2,8 @@
 packaged site gets the stage's configuration, goes into the bucket, loses what the build no longer has, and the
 distribution forgets what changed. ``make deploy`` runs it after the stack; ``make destroy`` empties the bucket.
 
-    python -m devtools.deploy publish --stack hobopy-prod --stage prod --site dist/prod/site
-    python -m devtools.deploy empty --stack hobopy-prod
+    python -m devtools.deploy.site publish --stack hobopy-prod --stage prod --site dist/prod/site
+    python -m devtools.deploy.site empty --stack hobopy-prod
 """
 
 import dataclasses
@@ -204,4 +204,4 @@ def empty_command(stack: str) -> None:
 
 
 if __name__ == "__main__":
-    cli(prog_name="python -m devtools.deploy")
+    cli(prog_name="python -m devtools.deploy.site")

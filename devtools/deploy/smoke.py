@@ -1,8 +1,8 @@
 """Smoke check of a running app: the UI's page with its security headers, the API's OpenAPI document, and the API
 refusing a request without a token in the contract's shape. CI runs it against staging after each deployment:
 
-    python -m devtools.smoke https://d111111abcdef8.cloudfront.net/
-    python -m devtools.smoke http://127.0.0.1:8000/ --api-path / --ui-url http://127.0.0.1:8002/
+    python -m devtools.deploy.smoke https://d111111abcdef8.cloudfront.net/
+    python -m devtools.deploy.smoke http://127.0.0.1:8000/ --api-path / --ui-url http://127.0.0.1:8002/
 
 Only GET requests without credentials: it changes nothing and needs no account.
 """
@@ -130,4 +130,4 @@ def main(base_url: str, api_path: str, ui_url: str | None, attempts: int, wait: 
 
 
 if __name__ == "__main__":
-    main(prog_name="python -m devtools.smoke")
+    main(prog_name="python -m devtools.deploy.smoke")

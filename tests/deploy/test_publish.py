@@ -13,7 +13,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from devtools import deploy, ui
+from devtools import ui
+from devtools.deploy import site as deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
@@ -203,7 +204,7 @@ def run_cli(moto_endpoint, *args):
     env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
     env.pop("AWS_PROFILE", None)
-    command = [sys.executable, "-m", "devtools.deploy", *args]
+    command = [sys.executable, "-m", "devtools.deploy.site", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from devtools import smoke, supervise, ui
+from devtools import supervise, ui
+from devtools.deploy import smoke
 from tests.conftest import chalice_project
 from tests.local.test_localapi import start_api
 
@@ -89,7 +90,7 @@ def test_a_page_without_its_security_headers_fails_and_https_needs_hsts(monkeypa
 
 
 def test_the_command_exits_1_after_its_attempts_and_0_when_all_pass(api, site_url):
-    args = [sys.executable, "-m", "devtools.smoke", api.url + "/", "--api-path", "/", "--ui-url", site_url]
+    args = [sys.executable, "-m", "devtools.deploy.smoke", api.url + "/", "--api-path", "/", "--ui-url", site_url]
     passed = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert passed.returncode == 0, passed.stderr
     assert passed.stdout.splitlines()[-1] == f"smoke check passed: {api.url}/"

@@ -161,7 +161,7 @@ def test_main_deploys_to_staging_after_the_tests_then_to_production_with_oidc(
     ]
     smoke = step_named(job, "smoke check")
     assert smoke["env"] == {"APP_URL": "${{ steps.deploy.outputs.app-url }}"}
-    assert smoke["run"] == '.venv/bin/python -m devtools.smoke "$APP_URL"'
+    assert smoke["run"] == '.venv/bin/python -m devtools.deploy.smoke "$APP_URL"'
 
 
 @pytest.mark.parametrize("name", ["deploy-staging", "deploy-production"])
@@ -246,7 +246,8 @@ def test_make_deploy_artifact_deploys_the_stack_then_publishes_the_ui_and_builds
     ]
     assert "--stack-name hobopy-staging" in lines[3]
     assert (
-        lines[-1] == f"python3 -m devtools.deploy publish --stack hobopy-staging --stage staging --site {tmp_path}/site"
+        lines[-1]
+        == f"python3 -m devtools.deploy.site publish --stack hobopy-staging --stage staging --site {tmp_path}/site"
     )
     assert not re.search(r"pip|npm|venv|hobopy package|transcrypt|devtools.ui", "\n".join(lines))
 
@@ -272,7 +273,7 @@ def test_make_destroy_empties_the_site_bucket_before_deleting_the_stack(tmp_path
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if not line.startswith("echo")]
     assert [" ".join(line.split()[1:4]) for line in lines] == [
-        "-m devtools.deploy empty",
+        "-m devtools.deploy.site empty",
         "cloudformation delete-stack --stack-name",
         "cloudformation wait stack-delete-complete",
     ]

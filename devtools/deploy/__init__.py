@@ -1,0 +1,1 @@
+"""Deploying: publishing a deployed stage's UI (``make deploy``) and the smoke check of a running app (CI)."""
