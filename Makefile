@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench install lock clean help package package-sums verify-package deploy deploy-artifact destroy fuzz loadtest
+.PHONY: run test lint bench install lock clean help package package-sums verify-package deploy deploy-artifact app-url destroy fuzz loadtest
 
 help:
 	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
@@ -16,10 +16,10 @@ help:
 	@echo "make bench   warm calls against bare boto3, cold start, kept-alive connections, owner isolation"
 	@echo "make fuzz    long schemathesis run against a throwaway stack, long stateful model test"
 	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
-	@echo "make package write dist/STAGE/sam.json and deployment.zip, offline (STAGE=prod)"
-	@echo "make deploy  package, upload and deploy the stack (needs AWS credentials and BUCKET=...)"
-	@echo "make deploy-artifact  deploy an existing package (DIST=...) with the aws CLI only, as CI does"
-	@echo "make destroy delete the stack (the table is kept)"
+	@echo "make package write dist/STAGE/sam.json, deployment.zip and site/ (the UI), offline (STAGE=prod or staging)"
+	@echo "make deploy  package, deploy the stack and publish the UI, print the app's URL (AWS credentials, BUCKET=...)"
+	@echo "make deploy-artifact  deploy an existing package (DIST=...) without building anything, as CI does"
+	@echo "make destroy empty the UI's bucket and delete the stack (the table and the user pool are kept)"
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -111,9 +111,12 @@ STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --out
 OUTPUT = $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue")
 # The template's switches (README: Deploy to AWS). Only those given are passed: the others keep the stack's values
 # (its defaults on the first deploy). WEB_ACL=on|off, WEB_ACL_RATE_LIMIT=<requests per address in 5 minutes>,
-# API_ACCESS_LOG=off|on|on-and-set-account-role.
+# API_ACCESS_LOG=off|on|on-and-set-account-role, APP_DOMAIN=<name> with APP_CERTIFICATE_ARN=<ACM ARN in us-east-1>.
 PARAMETERS = $(if $(WEB_ACL),WebAcl=$(WEB_ACL)) $(if $(WEB_ACL_RATE_LIMIT),WebAclRateLimit=$(WEB_ACL_RATE_LIMIT)) \
-	$(if $(API_ACCESS_LOG),ApiAccessLog=$(API_ACCESS_LOG))
+	$(if $(API_ACCESS_LOG),ApiAccessLog=$(API_ACCESS_LOG)) $(if $(APP_DOMAIN),AppDomain=$(APP_DOMAIN)) \
+	$(if $(APP_CERTIFICATE_ARN),AppCertificateArn=$(APP_CERTIFICATE_ARN))
+# The Python that publishes the UI: the project's, else (CI's deploy jobs) the one their publishing lock went into.
+PY = $(if $(wildcard $(BIN)/python),$(BIN)/python,python3)
 PARAMETER_OVERRIDES = $(if $(strip $(PARAMETERS)),--parameter-overrides $(strip $(PARAMETERS)))
 
 package: install
@@ -135,20 +138,27 @@ verify-package:
 		|| { echo "$(DIST) does not hold exactly the files of the digest: not deploying it"; exit 1; }
 	@echo "$(DIST) holds exactly the files of the digest"
 
-# Deploys the package in DIST as `make package` wrote it, with the aws CLI alone:
-# nothing is installed and no project code runs while AWS credentials are at hand.
+# Deploys the package in DIST as `make package` wrote it: the aws CLI creates or updates the stack, then
+# devtools/deploy/site.py (boto3) writes the stage's configuration into the UI from the stack's outputs, uploads it,
+# removes stale files, invalidates what changed and prints the app's URL last. Nothing is built or installed.
 deploy-artifact:
 	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket of yours in the stack's region>"; exit 2; }
-	@test -f $(DIST)/sam.json -a -f $(DIST)/deployment.zip || { echo "no package in $(DIST): run make package"; exit 2; }
+	@test -f $(DIST)/sam.json -a -f $(DIST)/deployment.zip -a -f $(DIST)/site/index.html \
+		|| { echo "no package in $(DIST): run make package"; exit 2; }
 	$(AWS) cloudformation package --template-file $(DIST)/sam.json --s3-bucket $(BUCKET) --s3-prefix $(STACK) \
 		--use-json --output-template-file $(DIST)/packaged.json
 	$(AWS) cloudformation deploy --template-file $(DIST)/packaged.json --stack-name $(STACK) \
 		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset $(PARAMETER_OVERRIDES)
-	@echo "API: $(call OUTPUT,EndpointURL)todos"
-	@echo "Accounts: region $(call OUTPUT,Region), user pool $(call OUTPUT,UserPoolId), app client $(call OUTPUT,UserPoolClientId)"
 	@echo "The first user signs up from the UI, or see README.md (Deploy to AWS > Accounts)."
+	$(PY) -m devtools.deploy.site publish --stack $(STACK) --stage $(STAGE) --site $(DIST)/site
 
+# The app's URL (the AppURL output of the stack), for CI's smoke check.
+app-url:
+	@$(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='AppURL'].OutputValue"
+
+# The UI's bucket is emptied first: CloudFormation deletes only an empty bucket. The table and the user pool stay.
 destroy: install
 	@echo "Keeping table $(call OUTPUT,TodosTableName) and user pool $(call OUTPUT,UserPoolId) (see README: Deploy to AWS)"
+	$(PY) -m devtools.deploy.site empty --stack $(STACK)
 	$(AWS) cloudformation delete-stack --stack-name $(STACK)
 	$(AWS) cloudformation wait stack-delete-complete --stack-name $(STACK)

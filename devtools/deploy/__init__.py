@@ -1,1 +1,2 @@
-"""``hobopy preflight`` and ``hobopy package`` (``make package``): the deploy checks and the offline package."""
+"""Deploying: the deploy checks and the offline package (``hobopy preflight``, ``hobopy package``), publishing a
+deployed stage's UI (``make deploy``) and the smoke check of a running app (CI)."""

@@ -26,6 +26,7 @@ from devtools import settings
 from devtools.db.datafiles import load_schema, read_json
 from devtools.deploy import preflight
 from devtools.files import DataFileError, display_path
+from devtools.ui import build as ui
 
 RESOURCES = "deploy/resources.json"
 INDEX_KINDS = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
@@ -34,6 +35,8 @@ ANY_METHOD = "x-amazon-apigateway-any-method"
 # What the ANY method takes from a routed one: all but its authorizer.
 ANY_METHOD_KEYS = ("parameters", "responses", "x-amazon-apigateway-integration")
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch"})
+# The page's own origin in the UI's policy, which the API shares: written 'self' in the distribution's headers.
+PAGE_ORIGIN = "https://app.invalid"
 # What Chalice packages comes from the backend folder, less caches and old builds.
 STAGING_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments", "deployed", "venv")
 
@@ -67,7 +70,11 @@ def package(
     project_dir: Path | str = settings.ROOT,
     echo: Callable[[str], Any] = click.echo,
 ) -> tuple[Path, Path]:
-    """Write sam.json and deployment.zip of ``stage`` to ``out_dir``; PackageError if preflight or Chalice fails."""
+    """Write sam.json, deployment.zip and site/ (the UI) of ``stage`` to ``out_dir``; PackageError if preflight or
+    Chalice fails.
+
+    ``site/`` is the same for every stage: ``make deploy`` writes the stage's configuration into it from the stack.
+    """
     project_dir = Path(project_dir).resolve()
     out_dir = Path(out_dir or project_dir / "dist" / stage).resolve()
     if stage in preflight.LOCAL_STAGES:
@@ -79,7 +86,7 @@ def package(
     if problems:
         raise PackageError("\n".join(map(str, problems)) + f"\npreflight found {len(problems)} problem(s).")
     echo(f"preflight OK: stage {stage}")
-    template, archive = out_dir / "sam.json", out_dir / "deployment.zip"
+    template, archive, site = out_dir / "sam.json", out_dir / "deployment.zip", out_dir / "site"
     with tempfile.TemporaryDirectory(prefix="hobopy-package-") as scratch:
         staging, merge, built = Path(scratch, "backend"), Path(scratch, "merge-template.json"), Path(scratch, "out")
         shutil.copytree(project_dir / "backend", staging, ignore=STAGING_IGNORE)
@@ -99,10 +106,23 @@ def package(
         out_dir.mkdir(parents=True, exist_ok=True)
         template.write_text(json.dumps(finished, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         shutil.copyfile(built / "deployment.zip", archive)
+        echo("building the UI (Transcrypt)")
+        fresh = ui.build_files(Path(scratch, "site"))
+        (fresh / "js" / ".fingerprint").unlink()  # the compiler's bookkeeping, not the site's
+        shutil.rmtree(site, ignore_errors=True)  # a file the UI no longer has must not be deployed
+        shutil.copytree(fresh, site)
     add_bytecode(archive)
     size = archive.stat().st_size / 1024
-    echo(f"wrote {display_path(template)} and {display_path(archive)} ({size:.0f} KiB)")
+    echo(f"wrote {display_path(template)}, {display_path(archive)} ({size:.0f} KiB) and {display_path(site)}")
     return template, archive
+
+
+def site_policy() -> dict[str, str]:
+    """The UI's content security policy as the distribution sends it: the API on the page's own origin ('self'),
+    Cognito in the stack's region."""
+    api_url = PAGE_ORIGIN + "/api/"
+    policy = ui.content_security_policy(api_url, auth={"region": "${AWS::Region}"})
+    return {"Fn::Sub": policy.replace(ui.origin_of(api_url), "'self'")}
 
 
 def add_bytecode(archive: Path) -> None:
@@ -131,8 +151,12 @@ def finish_template(template: dict[str, Any]) -> dict[str, Any]:
       methods the app does not route to the app, whose answer is 405 with ``Allow`` (which says nothing about data).
     - When the stage allows exactly one browser origin, API Gateway's own answers (401, 429, 503...) carry it too,
       so the UI can read them.
+    - The distribution's headers carry the UI's content security policy (``site_policy``).
     """
     template = copy.deepcopy(template)
+    if "SiteHeaders" in template["Resources"]:
+        config = template["Resources"]["SiteHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+        config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"] = site_policy()
     body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     for name, definition in body.get("securityDefinitions", {}).items():
         if "x-amazon-apigateway-authtype" not in definition:

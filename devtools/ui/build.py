@@ -231,12 +231,20 @@ def compile_sources(js_dir: Path | str) -> bool:
 def build(api_url: str | None = None, stage: str = "dev", out_dir: Path = BUILD_DIR, auth: Auth | None = None) -> Path:
     """Build the site into ``out_dir`` and return it; unchanged files are left alone. ``auth``: the stage's if None."""
     api_url, auth, out_dir = api_url_for(stage, api_url), auth or auth_for(stage), Path(out_dir)
+    return build_files(out_dir, api_files(api_url, stage, auth))
+
+
+def build_files(out_dir: Path, api_files: dict[str, bytes] | None = None) -> Path:
+    """Compile the UI and copy its static files into ``out_dir``, then write ``api_files`` over them.
+
+    Without ``api_files`` the page is left as its template: what a deployment fills in from its stack.
+    """
     if not BOOTSTRAP_CSS.exists():
         raise UIError(f"{BOOTSTRAP_CSS.relative_to(ROOT)} is missing: run `make install` (it runs npm ci).")
     compile_sources(out_dir / "js")
     files = {path.relative_to(STATIC_DIR): path.read_bytes() for path in STATIC_DIR.rglob("*") if path.is_file()}
     files[Path("css", BOOTSTRAP_CSS.name)] = BOOTSTRAP_CSS.read_bytes()
-    files.update((Path(name), data) for name, data in api_files(api_url, stage, auth).items())
+    files.update((Path(name), data) for name, data in (api_files or {}).items())
     for name, data in files.items():
         _write_if_changed(out_dir / name, data)
     return out_dir

@@ -52,8 +52,16 @@ def only(project, stage="prod"):
     return found[0]
 
 
-def test_the_project_as_it_is_passes_for_prod():
-    assert messages(ROOT) == []
+@pytest.mark.parametrize("stage", ["staging", "prod"])
+def test_the_project_as_it_is_passes_for_both_deployable_stages(stage):
+    assert messages(ROOT, stage) == []
+    assert stage not in preflight.LOCAL_STAGES
+
+
+def test_a_local_setting_in_the_staging_stage_is_refused_as_in_prod(project):
+    edit(project, CONFIG, lambda c: c["stages"]["staging"]["environment_variables"].update(ANONYMOUS_OWNER="demo"))
+    assert "stage 'staging' sets ANONYMOUS_OWNER" in only(project, "staging")
+    assert messages(project, "prod") == []
 
 
 def test_cli_says_ok_and_exits_0_on_a_clean_project(project):
@@ -300,7 +308,7 @@ def test_a_json_file_with_a_byte_order_mark_is_reported(project, relative):
 
 
 def test_unknown_stage_is_reported_with_the_known_ones(project):
-    assert "stage 'staging' is not defined (stages: dev, prod)" in only(project, stage="staging")
+    assert "stage 'qa' is not defined (stages: dev, prod, staging)" in only(project, stage="qa")
 
 
 def test_deployable_stage_with_a_generated_policy_is_reported(project):

@@ -2,6 +2,7 @@
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -154,3 +155,14 @@ def test_merge_template_takes_the_key_schema_from_db_schema_json(tmp_path):
     assert table["KeySchema"] == schema["KeySchema"]
     assert table["AttributeDefinitions"] == schema["AttributeDefinitions"]
     assert "ProvisionedThroughput" not in table
+
+
+def test_staging_packages_offline_and_clean_as_prod_does(template, tmp_path):
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "not-used", "AWS_SECRET_ACCESS_KEY": "not-used"}
+    command = ["make", "--no-print-directory", "-o", "install", "package", "STAGE=staging", f"DIST={tmp_path}"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr  # cfn-lint included
+    staging = json.loads((tmp_path / "sam.json").read_text(encoding="utf-8"))
+    # The same stack in another name: only Chalice's tag names the stage.
+    assert json.dumps(staging).replace(":stage=staging:", ":stage=prod:") == json.dumps(template)
+    assert (tmp_path / "site" / "js" / "main.js").is_file()

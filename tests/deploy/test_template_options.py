@@ -31,10 +31,13 @@ def test_the_web_acl_limits_each_client_address_on_the_api_stage(template):
     acl = resources["ApiWebAcl"]["Properties"]
     assert acl["Scope"] == "REGIONAL"
     assert acl["DefaultAction"] == {"Allow": {}}
-    (rule,) = acl["Rules"]
-    rate = rule["Statement"]["RateBasedStatement"]
-    assert rate["AggregateKeyType"] == "IP"
-    assert rate["Limit"] == {"Ref": "WebAclRateLimit"} and rate["EvaluationWindowSec"] == 300
+    viewer, direct = sorted(acl["Rules"], key=lambda rule: rule["Priority"])
+    assert [viewer["Name"], direct["Name"]] == ["requests-per-viewer-address", "requests-per-address"]
+    for rule in (viewer, direct):
+        rate = rule["Statement"]["RateBasedStatement"]
+        assert rate["Limit"] == {"Ref": "WebAclRateLimit"} and rate["EvaluationWindowSec"] == 300
+    # Requests that come straight to the API are counted by their source address.
+    assert direct["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
     association = resources["ApiWebAclAssociation"]["Properties"]
     assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
     # The API's stage, named through SAM's reference to it (so the association waits for the stage).
@@ -44,7 +47,9 @@ def test_the_web_acl_limits_each_client_address_on_the_api_stage(template):
 
 def test_a_refused_request_gets_429_in_the_contract_shape(template):
     acl = created(template, WebAcl="on")["Resources"]["ApiWebAcl"]["Properties"]
-    response = acl["Rules"][0]["Action"]["Block"]["CustomResponse"]
+    responses = [rule["Action"]["Block"]["CustomResponse"] for rule in acl["Rules"]]
+    assert len(responses) == 2 and responses[0] == responses[1]
+    response = responses[0]
     assert response["ResponseCode"] == 429
     headers = {h["Name"]: h["Value"] for h in response["ResponseHeaders"]}
     assert headers == {"Retry-After": "60", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

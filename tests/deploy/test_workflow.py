@@ -1,6 +1,7 @@
 """The GitHub Actions workflow: actionlint finds nothing, and it tests, packages and deploys main with OIDC."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -85,14 +86,18 @@ def test_the_package_job_installs_only_the_locked_packaging_tools_and_runs_no_te
     job = workflow["jobs"]["package"]
     assert "needs" not in job, "the package is built before and apart from the tests"
     install = step_named(job, "install the packaging tools")["run"].splitlines()
-    assert install[1:3] == [
+    assert install[1:] == [
         ".venv/bin/python -m pip install --require-hashes -r deploy/requirements-package.lock",
         ".venv/bin/python -m pip install --no-deps --no-build-isolation -e .",
+        "npm ci --omit=dev --ignore-scripts --no-audit --no-fund",
     ]
     text = yaml.safe_dump(job)
     for tooling in ("make test", "make install", "pytest", "cfn-lint", "requirements.lock ", "[test]"):
         assert tooling not in text, tooling
-    assert ".venv/bin/hobopy package --stage prod --out dist/prod" in run_steps(job)
+    assert step_named(job, "package both stages")["run"].splitlines() == [
+        ".venv/bin/hobopy package --stage staging --out dist/staging",
+        ".venv/bin/hobopy package --stage prod --out dist/prod",
+    ]
 
 
 def digest_step(job):
@@ -103,62 +108,91 @@ def test_the_package_job_publishes_the_sha256_of_every_file_it_uploads(workflow)
     job = workflow["jobs"]["package"]
     assert job["outputs"] == {"sha256sums": "${{ steps.digest.outputs.sha256sums }}"}
     digest = digest_step(job)["run"]
-    assert "make --no-print-directory package-sums DIST=dist/prod" in digest
+    assert "make --no-print-directory package-sums DIST=dist" in digest
     assert '>> "$GITHUB_OUTPUT"' in digest and '>> "$GITHUB_STEP_SUMMARY"' in digest
     upload = next(s for s in job["steps"] if action(s) == "actions/upload-artifact")
     assert job["steps"].index(upload) > job["steps"].index(digest_step(job))
-    assert upload["with"]["path"] == "dist/prod" and upload["with"]["if-no-files-found"] == "error"
+    assert upload["with"] == {"name": "package", "path": "dist", "if-no-files-found": "error", "retention-days": 7}
 
 
 def verify_steps(job):
-    return [s for s in job["steps"] if "make verify-package DIST=dist/prod" in s.get("run", "")]
+    return [s for s in job["steps"] if s.get("run", "").startswith("make verify-package DIST=dist")]
 
 
-def test_the_test_job_lints_the_package_job_s_template_after_checking_its_digest(workflow):
+def test_the_test_job_lints_the_package_job_s_templates_after_checking_its_digest(workflow):
     job = workflow["jobs"]["test"]
     assert job["needs"] == "package"
     assert run_steps(job)[0] == "make test"
     (check,) = verify_steps(job)
     assert check["env"] == {"SHA256SUMS": "${{ needs.package.outputs.sha256sums }}"}
-    assert check["run"].splitlines()[1] == ".venv/bin/cfn-lint dist/prod/sam.json"
+    assert check["run"].splitlines() == [
+        "make verify-package DIST=dist",
+        ".venv/bin/cfn-lint dist/staging/sam.json dist/prod/sam.json",
+    ]
 
 
-def test_deploy_job_deploys_main_only_after_the_tests_with_oidc_credentials(workflow):
-    job = workflow["jobs"]["deploy"]
-    assert set(job["needs"]) == {"package", "test"}
+DEPLOYS = [
+    ("deploy-staging", "staging", "staging", {"package", "test"}),
+    ("deploy-production", "production", "prod", {"package", "deploy-staging"}),
+]
+
+
+@pytest.mark.parametrize(("name", "environment", "stage", "needs"), DEPLOYS)
+def test_main_deploys_to_staging_after_the_tests_then_to_production_with_oidc(
+    workflow, name, environment, stage, needs
+):
+    job = workflow["jobs"][name]
+    assert set(job["needs"]) == needs
     assert "github.ref == 'refs/heads/main'" in job["if"] and "github.event_name == 'push'" in job["if"]
-    assert job["environment"] == "production"
+    assert job["environment"] == {"name": environment, "url": "${{ steps.deploy.outputs.app-url }}"}
+    assert job["concurrency"] == {"group": f"deploy-{environment}", "cancel-in-progress": False}
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    credentials = next(
-        s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
-    )
-    assert "role-to-assume" in credentials["with"]
-    assert not {"aws-access-key-id", "aws-secret-access-key"} & set(credentials["with"])
-    assert run_steps(job) == ["make verify-package DIST=dist/prod", "make deploy-artifact DIST=dist/prod"]
+    credentials = next(s for s in job["steps"] if action(s) == "aws-actions/configure-aws-credentials")
+    assert credentials["with"] == {
+        "role-to-assume": "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+        "aws-region": "${{ vars.AWS_REGION }}",
+    }
+    assert run_steps(job)[0] == "make verify-package DIST=dist"
+    deploy = step_named(job, "deploy the checked package")
+    assert deploy["id"] == "deploy" and deploy["env"] == {"BUCKET": "${{ vars.DEPLOY_BUCKET }}"}
+    assert deploy["run"].splitlines() == [
+        f"make deploy-artifact STAGE={stage} DIST=dist/{stage}",
+        f'echo "app-url=$(make --no-print-directory app-url STAGE={stage})" >> "$GITHUB_OUTPUT"',
+    ]
+    smoke = step_named(job, "smoke check")
+    assert smoke["env"] == {"APP_URL": "${{ steps.deploy.outputs.app-url }}"}
+    assert smoke["run"] == '.venv/bin/python -m devtools.deploy.smoke "$APP_URL"'
 
 
-def test_the_deploy_job_checks_the_digest_of_the_package_job_s_artifact_before_it_has_credentials(workflow):
+@pytest.mark.parametrize("name", ["deploy-staging", "deploy-production"])
+def test_a_deploy_job_checks_the_digest_before_it_installs_and_before_it_has_credentials(workflow, name):
     upload = next(s for s in workflow["jobs"]["package"]["steps"] if action(s) == "actions/upload-artifact")
-    steps = workflow["jobs"]["deploy"]["steps"]
-    download = next(s for s in steps if action(s) == "actions/download-artifact")
-    assert download["with"] == {"name": upload["with"]["name"], "path": "dist/prod"}
-    (check,) = verify_steps(workflow["jobs"]["deploy"])
-    assert check["env"] == {"SHA256SUMS": "${{ needs.package.outputs.sha256sums }}"}
-    actions = [action(s) for s in steps]
-    assert steps.index(download) < steps.index(check) < actions.index("aws-actions/configure-aws-credentials")
-    assert "make package" not in " ".join(run_steps(workflow["jobs"]["deploy"]))
-
-
-def test_deploy_job_installs_nothing_and_gets_credentials_only_for_the_last_step(workflow):
-    steps = workflow["jobs"]["deploy"]["steps"]
-    assert [action(s) for s in steps] == [
+    steps = workflow["jobs"][name]["steps"]
+    assert [action(s) or s["name"] for s in steps] == [
         "actions/checkout",
         "actions/download-artifact",
-        "",
+        "check the package against the published digest",
+        "actions/setup-python",
+        "install the publishing tools",
         "aws-actions/configure-aws-credentials",
-        "",
+        "deploy the checked package",
+        "smoke check",
     ]
-    assert "setup-python" not in WORKFLOW.read_text(encoding="utf-8").split("\n  deploy:")[1]
+    assert steps[1]["with"] == {"name": upload["with"]["name"], "path": "dist"}
+    assert steps[2]["env"] == {"SHA256SUMS": "${{ needs.package.outputs.sha256sums }}"}
+    # Only the publishing lock, hashes checked, and the project without dependencies: no build, no test tool.
+    assert steps[4]["run"].splitlines()[1:] == [
+        ".venv/bin/python -m pip install --require-hashes -r deploy/requirements-publish.lock",
+        ".venv/bin/python -m pip install --no-deps --no-build-isolation -e .",
+    ]
+    assert not re.search(r"make (package|test|install)|hobopy|npm", yaml.safe_dump(steps))
+
+
+def test_production_runs_exactly_the_staging_steps_for_its_own_stage(workflow):
+    staging, production = (
+        json.dumps(workflow["jobs"][name]["steps"]) for name in ("deploy-staging", "deploy-production")
+    )
+    assert production == staging.replace("STAGE=staging", "STAGE=prod").replace("dist/staging", "dist/prod")
 
 
 def sums(folder):
@@ -194,26 +228,56 @@ def test_verify_package_accepts_exactly_the_files_of_the_digest(tmp_path):
     assert verify(tmp_path, digest).returncode != 0
 
 
-def test_make_deploy_artifact_runs_the_aws_cli_alone_without_installing_anything(tmp_path):
-    # As on CI's deploy runner: no .venv, so the aws CLI on PATH.
-    command = [
-        "make",
-        "-n",
-        "--no-print-directory",
-        "deploy-artifact",
-        "BUCKET=b",
-        f"DIST={tmp_path}",
-        f"VENV={tmp_path / 'no-venv'}",
-    ]
+def deploy_artifact_commands(tmp_path, *variables):
+    """What make deploy-artifact runs, one command a line, as on CI's deploy runner: no .venv of the project."""
+    command = ["make", "-n", "--no-print-directory", "deploy-artifact", "BUCKET=b", f"DIST={tmp_path}"]
+    command += [f"VENV={tmp_path / 'no-venv'}", *variables]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.replace("\\\n", " ").splitlines()
-    assert {line.split()[0] for line in lines} == {"test", "aws", "echo"}
+    return result.stdout.replace("\\\n", " ").splitlines()
+
+
+def test_make_deploy_artifact_deploys_the_stack_then_publishes_the_ui_and_builds_nothing(tmp_path):
+    lines = deploy_artifact_commands(tmp_path, "STAGE=staging")
+    assert [line.split()[0] for line in lines] == ["test", "test", "aws", "aws", "echo", "python3"]
     assert [line.split()[:3] for line in lines if line.startswith("aws ")] == [
         ["aws", "cloudformation", "package"],
         ["aws", "cloudformation", "deploy"],
     ]
-    assert not re.search(r"pip|npm|venv|python|hobopy package", result.stdout)
+    assert "--stack-name hobopy-staging" in lines[3]
+    assert (
+        lines[-1]
+        == f"python3 -m devtools.deploy.site publish --stack hobopy-staging --stage staging --site {tmp_path}/site"
+    )
+    assert not re.search(r"pip|npm|venv|hobopy package|transcrypt|devtools.ui", "\n".join(lines))
+
+
+def test_template_switches_are_passed_only_when_given(tmp_path):
+    (deploy,) = [line for line in deploy_artifact_commands(tmp_path) if "cloudformation deploy" in line]
+    assert "--parameter-overrides" not in deploy
+    given = ["WEB_ACL=on", "WEB_ACL_RATE_LIMIT=300", "API_ACCESS_LOG=on", "APP_DOMAIN=todo.example.com"]
+    given.append("APP_CERTIFICATE_ARN=arn:aws:acm:us-east-1:123456789012:certificate/x")
+    (deploy,) = [line for line in deploy_artifact_commands(tmp_path, *given) if "cloudformation deploy" in line]
+    assert deploy.split("--parameter-overrides ")[1].split() == [
+        "WebAcl=on",
+        "WebAclRateLimit=300",
+        "ApiAccessLog=on",
+        "AppDomain=todo.example.com",
+        "AppCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/x",
+    ]
+
+
+def test_make_destroy_empties_the_site_bucket_before_deleting_the_stack(tmp_path):
+    command = ["make", "-n", "--no-print-directory", "-o", "install", "destroy", "STAGE=staging"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("echo")]
+    assert [" ".join(line.split()[1:4]) for line in lines] == [
+        "-m devtools.deploy.site empty",
+        "cloudformation delete-stack --stack-name",
+        "cloudformation wait stack-delete-complete",
+    ]
+    assert all("hobopy-staging" in line for line in lines)
 
 
 # Verified pins: each SHA is the commit its tag names (the run logs of the floating v4/v5 tags resolve to them).
@@ -239,7 +303,7 @@ def test_every_action_is_pinned_to_a_full_commit_sha_with_its_tag_in_a_comment(w
 
 def test_checkout_keeps_no_credentials(workflow):
     checkouts = [s for job in workflow["jobs"].values() for s in job["steps"] if action(s) == "actions/checkout"]
-    assert len(checkouts) == 3
+    assert len(checkouts) == 4
     assert all(s["with"]["persist-credentials"] is False for s in checkouts)
 
 
