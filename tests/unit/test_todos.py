@@ -2,10 +2,12 @@
 
 import base64
 import json
+import time
 
 import pytest
 
 from chalicelib import todos
+from devtools import bench
 
 VALID = {"title": "牛乳を買う", "memo": "", "priority": 1}
 
@@ -55,6 +57,36 @@ def test_body_of_exactly_64_kib_is_parsed():
 
 def test_brackets_inside_strings_do_not_count_as_nesting():
     assert todos.parse_body(body({"title": "[[[[" * 50, "memo": "{{{{" * 50}))["title"].startswith("[[[[")
+
+
+@pytest.mark.parametrize("shape", bench.hostile_bodies(todos.BODY_MAX_BYTES))
+def test_a_hostile_64_kib_body_is_refused_in_time_linear_in_its_size(shape):
+    raw = bench.hostile_bodies(todos.BODY_MAX_BYTES)[shape]
+    started = time.perf_counter()
+    with pytest.raises(todos.ValidationError):
+        todos.validate_new(todos.parse_body(raw))
+    # Linear work takes milliseconds here; work quadratic in the size took 20 s.
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "text, depth",
+    [
+        ("", 0),
+        ("{}", 1),
+        ('{"a":[{"b":[]}]}', 4),
+        (r'["[[[", {"x": "\\"}, [["\\\"]]"]]]', 3),
+        (r'[[["\\"]]]', 3),
+        (r'{"a":"\\"}[[', 2),
+        (r'{"a":"\"}[[', 1),
+        ('"[[' + "\\" * 3, 0),
+        ("[" * 60000, 60000),
+        ('"unterminated [[[', 0),
+        ('[["x\\\n[[[', 2),
+    ],
+)
+def test_nesting_depth_counts_brackets_outside_strings_only(text, depth):
+    assert todos.nesting_depth(text) == depth
 
 
 def test_surrogate_pairs_and_emoji_survive_parsing():
