@@ -298,19 +298,51 @@ def _reject_lone_surrogates(value: object, where: str = "body") -> None:
             _reject_lone_surrogates(item, where)
 
 
-# White space as JSON Schema's "\S" (ECMAScript) and the browser's trim() see it,
-# so the API, its OpenAPI document and the UI agree; Python's str.isspace()
-# would also count the control characters U+001C to U+001F.
-_NOT_WHITESPACE = re.compile("[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+# Characters a title or memo may not hold at all: control characters (C0,
+# DEL and C1) and the bidirectional overrides and isolates, which reorder how
+# the text around them is shown. A memo keeps its tabs and line feeds.
+CONTROLS = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+MEMO_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+# What shows nothing on its own: white space as JSON Schema's "\s" (ECMAScript)
+# and the browser's trim() see it, the format characters (less the prepended
+# concatenation marks such as U+0600, which are drawn) and the other
+# default-ignorable code points (soft hyphen, U+200B, U+2060, U+FEFF, Hangul
+# fillers, variation selectors). A title needs one character outside this set.
+# Only those of the Basic Multilingual Plane: schemathesis rewrites a pattern
+# naming a code point above it into one its own validator refuses.
+INVISIBLE = (
+    "\t-\r \u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f\u2000-\u200f"
+    "\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb"
+)
+# The same rules as the OpenAPI document states them, in patterns ECMAScript and Python read alike.
+TITLE_PATTERN = f"^[^{CONTROLS}]*[^{CONTROLS}{INVISIBLE}][^{CONTROLS}]*$"
+MEMO_PATTERN = f"^[^{MEMO_CONTROLS}]*$"
+# Compiled on first use, through re's own cache: a cold start that writes nothing never pays for them.
+_TITLE_CONTROL = f"[{CONTROLS}]"
+_MEMO_CONTROL = f"[{MEMO_CONTROLS}]"
+_VISIBLE = f"[^{CONTROLS}{INVISIBLE}]"
+
+
+def _refuse_controls(name: str, value: str, controls: str, allowed: str = "") -> None:
+    found = re.search(controls, value)
+    if found:
+        raise ValidationError(
+            f"{name} must not contain control characters{allowed} or bidirectional overrides and isolates; "
+            f"it contains U+{ord(found.group()):04X} at position {found.start()}."
+        )
 
 
 def _check_title(value: object) -> object:
     if not isinstance(value, str):
         raise ValidationError("title must be a string.")
-    if not _NOT_WHITESPACE.search(value):
-        raise ValidationError("title must contain at least one non-whitespace character.")
     if len(value) > TITLE_MAX:
         raise ValidationError(f"title must be at most {TITLE_MAX} characters long.")
+    _refuse_controls("title", value, _TITLE_CONTROL)
+    if not re.search(_VISIBLE, value):
+        raise ValidationError(
+            "title must contain at least one non-whitespace character. "
+            "White space and invisible characters such as U+200B alone count as blank."
+        )
     return value
 
 
@@ -319,6 +351,7 @@ def _check_memo(value: object) -> object:
         raise ValidationError("memo must be a string.")
     if len(value) > MEMO_MAX:
         raise ValidationError(f"memo must be at most {MEMO_MAX} characters long.")
+    _refuse_controls("memo", value, _MEMO_CONTROL, " (tab and line feed aside)")
     return value
 
 

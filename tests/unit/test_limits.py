@@ -1,8 +1,15 @@
 """The field limits are written once, in chalicelib.todos; the OpenAPI document must agree with them."""
 
 import json
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib import openapi, todos
+
+# Characters on both sides of each rule, mixed into arbitrary text.
+EDGES = "\t\n\r\x00\x7f\x85 \u00a0\u00ad\u0600\u200b\u202e\u2066\u3000\u3164\ufeff\U000e0020\U0001d173a"
 
 
 def _schemas():
@@ -17,6 +24,29 @@ def test_the_document_states_the_limits_of_the_rules():
         number, text = props["priority"]["oneOf"]
         assert (number["minimum"], number["maximum"]) == (todos.PRIORITY_MIN, todos.PRIORITY_MAX)
         assert text["enum"] == [str(n) for n in range(todos.PRIORITY_MIN, todos.PRIORITY_MAX + 1)]
+
+
+def test_the_document_states_the_title_and_memo_patterns_of_the_rules():
+    for name in ("NewTodo", "TodoChanges"):
+        props = _schemas()[name]["properties"]
+        assert (props["title"]["pattern"], props["memo"]["pattern"]) == (todos.TITLE_PATTERN, todos.MEMO_PATTERN)
+
+
+def _accepts(field, value):
+    try:
+        todos.validate_changes({field: value})
+    except todos.ValidationError:
+        return False
+    return True
+
+
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(EDGES)), max_size=12))
+def test_the_api_accepts_exactly_the_titles_and_memos_the_document_s_patterns_match(text):
+    props = _schemas()["NewTodo"]["properties"]
+    for field in ("title", "memo"):
+        # An anchored ECMAScript pattern matches as Python's fullmatch does (Python's "$" also passes a final "\n").
+        matches = len(text) >= props[field].get("minLength", 0) and re.fullmatch(props[field]["pattern"], text)
+        assert _accepts(field, text) == bool(matches), (field, text)
 
 
 def test_the_document_states_the_limits_the_api_enforces():

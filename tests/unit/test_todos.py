@@ -3,6 +3,7 @@
 import base64
 import json
 import time
+import unicodedata
 
 import pytest
 
@@ -103,7 +104,8 @@ def test_surrogate_pairs_and_emoji_survive_parsing():
         ({**VALID, "title": None}, "title must be a string"),
         ({**VALID, "title": 5}, "title must be a string"),
         ({**VALID, "title": ""}, "non-whitespace"),
-        ({**VALID, "title": " \t\n\u3000"}, "non-whitespace"),
+        ({**VALID, "title": " \u3000\u00a0"}, "non-whitespace"),
+        ({**VALID, "title": " \t\n\u3000"}, "title must not contain control characters"),
         ({**VALID, "title": "x" * 201}, "at most 200"),
         ({**VALID, "memo": None}, "memo must be a string"),
         ({**VALID, "memo": ["a"]}, "memo must be a string"),
@@ -140,15 +142,69 @@ def test_limits_are_inclusive():
     assert len(fields["title"]) == 200
 
 
-@pytest.mark.parametrize("title", ["\u3000", "\u00a0\ufeff", "\u2028\t", "\u200a"])
+@pytest.mark.parametrize("title", ["\u3000", "\u00a0\ufeff", "\u2028\u2029", "\u200a"])
 def test_unicode_white_space_alone_is_not_a_title(title):
     with pytest.raises(todos.ValidationError, match="non-whitespace"):
         todos.validate_new({**VALID, "title": title})
 
 
-@pytest.mark.parametrize("title", ["\x1f", "\x1c ", "\u200b"])
-def test_what_json_schema_counts_as_non_white_space_is_a_title(title):
+# Code points of the format category that are drawn: the prepended concatenation marks.
+DRAWN_FORMAT_CHARACTERS = {*range(0x600, 0x606), 0x6DD, 0x70F, 0x890, 0x891, 0x8E2, 0x110BD, 0x110CD}
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "\u200b",
+        "\u180e",
+        "\u2060",
+        "\ufeff",
+        "\u00ad",
+        "\u115f\u1160",
+        "\u3164",
+        "\uffa0",
+        "\u034f",
+        "\ufe0f",
+        "\u200c\u200d",
+        " \u200b\u3000\u2028",
+    ],
+)
+def test_a_title_of_only_invisible_characters_is_blank(title):
+    with pytest.raises(todos.ValidationError, match="non-whitespace"):
+        todos.validate_new({**VALID, "title": title})
+
+
+def test_every_format_space_and_separator_character_of_the_bmp_alone_is_a_refused_title():
+    for code in range(0x10000):
+        category = unicodedata.category(chr(code))
+        if category in ("Zs", "Zl", "Zp") or (category == "Cf" and code not in DRAWN_FORMAT_CHARACTERS):
+            with pytest.raises(todos.ValidationError, match=r"non-whitespace|control characters"):
+                todos.validate_changes({"title": chr(code)})
+
+
+@pytest.mark.parametrize("title", ["\u200bx", "x\u00ad", "\u0600", "\u06dd", "\ufe0f\u2764", "𩸽\u200d"])
+def test_invisible_characters_beside_a_visible_one_are_kept(title):
     assert todos.validate_new({**VALID, "title": title})["title"] == title
+
+
+@pytest.mark.parametrize("field", ["title", "memo"])
+@pytest.mark.parametrize(
+    "character",
+    ["\x00", "\x07", "\x0d", "\x1b", "\x1f", "\x7f", "\x85", "\x9f", "\u202a", "\u202e", "\u2066", "\u2069"],
+)
+def test_control_characters_and_bidi_overrides_are_refused_naming_the_field(field, character):
+    with pytest.raises(
+        todos.ValidationError, match=rf"^{field} must not contain control .* U\+{ord(character):04X} at"
+    ):
+        todos.validate_changes({field: "ok" + character + "ok"})
+
+
+def test_a_memo_keeps_tabs_and_line_feeds_and_a_title_does_not():
+    memo = "1.\tmilk\n2.\teggs\n"
+    assert todos.validate_changes({"memo": memo}) == {"memo": memo}
+    for title in ("a\tb", "a\nb"):
+        with pytest.raises(todos.ValidationError, match="title must not contain control characters"):
+            todos.validate_changes({"title": title})
 
 
 def test_changes_need_at_least_one_writable_field():
