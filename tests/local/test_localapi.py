@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import signal
 import subprocess
 import sys
@@ -243,6 +244,25 @@ def test_hostile_64_kib_bodies_are_quick_400s_and_hold_up_no_other_request(api: 
             assert (posted, got) == (400, 200), (shape, answer)
             # Work linear in the size takes milliseconds; work quadratic in it took 20 s and held every request.
             assert posted_after < 3 and got_after < 3, (shape, posted_after, got_after)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"title": "\u200b\u180e\ufeff"}, "title must contain at least one non-whitespace character."),
+        ({"title": "\u3164\u00ad\u2060"}, "title must contain at least one non-whitespace character."),
+        ({"title": "ok\u0085"}, "title must not contain control characters"),
+        ({"title": "\u202eevil"}, "title must not contain control characters"),
+        ({"memo": "a\x1b[31mred"}, "memo must not contain control characters"),
+        ({"memo": "\u2066isolated\u2069"}, "memo must not contain control characters"),
+    ],
+)
+def test_invisible_titles_and_control_characters_are_400s_naming_the_field(
+    api: RunningAPI, fields: dict[str, str], message: str
+) -> None:
+    body = json.dumps({"title": "t", "memo": "", "priority": 1, **fields}).encode()
+    status, _, answer = api.request("POST", "/todos", body, {"Content-Type": "application/json"})
+    assert status == 400 and message in json.loads(answer)["Message"], answer
 
 
 def test_a_garbage_token_is_the_apps_401_not_a_crash(api: RunningAPI) -> None:
