@@ -33,6 +33,7 @@ import click
 from botocore import xform_name
 from packaging.requirements import Requirement
 
+from chalicelib.settings import DB_ENDPOINT, LOCAL_STAGE_VARIABLES, STACK_DB_ENDPOINT
 from chalicelib.todos import nesting_depth
 from devtools import datafiles, engine, localapi, localgateway, package, settings, supervise, tables
 
@@ -95,7 +96,7 @@ class Handler:
     def __init__(self, endpoint: str, table: str) -> None:
         # Deployed, the caller comes from the authorizer's claims, which the
         # app trusts only inside Lambda; no local identity provider is named.
-        for name in ("HOBOPY_DB_ENDPOINT", "HOBOPY_AUTH_ENDPOINT", "AUTH_LOCAL_ENDPOINT", "ANONYMOUS_OWNER"):
+        for name in LOCAL_STAGE_VARIABLES:
             os.environ.pop(name, None)
         os.environ.update(AWS_LAMBDA_FUNCTION_NAME=FUNCTION_NAME, DB_ENDPOINT=endpoint, DB_TABLE_NAME=table)
         sys.path.insert(0, str(settings.BACKEND))
@@ -265,8 +266,8 @@ def kept_alive(bare: Any, rounds: int, scratch: Path) -> None:
     item = todo_item(settings.demo_owner(), 1)
     fill_table(bare, "Todos", [item])
     # Not in Lambda: the servers name the engine as the local stack does.
-    env = {name: value for name, value in os.environ.items() if name not in ("AWS_LAMBDA_FUNCTION_NAME", "DB_ENDPOINT")}
-    env["HOBOPY_DB_ENDPOINT"] = bare.meta.endpoint_url
+    env = {name: value for name, value in os.environ.items() if name not in ("AWS_LAMBDA_FUNCTION_NAME", DB_ENDPOINT)}
+    env[STACK_DB_ENDPOINT] = bare.meta.endpoint_url
     chalice = str(Path(sys.executable).with_name("chalice"))
     servers = (
         ("hobopy run's API server", [sys.executable, "-m", "devtools.localapi", "--stage", "dev"], settings.ROOT, 1.5),

@@ -12,6 +12,28 @@ import os
 DEFAULT_TABLE = "Todos"
 DEFAULT_REGION = "us-east-1"
 
+# The variables that make a stage local: a local engine, a local identity
+# provider whose tokens the app verifies itself, a demo owner for requests
+# without a token. A deployable stage sets none of them.
+DB_ENDPOINT = "DB_ENDPOINT"
+AUTH_LOCAL_ENDPOINT = "AUTH_LOCAL_ENDPOINT"
+ANONYMOUS_OWNER = "ANONYMOUS_OWNER"
+# What the local stack sets over a stage's own values when it runs the engine
+# or the identity provider elsewhere than the ``dev`` stage names.
+STACK_DB_ENDPOINT = "HOBOPY_DB_ENDPOINT"
+STACK_AUTH_ENDPOINT = "HOBOPY_AUTH_ENDPOINT"
+STACK_AUTH_USER_POOL_ID = "HOBOPY_AUTH_USER_POOL_ID"
+STACK_AUTH_CLIENT_ID = "HOBOPY_AUTH_CLIENT_ID"
+STACK_CORS_ALLOW_ORIGINS = "HOBOPY_CORS_ALLOW_ORIGINS"
+LOCAL_STAGE_VARIABLES = (DB_ENDPOINT, STACK_DB_ENDPOINT, AUTH_LOCAL_ENDPOINT, STACK_AUTH_ENDPOINT, ANONYMOUS_OWNER)
+STACK_VARIABLES = (
+    STACK_DB_ENDPOINT,
+    STACK_AUTH_ENDPOINT,
+    STACK_AUTH_USER_POOL_ID,
+    STACK_AUTH_CLIENT_ID,
+    STACK_CORS_ALLOW_ORIGINS,
+)
+
 
 def _first(*names: str) -> str | None:
     for name in names:
@@ -28,7 +50,7 @@ def table_name() -> str:
 
 def db_endpoint() -> str | None:
     """A local engine's URL, or None for DynamoDB on AWS."""
-    return _first("HOBOPY_DB_ENDPOINT", "DB_ENDPOINT")
+    return _first(STACK_DB_ENDPOINT, DB_ENDPOINT)
 
 
 def region() -> str:
@@ -43,7 +65,7 @@ def has_credentials() -> bool:
 
 def cors_origins() -> frozenset[str]:
     """The browser origins the API answers with CORS headers."""
-    return split_origins(_first("HOBOPY_CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGINS"))
+    return split_origins(_first(STACK_CORS_ALLOW_ORIGINS, "CORS_ALLOW_ORIGINS"))
 
 
 def split_origins(value: str | None) -> frozenset[str]:
@@ -53,12 +75,12 @@ def split_origins(value: str | None) -> frozenset[str]:
 
 def user_pool_id() -> str | None:
     """The Cognito user pool whose ID tokens name the callers."""
-    return _first("HOBOPY_AUTH_USER_POOL_ID", "AUTH_USER_POOL_ID")
+    return _first(STACK_AUTH_USER_POOL_ID, "AUTH_USER_POOL_ID")
 
 
 def client_id() -> str | None:
     """The app client the ID tokens must be issued to (their ``aud``)."""
-    return _first("HOBOPY_AUTH_CLIENT_ID", "AUTH_CLIENT_ID")
+    return _first(STACK_AUTH_CLIENT_ID, "AUTH_CLIENT_ID")
 
 
 def auth_region() -> str:
@@ -68,12 +90,12 @@ def auth_region() -> str:
 
 def local_issuer_endpoint() -> str | None:
     """The local identity provider's URL; set only in local stages, where the API verifies tokens itself."""
-    return _first("HOBOPY_AUTH_ENDPOINT", "AUTH_LOCAL_ENDPOINT")
+    return _first(STACK_AUTH_ENDPOINT, AUTH_LOCAL_ENDPOINT)
 
 
 def anonymous_owner() -> str | None:
     """The owner a request without a token acts as (the ``dev`` stage's demo owner), or None."""
-    return _first("ANONYMOUS_OWNER")
+    return _first(ANONYMOUS_OWNER)
 
 
 def in_lambda() -> bool:

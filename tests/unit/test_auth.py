@@ -2,14 +2,14 @@
 
 import pytest
 
-from chalicelib import auth, todos
+from chalicelib import auth, settings, todos
 
 GATEWAY = {"authorizer": {"claims": {"sub": "2f1c-owner", "token_use": "id"}}}
 
 
 @pytest.fixture
 def deployed(monkeypatch):
-    for name in ("AUTH_LOCAL_ENDPOINT", "HOBOPY_AUTH_ENDPOINT", "ANONYMOUS_OWNER", "AWS_LAMBDA_FUNCTION_NAME"):
+    for name in (*settings.LOCAL_STAGE_VARIABLES, "AWS_LAMBDA_FUNCTION_NAME"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
