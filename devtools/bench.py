@@ -33,8 +33,8 @@ import click
 from botocore import xform_name
 from packaging.requirements import Requirement
 
+from chalicelib.http import nesting_depth
 from chalicelib.settings import DB_ENDPOINT, LOCAL_STAGE_VARIABLES, STACK_DB_ENDPOINT
-from chalicelib.todos import nesting_depth
 from devtools import datafiles, engine, localapi, localgateway, package, settings, supervise, tables
 
 # The signed-in caller of the handler runs: the claims API Gateway's authorizer passes on.

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import settings
-from chalicelib.todos import Unauthorized, Unavailable
+from chalicelib.errors import Unauthorized, Unavailable
 
 if TYPE_CHECKING:
     import jwt

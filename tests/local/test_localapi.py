@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.todos import BODY_MAX_BYTES
+from chalicelib.http import BODY_MAX_BYTES
 from devtools import bench, supervise
 from devtools.localapi import keepalive_medians
 from tests.conftest import BACKEND, ROOT, chalice_project, create_fresh_table

@@ -6,7 +6,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib import openapi, todos
+from chalicelib import errors, http, openapi, todos
 
 # Characters on both sides of each rule, mixed into arbitrary text.
 EDGES = "\t\n\r\x00\x7f\x85 \u00a0\u00ad\u0600\u200b\u202e\u2066\u3000\u3164\ufeff\U000e0020\U0001d173a"
@@ -35,7 +35,7 @@ def test_the_document_states_the_title_and_memo_patterns_of_the_rules():
 def _accepts(field, value):
     try:
         todos.validate_changes({field: value})
-    except todos.ValidationError:
+    except errors.ValidationError:
         return False
     return True
 
@@ -51,11 +51,11 @@ def test_the_api_accepts_exactly_the_titles_and_memos_the_document_s_patterns_ma
 
 def test_the_document_states_the_limits_the_api_enforces():
     parameters = openapi.document()["components"]["parameters"]
-    assert parameters["Limit"]["schema"]["maximum"] == todos.LIMIT_MAX
-    assert f"{{0,{todos.IF_MATCH_TAGS_MAX - 1}}}" in parameters["IfMatch"]["schema"]["pattern"]
-    assert f"At most {todos.IF_MATCH_TAGS_MAX} tags" in parameters["IfMatch"]["description"]
-    assert f"{todos.JSON_DEPTH_MAX} levels" in json.dumps(openapi.document())
-    assert f"{todos.BODY_MAX_BYTES // 1024} KiB" in openapi.document()["info"]["description"]
+    assert parameters["Limit"]["schema"]["maximum"] == http.LIMIT_MAX
+    assert f"{{0,{http.IF_MATCH_TAGS_MAX - 1}}}" in parameters["IfMatch"]["schema"]["pattern"]
+    assert f"At most {http.IF_MATCH_TAGS_MAX} tags" in parameters["IfMatch"]["description"]
+    assert f"{http.JSON_DEPTH_MAX} levels" in json.dumps(openapi.document())
+    assert f"{http.BODY_MAX_BYTES // 1024} KiB" in openapi.document()["info"]["description"]
 
 
 def test_the_demo_owner_shows_as_an_optional_token_only_where_the_stage_allows_it():
