@@ -1,4 +1,5 @@
-"""The hobopy Todo API: routes only; rules live in chalicelib.todos, storage in chalicelib.storage."""
+"""The hobopy Todo API: routes only; the domain is chalicelib.todos, requests and answers chalicelib.http, storage
+chalicelib.storage."""
 
 from chalicelib import deployguard  # noqa: F401, I001  (first: stops `chalice deploy` before any AWS call)
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, Request, Response
 
-from chalicelib import auth, openapi, settings, storage, todos
+from chalicelib import auth, errors, http, openapi, settings, storage, todos
 
 app = Chalice(app_name="hobopy")
 app.log.setLevel(logging.INFO)
@@ -22,7 +23,7 @@ users = CognitoUserPoolAuthorizer(
     "TodoUsers", provider_arns=["arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder"]
 )
 
-# Media types are checked by todos.check_media_type, more strictly than Chalice would.
+# Media types are checked by http.check_media_type, more strictly than Chalice would.
 ANY_TYPE = ["*/*"]
 EXPOSED_HEADERS = "ETag, Link, Location, Retry-After"
 ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-Match"
@@ -34,7 +35,7 @@ repository_factory: Callable[[], todos.TodoRepository] = storage.repository_from
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON answer in the API's encoding."""
     return Response(
-        body=todos.to_json(body),
+        body=http.to_json(body),
         status_code=status,
         headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
     )
@@ -42,7 +43,7 @@ def json_response(body: object, status: int = 200, headers: dict[str, str] | Non
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     """An error in the contract's shape: ``{"Code": ..., "Message": "<Code>: <message>"}``."""
-    return json_response({"Code": code, "Message": f"{code}: {message}"}, status, headers)
+    return json_response(errors.error_body(code, message), status, headers)
 
 
 def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -52,7 +53,7 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         try:
             return view(*args, **kwargs)
-        except todos.TodoError as exc:
+        except errors.TodoError as exc:
             return error_response(exc.STATUS, exc.CODE, str(exc), exc.headers())
         except Exception:
             app.log.exception("unexpected error in %s", view.__name__)
@@ -84,17 +85,17 @@ def _request_path() -> str:
 
 
 def _todo_response(todo: todos.Todo, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return json_response(todo, status, {"ETag": todos.etag(todo), **(headers or {})})
+    return json_response(todo, status, {"ETag": http.etag(todo), **(headers or {})})
 
 
 def _if_match() -> todos.IfMatch:
-    return todos.parse_if_match(_request().headers.get("if-match"))
+    return http.parse_if_match(_request().headers.get("if-match"))
 
 
 def _json_body() -> dict[str, Any]:
     request = _request()
-    todos.check_media_type(request.headers.get("content-type"))
-    return todos.parse_body(request.raw_body)
+    http.check_media_type(request.headers.get("content-type"))
+    return http.parse_body(request.raw_body)
 
 
 @app.route("/todos", methods=["GET", "HEAD"], content_types=ANY_TYPE, authorizer=users)
@@ -103,7 +104,7 @@ def list_todos() -> Response:
     """GET /todos: the caller's todos, a page at a time (completed=, limit=, cursor=)."""
     owner = _owner()
     params: Mapping[str, str] = _request().query_params or {}
-    completed, limit, cursor = todos.parse_list_query(params)
+    completed, limit, cursor = http.parse_list_query(params)
     items, next_cursor = _repository().list(owner, completed=completed, limit=limit, cursor=cursor)
     headers = {}
     if next_cursor is not None:
@@ -162,7 +163,7 @@ def _preflight(resource: str) -> Response:
     if origin is None:
         return error_response(403, "ForbiddenError", "a CORS preflight needs an Origin header.")
     if not settings.cors_allows(origin):
-        return error_response(403, "ForbiddenError", f"origin {todos.quoted(origin)} is not allowed.")
+        return error_response(403, "ForbiddenError", f"origin {errors.quoted(origin)} is not allowed.")
     return Response(
         body="",
         status_code=204,
@@ -197,8 +198,7 @@ def common_headers(event: Request, get_response: Callable[[Request], Response]) 
     """Security headers on every answer, CORS headers for allowed origins, no body for HEAD."""
     response = get_response(event)
     headers = response.headers
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Cache-Control"] = "no-store"
+    headers.update(http.SECURITY_HEADERS)
     origin = event.headers.get("origin")
     if origin and settings.cors_allows(origin):
         headers["Access-Control-Allow-Origin"] = origin
@@ -211,7 +211,7 @@ def common_headers(event: Request, get_response: Callable[[Request], Response]) 
         headers.setdefault("Content-Type", "application/json")
         if set(body) == {"Code", "Message"} and not str(body["Message"]).startswith(str(body["Code"])):
             # ...and they get the same "<Code>: <message>" form as ours.
-            body["Message"] = f"{body['Code']}: {body['Message']}"
+            body.update(errors.error_body(str(body["Code"]), str(body["Message"])))
     if event.method == "HEAD":
         response.body = ""
     return response

@@ -9,6 +9,8 @@ import os
 import urllib.parse
 from pathlib import Path
 
+from chalicelib.settings import ANONYMOUS_OWNER, STACK_DB_ENDPOINT
+
 # The dev stage's API and the identity provider allow pages of this machine at any port: one rule for both.
 from chalicelib.settings import is_loopback_origin as is_loopback_origin
 
@@ -34,7 +36,7 @@ class SettingsError(ValueError):
 def demo_owner() -> str:
     """The owner a request without a token acts as under ``make run``: the dev stage's ``ANONYMOUS_OWNER``."""
     config = json.loads((BACKEND / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    return str(config["stages"]["dev"]["environment_variables"]["ANONYMOUS_OWNER"])
+    return str(config["stages"]["dev"]["environment_variables"][ANONYMOUS_OWNER])
 
 
 def port(part: str) -> int:
@@ -64,7 +66,7 @@ def url(port: int, host: str = HOST) -> str:
 
 def db_endpoint() -> str:
     """The local engine: ``HOBOPY_DB_ENDPOINT``, else 127.0.0.1 on the engine's port."""
-    return os.environ.get("HOBOPY_DB_ENDPOINT", "").strip() or url(port("db"))
+    return os.environ.get(STACK_DB_ENDPOINT, "").strip() or url(port("db"))
 
 
 def local_origins(port: int) -> list[str]:

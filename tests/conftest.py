@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.settings import STACK_VARIABLES
+
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
 SEED_PATH = ROOT / "db" / "initial-data.json"
@@ -16,11 +18,7 @@ DEMO_OWNER = "demo"
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 for _name in (
-    "HOBOPY_DB_ENDPOINT",
-    "HOBOPY_CORS_ALLOW_ORIGINS",
-    "HOBOPY_AUTH_ENDPOINT",
-    "HOBOPY_AUTH_USER_POOL_ID",
-    "HOBOPY_AUTH_CLIENT_ID",
+    *STACK_VARIABLES,
     "AWS_PROFILE",
     "AWS_SESSION_TOKEN",
     "AWS_ACCESS_KEY_ID",

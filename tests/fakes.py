@@ -5,7 +5,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chalicelib import storage, todos
+from chalicelib import errors, paging, todos
 
 
 class InMemoryTodoRepository:
@@ -18,13 +18,13 @@ class InMemoryTodoRepository:
 
     def _find(self, owner: str, todo_id: str) -> todos.Todo:
         if not todos.is_storable_id(todo_id) or (owner, todo_id) not in self._items:
-            raise todos.not_found(todo_id)
+            raise errors.not_found(todo_id)
         return self._items[(owner, todo_id)]
 
     @staticmethod
     def _check_version(item: todos.Todo, if_match: todos.IfMatch) -> None:
-        if if_match is not None and if_match != "*" and item.get("version", 0) not in if_match:
-            raise todos.precondition_failed(item["id"])
+        if not todos.if_match_accepts(if_match, item):
+            raise errors.precondition_failed(item["id"])
 
     def get(self, owner: str, todo_id: str) -> todos.Todo:
         with self._lock:
@@ -32,8 +32,7 @@ class InMemoryTodoRepository:
             return copy.deepcopy(self._find(owner, todo_id))
 
     def create(self, owner: str, fields: Mapping[str, Any]) -> todos.Todo:
-        stamp = todos.now()
-        todo = {"id": todos.new_id(), **fields, "createdAt": stamp, "updatedAt": stamp, "version": 1}
+        todo = todos.new_todo(fields)
         with self._lock:
             self.requests += 1
             self._items[(owner, todo["id"])] = todo
@@ -44,7 +43,7 @@ class InMemoryTodoRepository:
             self.requests += 1
             item = self._find(owner, todo_id)
             self._check_version(item, if_match)
-            item.update(fields, updatedAt=todos.now(), version=item.get("version", 0) + 1)
+            item.update(fields, updatedAt=todos.now(), version=todos.version_of(item) + 1)
             return copy.deepcopy(item)
 
     def delete(self, owner: str, todo_id: str, if_match: todos.IfMatch = None) -> todos.Todo:
@@ -57,19 +56,15 @@ class InMemoryTodoRepository:
     def list(
         self, owner: str, completed: bool | None = None, limit: int | None = None, cursor: str | None = None
     ) -> tuple[list[todos.Todo], str | None]:
-        wanted = limit or todos.LIMIT_MAX
-        after = storage.decode_cursor(cursor) if cursor is not None else None
+        wanted = paging.page_size(limit)
+        after = paging.decode_cursor(cursor) if cursor is not None else None
         with self._lock:
             self.requests += 1
             ids = sorted(i for o, i in self._items if o == owner and (after is None or i > after))
-            read = ids[
-                : wanted + 1
-                if completed is None
-                else min(max(wanted + 1, storage.FILTERED_READ_MIN), todos.LIMIT_MAX + 1)
-            ]
+            read = ids[: paging.read_size(wanted, filtered=completed is not None)]
             found = [
                 copy.deepcopy(self._items[(owner, i)])
                 for i in read
                 if completed is None or self._items[(owner, i)].get("completed") == completed
             ]
-        return storage.cut_page(found, wanted, read[-1] if len(read) < len(ids) else None)
+        return paging.cut_page(found, wanted, read[-1] if len(read) < len(ids) else None)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import settings
-from chalicelib.todos import Unauthorized, Unavailable
+from chalicelib.errors import Unauthorized, Unavailable
 
 if TYPE_CHECKING:
     import jwt
@@ -90,14 +90,16 @@ def _verified_subject(token: str, endpoint: str) -> str:
             algorithms=["RS256"],
             audience=client_id,
             issuer=f"https://cognito-idp.{settings.auth_region()}.amazonaws.com/{pool_id}",
-            options={"require": ["exp", "iss", "aud", "sub", "token_use"]},
+            # The audience is the client id itself, never a list that holds it among others.
+            options={"require": ["exp", "iss", "aud", "sub", "token_use"], "strict_aud": True},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("the ID token has expired; sign in again.") from None
     except jwt.PyJWTError:
         raise Unauthorized(_INVALID) from None
-    subject = claims.get("sub")
-    if claims.get("token_use") != "id" or not isinstance(subject, str) or not subject:
+    subject, expiry = claims.get("sub"), claims.get("exp")
+    # PyJWT reads exp through int(), which also takes "1900000000" and 1.9e9; the provider writes an integer.
+    if not isinstance(expiry, int) or claims.get("token_use") != "id" or not isinstance(subject, str) or not subject:
         raise Unauthorized(_INVALID)
     return subject
 

@@ -13,6 +13,37 @@ import re
 DEFAULT_TABLE = "Todos"
 DEFAULT_REGION = "us-east-1"
 
+# The variables that make a stage local: a local engine, a local identity
+# provider whose tokens the app verifies itself, a demo owner for requests
+# without a token. A deployable stage sets none of them.
+DB_ENDPOINT = "DB_ENDPOINT"
+AUTH_LOCAL_ENDPOINT = "AUTH_LOCAL_ENDPOINT"
+ANONYMOUS_OWNER = "ANONYMOUS_OWNER"
+# Pages of this machine at any port may call the API (CORS): the dev stage only.
+CORS_ALLOW_LOOPBACK = "CORS_ALLOW_LOOPBACK"
+# What the local stack sets over a stage's own values when it runs the engine
+# or the identity provider elsewhere than the ``dev`` stage names.
+STACK_DB_ENDPOINT = "HOBOPY_DB_ENDPOINT"
+STACK_AUTH_ENDPOINT = "HOBOPY_AUTH_ENDPOINT"
+STACK_AUTH_USER_POOL_ID = "HOBOPY_AUTH_USER_POOL_ID"
+STACK_AUTH_CLIENT_ID = "HOBOPY_AUTH_CLIENT_ID"
+STACK_CORS_ALLOW_ORIGINS = "HOBOPY_CORS_ALLOW_ORIGINS"
+LOCAL_STAGE_VARIABLES = (
+    DB_ENDPOINT,
+    STACK_DB_ENDPOINT,
+    AUTH_LOCAL_ENDPOINT,
+    STACK_AUTH_ENDPOINT,
+    ANONYMOUS_OWNER,
+    CORS_ALLOW_LOOPBACK,
+)
+STACK_VARIABLES = (
+    STACK_DB_ENDPOINT,
+    STACK_AUTH_ENDPOINT,
+    STACK_AUTH_USER_POOL_ID,
+    STACK_AUTH_CLIENT_ID,
+    STACK_CORS_ALLOW_ORIGINS,
+)
+
 
 def _first(*names: str) -> str | None:
     for name in names:
@@ -29,7 +60,7 @@ def table_name() -> str:
 
 def db_endpoint() -> str | None:
     """A local engine's URL, or None for DynamoDB on AWS."""
-    return _first("HOBOPY_DB_ENDPOINT", "DB_ENDPOINT")
+    return _first(STACK_DB_ENDPOINT, DB_ENDPOINT)
 
 
 def region() -> str:
@@ -44,12 +75,12 @@ def has_credentials() -> bool:
 
 def cors_origins() -> frozenset[str]:
     """The browser origins the API answers with CORS headers."""
-    return split_origins(_first("HOBOPY_CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGINS"))
+    return split_origins(_first(STACK_CORS_ALLOW_ORIGINS, "CORS_ALLOW_ORIGINS"))
 
 
 def cors_allows(origin: str) -> bool:
     """Whether the API answers a page of ``origin`` with CORS headers: listed, or (``dev`` only) on this machine."""
-    return origin in cors_origins() or (_first("CORS_ALLOW_LOOPBACK") == "true" and is_loopback_origin(origin))
+    return origin in cors_origins() or (_first(CORS_ALLOW_LOOPBACK) == "true" and is_loopback_origin(origin))
 
 
 # The origin of a page served from this machine, at any port, as a browser writes it (lower case, no path).
@@ -69,12 +100,12 @@ def split_origins(value: str | None) -> frozenset[str]:
 
 def user_pool_id() -> str | None:
     """The Cognito user pool whose ID tokens name the callers."""
-    return _first("HOBOPY_AUTH_USER_POOL_ID", "AUTH_USER_POOL_ID")
+    return _first(STACK_AUTH_USER_POOL_ID, "AUTH_USER_POOL_ID")
 
 
 def client_id() -> str | None:
     """The app client the ID tokens must be issued to (their ``aud``)."""
-    return _first("HOBOPY_AUTH_CLIENT_ID", "AUTH_CLIENT_ID")
+    return _first(STACK_AUTH_CLIENT_ID, "AUTH_CLIENT_ID")
 
 
 def auth_region() -> str:
@@ -84,12 +115,12 @@ def auth_region() -> str:
 
 def local_issuer_endpoint() -> str | None:
     """The local identity provider's URL; set only in local stages, where the API verifies tokens itself."""
-    return _first("HOBOPY_AUTH_ENDPOINT", "AUTH_LOCAL_ENDPOINT")
+    return _first(STACK_AUTH_ENDPOINT, AUTH_LOCAL_ENDPOINT)
 
 
 def anonymous_owner() -> str | None:
     """The owner a request without a token acts as (the ``dev`` stage's demo owner), or None."""
-    return _first("ANONYMOUS_OWNER")
+    return _first(ANONYMOUS_OWNER)
 
 
 def in_lambda() -> bool:

@@ -1,8 +1,5 @@
 """The DynamoDB repository: the only module that talks to the database."""
 
-import base64
-import binascii
-import json
 import random
 import threading
 import time
@@ -15,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import settings, todos
+from chalicelib import errors, paging, settings, todos
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -40,9 +37,6 @@ RETRYABLE_CODES = {
 }
 # Errors that mean "the database is not usable right now" without retrying.
 UNAVAILABLE_CODES = {"ResourceNotFoundException", "ResourceInUseException"}
-# A filtered page reads at least this many items (and never more than a full
-# page), so the items one request reads are bounded whatever the filter finds.
-FILTERED_READ_MIN = 100
 
 _clients: dict[tuple[str, str], DynamoDBClient] = {}
 _clients_lock = threading.Lock()
@@ -88,27 +82,6 @@ def repository_from_environment() -> "DynamoTodoRepository":
     return repository
 
 
-def encode_cursor(last_id: str) -> str:
-    """An opaque page token: where the next page starts within the caller's todos."""
-    raw = json.dumps({"after": last_id}, ensure_ascii=True, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode("ascii")).decode("ascii").rstrip("=")
-
-
-def decode_cursor(token: str) -> str:
-    """The id a page token continues after, or ValidationError when it is not one of ours."""
-    if len(token) > todos.CURSOR_MAX_CHARS:
-        raise todos.ValidationError(todos.MALFORMED_CURSOR)
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii"))
-    except (ValueError, UnicodeError, binascii.Error, RecursionError):
-        raise todos.ValidationError(todos.MALFORMED_CURSOR) from None
-    if not isinstance(data, dict) or set(data) != {"after"} or not todos.is_storable_id(data["after"]):
-        raise todos.ValidationError(todos.MALFORMED_CURSOR)
-    last_id: str = data["after"]
-    return last_id
-
-
 _deserialize = TypeDeserializer().deserialize
 
 
@@ -138,24 +111,6 @@ def item_to_todo(item: Mapping[str, Any]) -> todos.Todo:
     return {name: to_python(item[name]) for name in todos.FIELDS if name in item}
 
 
-def cut_page(found: list[todos.Todo], wanted: int, read_up_to: str | None) -> tuple[list[todos.Todo], str | None]:
-    """The page of ``found`` (read in id order) to answer, and its next cursor.
-
-    ``read_up_to`` is the id reading stopped at when more remain unread. The
-    page holds at most ``wanted`` todos and stops where its answer would grow
-    past what Lambda can return; the cursor continues after its last todo.
-    """
-    next_after = read_up_to
-    if len(found) > wanted:
-        found = found[:wanted]
-        next_after = found[-1]["id"]
-    fitting = todos.count_fitting(found)
-    if fitting < len(found):
-        found = found[:fitting]
-        next_after = found[-1]["id"]
-    return found, None if next_after is None else encode_cursor(next_after)
-
-
 def _key(owner: str, todo_id: str) -> dict[str, "AttributeValueTypeDef"]:
     return {"owner": {"S": owner}, "id": {"S": todo_id}}
 
@@ -179,7 +134,7 @@ class DynamoTodoRepository:
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 if code in UNAVAILABLE_CODES:
-                    raise todos.Unavailable("the todo table is not available.") from None
+                    raise errors.Unavailable("the todo table is not available.") from None
                 if code not in RETRYABLE_CODES:
                     raise
                 reason = "the database is busy; try again shortly."
@@ -188,7 +143,7 @@ class DynamoTodoRepository:
             attempt += 1
             delay = random.uniform(0, min(1.0, 0.05 * 2**attempt))
             if time.monotonic() - started + delay + READ_TIMEOUT + CONNECT_TIMEOUT > BUDGET_SECONDS:
-                raise todos.Unavailable(reason)
+                raise errors.Unavailable(reason)
             time.sleep(delay)
 
     def _get_item(self, owner: str, todo_id: str) -> Item | None:
@@ -198,17 +153,15 @@ class DynamoTodoRepository:
     def get(self, owner: str, todo_id: str) -> todos.Todo:
         """The owner's todo with ``todo_id``, read consistently; NotFound when there is none."""
         if not todos.is_storable_id(todo_id):
-            raise todos.not_found(todo_id)
+            raise errors.not_found(todo_id)
         item = self._get_item(owner, todo_id)
         if item is None:
-            raise todos.not_found(todo_id)
+            raise errors.not_found(todo_id)
         return item_to_todo(item)
 
     def create(self, owner: str, fields: Mapping[str, Any]) -> todos.Todo:
         """Store a new todo with a fresh id, timestamps and version 1; answers it."""
-        stamp = todos.now()
-        todo = {"id": todos.new_id(), **fields, "createdAt": stamp, "updatedAt": stamp, "version": 1}
-        created = {name: todo[name] for name in todos.FIELDS if name in todo}
+        created = todos.new_todo(fields)
         item = {"owner": {"S": owner}, **{name: to_attribute(value) for name, value in created.items()}}
         try:
             self._call(
@@ -224,13 +177,13 @@ class DynamoTodoRepository:
             # written but its answer came too late. One read tells it is ours.
             stored = self._get_item(owner, created["id"])
             if stored is None or item_to_todo(stored) != created:
-                raise todos.Unavailable("the database answered inconsistently; try again shortly.") from None
+                raise errors.Unavailable("the database answered inconsistently; try again shortly.") from None
         return created
 
     def update(self, owner: str, todo_id: str, fields: Mapping[str, Any], if_match: todos.IfMatch = None) -> todos.Todo:
         """Change ``fields`` of the owner's todo (if ``if_match`` accepts its version); answers the whole todo."""
-        names: dict[str, str] = {}
-        values: dict[str, AttributeValueTypeDef] = {}
+        names: dict[str, str] = {"#version": "version"}
+        values: dict[str, AttributeValueTypeDef] = {":one": {"N": "1"}}
         sets = []
         changes = {**fields, "updatedAt": todos.now()}
         # Placeholders for every name, so no field can collide with a reserved word.
@@ -238,8 +191,6 @@ class DynamoTodoRepository:
             names[f"#f{index}"] = name
             values[f":v{index}"] = to_attribute(value)
             sets.append(f"#f{index} = :v{index}")
-        names["#version"] = "version"
-        values[":one"] = {"N": "1"}
         return self._write(
             "update_item",
             owner,
@@ -267,12 +218,12 @@ class DynamoTodoRepository:
     ) -> todos.Todo:
         """One conditional write of an existing todo; answers the todo the write returned."""
         if not todos.is_storable_id(todo_id):
-            raise todos.not_found(todo_id)
-        condition = self._condition(if_match, names, values)
-        if names:
-            kwargs["ExpressionAttributeNames"] = names
-        if values:
-            kwargs["ExpressionAttributeValues"] = values
+            raise errors.not_found(todo_id)
+        condition, condition_names, condition_values = self._condition(if_match)
+        if names or condition_names:
+            kwargs["ExpressionAttributeNames"] = {**names, **condition_names}
+        if values or condition_values:
+            kwargs["ExpressionAttributeValues"] = {**values, **condition_values}
         try:
             response = self._call(
                 operation,
@@ -286,34 +237,30 @@ class DynamoTodoRepository:
         return item_to_todo(response["Attributes"])
 
     @staticmethod
-    def _condition(if_match: todos.IfMatch, names: dict[str, str], values: dict[str, "AttributeValueTypeDef"]) -> str:
-        """The write's condition: the item exists, and has a version ``If-Match`` accepts."""
+    def _condition(if_match: todos.IfMatch) -> tuple[str, dict[str, str], dict[str, "AttributeValueTypeDef"]]:
+        """The write's condition (the item exists, and has a version ``If-Match`` accepts), its names and values."""
         condition = "attribute_exists(id)"
-        if if_match is None or if_match == "*":
-            return condition
-        names["#version"] = "version"
-        versions = sorted(if_match) or [-1]
-        placeholders = []
-        for index, version in enumerate(versions):
-            values[f":m{index}"] = {"N": str(version)}
-            placeholders.append(f":m{index}")
-        matches = f"#version IN ({', '.join(placeholders)})"
-        if 0 in versions:
-            # Items written before versions existed (the seed's) count as version 0.
+        named = todos.versions_named(if_match)
+        if named is None:
+            return condition, {}, {}
+        versions = sorted(named) or [-1]
+        values: dict[str, AttributeValueTypeDef] = {f":m{n}": {"N": str(v)} for n, v in enumerate(versions)}
+        matches = f"#version IN ({', '.join(values)})"
+        if todos.UNVERSIONED in versions:
             matches = f"(attribute_not_exists(#version) OR {matches})"
-        return f"{condition} AND {matches}"
+        return f"{condition} AND {matches}", {"#version": "version"}, values
 
     def _failed_condition(self, exc: ClientError, owner: str, todo_id: str, if_match: todos.IfMatch) -> Exception:
         """The domain error a failed condition means (NotFound or PreconditionFailed); else ``exc`` itself."""
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             return exc
-        if if_match is None or if_match == "*":
-            return todos.not_found(todo_id)
+        if todos.versions_named(if_match) is None:
+            return errors.not_found(todo_id)
         # Engines that ignore ReturnValuesOnConditionCheckFailure need one
         # read, on this failure path only, to tell "gone" from "changed".
         answered = exc.response.get("Item")
         exists = bool(answered) if answered is not None else self._get_item(owner, todo_id) is not None
-        return todos.precondition_failed(todo_id) if exists else todos.not_found(todo_id)
+        return errors.precondition_failed(todo_id) if exists else errors.not_found(todo_id)
 
     def list(
         self, owner: str, completed: bool | None = None, limit: int | None = None, cursor: str | None = None
@@ -321,31 +268,27 @@ class DynamoTodoRepository:
         """One page of the owner's todos in id order and the next page's cursor (None at the end).
 
         One Query per page, reading at most a page and one item (at least
-        ``FILTERED_READ_MIN`` with a filter): a filter that matches little
+        ``paging.FILTERED_READ_MIN`` with a filter): a filter that matches little
         gives a shorter page and a cursor, as DynamoDB itself does, rather
         than reading on. A page is also cut where its answer would grow
         past what Lambda can return.
         """
-        wanted = limit or todos.LIMIT_MAX
+        wanted = paging.page_size(limit)
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "#owner = :owner",
             "ExpressionAttributeNames": {"#owner": "owner"},
             "ExpressionAttributeValues": {":owner": {"S": owner}},
             "ConsistentRead": True,
-            # One more than needed tells whether another page exists without
-            # a second, empty round trip.
-            "Limit": wanted + 1,
+            "Limit": paging.read_size(wanted, filtered=completed is not None),
         }
         if cursor is not None:
-            kwargs["ExclusiveStartKey"] = _key(owner, decode_cursor(cursor))
+            kwargs["ExclusiveStartKey"] = _key(owner, paging.decode_cursor(cursor))
         if completed is not None:
-            # With a filter, Limit counts the items read, not those that match.
-            kwargs["Limit"] = min(max(wanted + 1, FILTERED_READ_MIN), todos.LIMIT_MAX + 1)
             kwargs["FilterExpression"] = "#completed = :completed"
             kwargs["ExpressionAttributeNames"]["#completed"] = "completed"
             kwargs["ExpressionAttributeValues"][":completed"] = {"BOOL": completed}
         page = self._call("query", **kwargs)
         last_key = page.get("LastEvaluatedKey")
-        return cut_page(
+        return paging.cut_page(
             [item_to_todo(item) for item in page.get("Items", ())], wanted, last_key["id"]["S"] if last_key else None
         )

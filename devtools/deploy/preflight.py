@@ -16,6 +16,14 @@ from urllib.parse import urlsplit
 
 import click
 
+from chalicelib.settings import (
+    ANONYMOUS_OWNER,
+    AUTH_LOCAL_ENDPOINT,
+    CORS_ALLOW_LOOPBACK,
+    DB_ENDPOINT,
+    STACK_AUTH_ENDPOINT,
+    STACK_DB_ENDPOINT,
+)
 from devtools.db.datafiles import check_keys, load_schema, read_json, read_requests
 from devtools.files import DataFileError, read_text
 from devtools.settings import ROOT
@@ -47,12 +55,12 @@ _LOOPBACK = (_loopback, "a loopback address: on Lambda that is the function itse
 _ISSUER = (bool, "a local issuer: the API would trust tokens from it instead of the user pool")
 # Variables a deployable stage must not set: (whether the value is a problem, why).
 LOCAL_ONLY: dict[str, tuple[Callable[[str], bool], str]] = {
-    "DB_ENDPOINT": _LOOPBACK,
-    "HOBOPY_DB_ENDPOINT": _LOOPBACK,
-    "AUTH_LOCAL_ENDPOINT": _ISSUER,
-    "HOBOPY_AUTH_ENDPOINT": _ISSUER,
-    "ANONYMOUS_OWNER": (bool, "anonymous access: a request without a token would read and change that owner's todos"),
-    "CORS_ALLOW_LOOPBACK": (bool, "every page on a visitor's own machine could call the API with the visitor's token"),
+    DB_ENDPOINT: _LOOPBACK,
+    STACK_DB_ENDPOINT: _LOOPBACK,
+    AUTH_LOCAL_ENDPOINT: _ISSUER,
+    STACK_AUTH_ENDPOINT: _ISSUER,
+    ANONYMOUS_OWNER: (bool, "anonymous access: a request without a token would read and change that owner's todos"),
+    CORS_ALLOW_LOOPBACK: (bool, "every page on a visitor's own machine could call the API with the visitor's token"),
 }
 
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
+from chalicelib.errors import error_body
+from chalicelib.http import SECURITY_HEADERS as API_SECURITY_HEADERS
 from devtools import settings
 from devtools.local import supervise
 
@@ -40,7 +42,7 @@ MAX_BODY = 10 * 1024 * 1024
 
 # Chalice's error names where the status's phrase does not give them (or a newer Python renames it).
 CODES = {413: "RequestEntityTooLargeError", 414: "URITooLongError", 500: "InternalServerError"}
-SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store"))
+SECURITY_HEADERS = tuple(API_SECURITY_HEADERS.items())
 # After these answers the stream's framing cannot be trusted any more.
 CLOSING = {400, 408, 411, 413, 414, 431}
 
@@ -83,7 +85,7 @@ def contract_body(status: int, message: str = "") -> bytes:
     """``{"Code", "Message"}`` JSON for an answer the server gives itself (by default the status's description)."""
     code = CODES.get(status) or HTTPStatus(status).phrase.replace(" ", "") + "Error"
     message = message or HTTPStatus(status).description.lower() + "."
-    return json.dumps({"Code": code, "Message": f"{code}: {message}"}, separators=(",", ":")).encode()
+    return json.dumps(error_body(code, message), separators=(",", ":")).encode()
 
 
 class _Refused(Exception):

@@ -12,6 +12,13 @@ from pathlib import Path
 
 import click
 
+from chalicelib.settings import (
+    STACK_AUTH_CLIENT_ID,
+    STACK_AUTH_ENDPOINT,
+    STACK_AUTH_USER_POOL_ID,
+    STACK_CORS_ALLOW_ORIGINS,
+    STACK_DB_ENDPOINT,
+)
 from chalicelib.storage import dynamodb_client
 from devtools import files, settings
 from devtools.db.prepare import prepare_table
@@ -50,8 +57,8 @@ class Stack(supervise.Supervisor):
         # The Python parts' environment; these win over the dev stage's values when ports move.
         self.env = {
             "PYTHONUNBUFFERED": "1",
-            "HOBOPY_DB_ENDPOINT": self.db_endpoint,
-            "HOBOPY_CORS_ALLOW_ORIGINS": ",".join(self.origins),
+            STACK_DB_ENDPOINT: self.db_endpoint,
+            STACK_CORS_ALLOW_ORIGINS: ",".join(self.origins),
         }
 
     def __enter__(self) -> "Stack":
@@ -77,9 +84,11 @@ class Stack(supervise.Supervisor):
             self._serve("identity provider", "idp", "devtools.local.idp", "--data-dir", str(self.idp_dir), *origins)
             self.auth = json.loads((self.idp_dir / "pool.json").read_text(encoding="utf-8"))
             self.env.update(  # what tells the API and the UI which identity provider and pool to trust
-                HOBOPY_AUTH_ENDPOINT=self.idp_url,
-                HOBOPY_AUTH_USER_POOL_ID=self.auth["userPoolId"],
-                HOBOPY_AUTH_CLIENT_ID=self.auth["clientId"],
+                {
+                    STACK_AUTH_ENDPOINT: self.idp_url,
+                    STACK_AUTH_USER_POOL_ID: self.auth["userPoolId"],
+                    STACK_AUTH_CLIENT_ID: self.auth["clientId"],
+                }
             )
             self._serve("API", "api", "devtools.local.api", "--stage", "dev", ready="/openapi.json")
             if self.with_ui:

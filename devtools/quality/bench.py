@@ -3,12 +3,14 @@
 Each figure is printed with its goal: warm calls through the handler (API Gateway proxy events into ``app``) against
 bare boto3 sending the same DynamoDB request, and the DynamoDB requests per call and per page; the packaged handler's
 cold start against bare boto3's; kept-alive against new connections, on our API server and on plain ``chalice local``;
-one owner's list beside many other owners' todos, and alone. README.md ("Speed") tells what each one means.
+one owner's list beside many other owners' todos, and alone; the nesting check on hostile bodies, the former
+pattern beside it. README.md ("Speed") tells what each one means.
 """
 
 import itertools
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -31,6 +33,8 @@ import click
 from botocore import xform_name
 from packaging.requirements import Requirement
 
+from chalicelib.http import nesting_depth
+from chalicelib.settings import DB_ENDPOINT, LOCAL_STAGE_VARIABLES, STACK_DB_ENDPOINT
 from devtools import settings
 from devtools.db import datafiles, tables
 from devtools.deploy import package
@@ -95,7 +99,7 @@ class Handler:
     def __init__(self, endpoint: str, table: str) -> None:
         # Deployed, the caller comes from the authorizer's claims, which the
         # app trusts only inside Lambda; no local identity provider is named.
-        for name in ("HOBOPY_DB_ENDPOINT", "HOBOPY_AUTH_ENDPOINT", "AUTH_LOCAL_ENDPOINT", "ANONYMOUS_OWNER"):
+        for name in LOCAL_STAGE_VARIABLES:
             os.environ.pop(name, None)
         os.environ.update(AWS_LAMBDA_FUNCTION_NAME=FUNCTION_NAME, DB_ENDPOINT=endpoint, DB_TABLE_NAME=table)
         sys.path.insert(0, str(settings.BACKEND))
@@ -265,8 +269,8 @@ def kept_alive(bare: Any, rounds: int, scratch: Path) -> None:
     item = todo_item(settings.demo_owner(), 1)
     fill_table(bare, "Todos", [item])
     # Not in Lambda: the servers name the engine as the local stack does.
-    env = {name: value for name, value in os.environ.items() if name not in ("AWS_LAMBDA_FUNCTION_NAME", "DB_ENDPOINT")}
-    env["HOBOPY_DB_ENDPOINT"] = bare.meta.endpoint_url
+    env = {name: value for name, value in os.environ.items() if name not in ("AWS_LAMBDA_FUNCTION_NAME", DB_ENDPOINT)}
+    env[STACK_DB_ENDPOINT] = bare.meta.endpoint_url
     chalice = str(Path(sys.executable).with_name("chalice"))
     servers = (
         ("hobopy run's API server", [sys.executable, "-m", "devtools.local.api", "--stage", "dev"], settings.ROOT, 1.5),
@@ -313,6 +317,68 @@ def owner_isolation(handler: Handler, bare: Any, others: int, own: int, rounds: 
     )
 
 
+def hostile_bodies(size: int) -> dict[str, bytes]:
+    """Request bodies of ``size`` bytes shaped to make a body check work hard, by what they hold."""
+
+    def filled(head: str, unit: str, tail: str = "") -> bytes:
+        return (head + unit * ((size - len(head) - len(tail)) // len(unit)) + tail).encode("utf-8")
+
+    return {
+        'an unterminated string of \\" escapes': filled('{"title":"', '\\"'),
+        "an unterminated string of \\\\ escapes": filled('{"title":"', "\\\\"),
+        "an unterminated string of brackets": filled('{"title":"', "["),
+        "escaped quotes and brackets, unterminated": filled('{"title":"', '\\"[{'),
+        "quotes only": filled("", '"'),
+        "nested brackets": filled("", "["),
+        "nested objects": filled("", '{"a":'),
+        "brackets opened and closed": filled("[", "[]", "]"),
+        "many short strings": filled("[", '"",', '""]'),
+        "a long string of \\u escapes": filled('{"title":"', "\\u0041", '"}'),
+        "strings, escapes and brackets mixed": filled("", '[{"a":"\\"[', '"'),
+    }
+
+
+# How the nesting of a body was measured before: a string needed its closing
+# quote to match, so an unterminated one was rescanned from every quote in it.
+_QUADRATIC_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def quadratic_nesting_depth(text: str) -> int:
+    """The nesting depth as the former check found it, kept only to show what it cost."""
+    depth = deepest = 0
+    for match in _QUADRATIC_STRUCTURE.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+def seconds_of(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def hostile_body_times(size: int) -> None:
+    """Seconds the nesting check takes on each hostile body of ``size`` bytes, the former pattern beside it."""
+    click.echo(f"{f'nesting check on hostile {size // 1024} KB bodies':<46}{'former pattern':>15}{'now':>12}")
+    worst = {"former": 0.0, "now": 0.0}
+    for shape, body in hostile_bodies(size).items():
+        text = body.decode("utf-8")
+        former = seconds_of(partial(quadratic_nesting_depth, text))
+        # Best of three for the check in use: its time is small enough for a scheduler's hiccup to show.
+        now = min(seconds_of(partial(nesting_depth, text)) for _ in range(3))
+        worst = {"former": max(worst["former"], former), "now": max(worst["now"], now)}
+        click.echo(f"  {shape:<44}{former * 1000:>12.1f} ms{now * 1000:>9.2f} ms")
+    click.echo(
+        f"worst case for a hostile {size // 1024} KB body: former pattern {worst['former']:.2f} s, "
+        f"now {worst['now'] * 1000:.2f} ms"
+    )
+
+
 @click.command(context_settings={"show_default": True})
 @click.option("--calls", default=300, help="Warm calls per side per round.")
 @click.option("--rounds", default=5, help="Warm rounds (the median is reported).")
@@ -322,8 +388,17 @@ def owner_isolation(handler: Handler, bare: Any, others: int, own: int, rounds: 
 @click.option("--other-owners-todos", "others", default=100_000, help="Other owners' todos (0 skips isolation).")
 @click.option("--own-todos", "own", default=100, help="The caller's todos in both tables.")
 @click.option("--isolation-rounds", "listings", default=60, help="Paired listings for the isolation figure.")
+@click.option("--hostile-kib", "hostile", default=64, help="Size of the hostile bodies in KiB (0 skips them).")
 def main(
-    calls: int, rounds: int, list_size: int, cold_pairs: int, keepalive: int, others: int, own: int, listings: int
+    calls: int,
+    rounds: int,
+    list_size: int,
+    cold_pairs: int,
+    keepalive: int,
+    others: int,
+    own: int,
+    listings: int,
+    hostile: int,
 ) -> None:
     """Measure the API against bare boto3, its cold start, kept-alive connections and owner isolation.
 
@@ -356,6 +431,8 @@ def main(
             kept_alive(bare, keepalive, Path(scratch))
         if others:
             owner_isolation(handler, bare, others, own, listings)
+        if hostile:
+            hostile_body_times(hostile * 1024)
 
 
 if __name__ == "__main__":

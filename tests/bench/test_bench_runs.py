@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def small_run() -> str:
     command = [sys.executable, "-m", "devtools.quality.bench", "--calls", "5", "--rounds", "1", "--list-size", "1200"]
     command += ["--cold-pairs", "2", "--keepalive-rounds", "3"]
-    command += ["--other-owners-todos", "600", "--isolation-rounds", "2"]
+    command += ["--other-owners-todos", "600", "--isolation-rounds", "2", "--hostile-kib", "8"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -47,6 +47,14 @@ def test_isolation_lists_the_callers_todos_in_one_request_per_page(small_run: st
     assert "loaded 600 todos of 6 other owners and 100 of the caller's" in small_run
     assert re.search(
         r"listing the caller's 100 todos .* ratio \d+\.\d\d .*DynamoDB requests per page: 1$", small_run, re.MULTILINE
+    )
+
+
+def test_the_nesting_check_on_hostile_bodies_is_timed_beside_the_former_pattern(small_run: str) -> None:
+    for shape in bench.hostile_bodies(8 * 1024):
+        assert re.search(re.escape(shape) + r"\s+\d+\.\d ms\s+\d+\.\d\d ms$", small_run, re.MULTILINE), small_run
+    assert re.search(
+        r"worst case for a hostile 8 KB body: former pattern \d+\.\d\d s, now \d+\.\d\d ms$", small_run, re.MULTILINE
     )
 
 

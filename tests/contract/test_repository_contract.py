@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from chalicelib import storage, todos
+from chalicelib import errors, http, paging, storage, todos
 from tests.conftest import create_fresh_table
 from tests.fakes import InMemoryTodoRepository
 
@@ -39,7 +39,7 @@ def requests_for(repo, operation, *args, **kwargs):
     before = repo.requests
     try:
         result = operation(*args, **kwargs)
-    except todos.TodoError as exc:
+    except errors.TodoError as exc:
         result = exc
     return result, repo.requests - before
 
@@ -73,16 +73,16 @@ def test_empty_memo_is_stored_as_empty_string(repo):
 
 
 def test_get_of_missing_todo_is_not_found(repo):
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.get(OWNER, "does-not-exist")
 
 
 @pytest.mark.parametrize("todo_id", ["", "x" * 2049, "é" * 1025])
 def test_ids_dynamodb_cannot_store_are_not_found(repo, todo_id):
     for operation in (repo.get, repo.delete):
-        with pytest.raises(todos.NotFound):
+        with pytest.raises(errors.NotFound):
             operation(OWNER, todo_id)
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.update(OWNER, todo_id, {"title": "x"})
 
 
@@ -98,9 +98,9 @@ def test_update_changes_only_given_fields_and_increments_version(repo):
 
 
 def test_update_of_missing_todo_is_not_found_and_writes_nothing(repo):
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.update(OWNER, "missing", {"title": "ghost"})
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.get(OWNER, "missing")
     assert repo.list(OWNER) == ([], None)
 
@@ -108,18 +108,18 @@ def test_update_of_missing_todo_is_not_found_and_writes_nothing(repo):
 def test_delete_returns_the_todo_as_it_was_and_removes_it(repo):
     created = repo.create(OWNER, dict(NEW))
     assert repo.delete(OWNER, created["id"]) == created
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.get(OWNER, created["id"])
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.delete(OWNER, created["id"])
 
 
 def test_stale_version_is_refused_and_changes_nothing(repo):
     created = repo.create(OWNER, dict(NEW))
     repo.update(OWNER, created["id"], {"priority": 5})
-    with pytest.raises(todos.PreconditionFailed):
+    with pytest.raises(errors.PreconditionFailed):
         repo.update(OWNER, created["id"], {"title": "stale"}, if_match=frozenset({1}))
-    with pytest.raises(todos.PreconditionFailed):
+    with pytest.raises(errors.PreconditionFailed):
         repo.delete(OWNER, created["id"], if_match=frozenset({1}))
     current = repo.get(OWNER, created["id"])
     assert current["title"] == NEW["title"] and current["version"] == 2
@@ -133,9 +133,9 @@ def test_current_version_or_star_is_accepted(repo):
 
 
 def test_if_match_on_missing_todo_is_not_found(repo):
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.update(OWNER, "missing", {"title": "x"}, if_match=frozenset({1}))
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.delete(OWNER, "missing", if_match=frozenset({0}))
 
 
@@ -168,7 +168,7 @@ def test_pages_cover_every_todo_exactly_once(repo, completed):
 
 @pytest.mark.parametrize("cursor", ["not-base64!", "e30", "eyJhZnRlciI6IDF9", "W10"])
 def test_malformed_cursor_is_a_validation_error(repo, cursor):
-    with pytest.raises(todos.ValidationError):
+    with pytest.raises(errors.ValidationError):
         repo.list(OWNER, cursor=cursor)
 
 
@@ -223,9 +223,9 @@ def test_another_owners_todo_is_not_found_and_untouched(repo):
         (repo.update, (mine["id"], {"title": "taken"})),
         (repo.delete, (mine["id"],)),
     ]:
-        with pytest.raises(todos.NotFound):
+        with pytest.raises(errors.NotFound):
             operation(OTHER, *args)
-    with pytest.raises(todos.NotFound):
+    with pytest.raises(errors.NotFound):
         repo.update(OTHER, mine["id"], {"title": "x"}, if_match=frozenset({1}))
     assert repo.list(OTHER) == ([], None)
     assert repo.get(OWNER, mine["id"]) == mine
@@ -245,7 +245,7 @@ def test_lists_hold_only_the_owners_todos_in_creation_order(repo):
 
 
 def test_a_filtered_page_reads_a_bounded_number_of_items(repo):
-    for n in range(storage.FILTERED_READ_MIN + 20):
+    for n in range(paging.FILTERED_READ_MIN + 20):
         repo.create(OWNER, {**NEW, "title": f"open {n}"})
     done = repo.create(OWNER, {**NEW, "completed": True})
     page, cursor = repo.list(OWNER, completed=True, limit=1)
@@ -261,9 +261,9 @@ def test_a_filtered_page_reads_a_bounded_number_of_items(repo):
 def test_a_page_is_cut_before_its_answer_outgrows_lambda(repo, monkeypatch):
     heavy = {**NEW, "title": "\u0000" * todos.TITLE_MAX, "memo": "\u0000" * todos.MEMO_MAX}
     created = [repo.create(OWNER, dict(heavy))["id"] for _ in range(5)]
-    one = len(json.dumps(todos.to_json(repo.get(OWNER, created[0]))))
+    one = len(json.dumps(http.to_json(repo.get(OWNER, created[0]))))
     # Room for two such todos in the answer Lambda sends back, not three.
-    monkeypatch.setattr(todos, "PAGE_MAX_BYTES", one * 2 + one // 2)
+    monkeypatch.setattr(paging, "PAGE_MAX_BYTES", one * 2 + one // 2)
     seen, cursor = [], None
     while True:
         page, cursor = repo.list(OWNER, cursor=cursor)

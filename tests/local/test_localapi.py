@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import http.client
+import json
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from chalicelib.http import BODY_MAX_BYTES
 from devtools.local import supervise
 from devtools.local.api import keepalive_medians
+from devtools.quality import bench
 from tests.conftest import BACKEND, ROOT, chalice_project, create_fresh_table
 from tests.local.conftest import (
     Answer,
@@ -228,6 +232,40 @@ def test_an_idle_kept_alive_connection_does_not_stop_others(api: RunningAPI) -> 
         assert read_answer(idle).status == 200
         status, _, _ = api.request("GET", "/openapi.json")
         assert status == 200
+
+
+def test_hostile_64_kib_bodies_are_quick_400s_and_hold_up_no_other_request(api: RunningAPI, todo_path: str) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        for shape, body in bench.hostile_bodies(BODY_MAX_BYTES).items():
+            started = time.monotonic()
+            posting = pool.submit(api.request, "POST", "/todos", body, {"Content-Type": "application/json"})
+            time.sleep(0.05)  # the server is reading or checking the hostile body when the GET arrives
+            got, _, _ = api.request("GET", todo_path)
+            got_after = time.monotonic() - started
+            posted, _, answer = posting.result()
+            posted_after = time.monotonic() - started
+            assert (posted, got) == (400, 200), (shape, answer)
+            # Work linear in the size takes milliseconds; work quadratic in it took 20 s and held every request.
+            assert posted_after < 3 and got_after < 3, (shape, posted_after, got_after)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"title": "\u200b\u180e\ufeff"}, "title must contain at least one non-whitespace character."),
+        ({"title": "\u3164\u00ad\u2060"}, "title must contain at least one non-whitespace character."),
+        ({"title": "ok\u0085"}, "title must not contain control characters"),
+        ({"title": "\u202eevil"}, "title must not contain control characters"),
+        ({"memo": "a\x1b[31mred"}, "memo must not contain control characters"),
+        ({"memo": "\u2066isolated\u2069"}, "memo must not contain control characters"),
+    ],
+)
+def test_invisible_titles_and_control_characters_are_400s_naming_the_field(
+    api: RunningAPI, fields: dict[str, str], message: str
+) -> None:
+    body = json.dumps({"title": "t", "memo": "", "priority": 1, **fields}).encode()
+    status, _, answer = api.request("POST", "/todos", body, {"Content-Type": "application/json"})
+    assert status == 400 and message in json.loads(answer)["Message"], answer
 
 
 def test_a_garbage_token_is_the_apps_401_not_a_crash(api: RunningAPI) -> None:

@@ -7,7 +7,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app import app
-from chalicelib import openapi, todos
+from chalicelib import errors, openapi
 from tests.conftest import app_client, chalice_project
 from tests.reliability import openapi_doc
 from tests.reliability.openapi_doc import DOCUMENT
@@ -23,7 +23,7 @@ BAD_TOKEN = {"Authorization": "Bearer not-a-token"}
 
 def _error_table():
     """{(status, Code)} of every domain error class: the table the app answers errors from."""
-    found, pending = set(), [todos.TodoError]
+    found, pending = set(), [errors.TodoError]
     while pending:
         error = pending.pop()
         found.add((error.STATUS, error.CODE))

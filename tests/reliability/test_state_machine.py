@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 )
 
 from chalicelib.storage import dynamodb_client
+from chalicelib.todos import MEMO_PATTERN, TITLE_PATTERN
 from tests.conftest import app_client, chalice_project, create_fresh_table
 from tests.reliability.plugin import audited, report_figure
 
@@ -48,8 +49,9 @@ LEGACY = {
 UNKNOWN_IDS = ["nope", "0" * 32, "x" * 3000, "L1 ", "<script>"]
 BAD_TOKENS = [None, "", "Bearer ", "garbage", "Bearer e30.e30.", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."]
 
-titles = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
-memos = st.text(max_size=60)
+# Any text the field rules allow: from the patterns the OpenAPI document states them in.
+titles = st.text(min_size=1, max_size=40).filter(lambda s: re.fullmatch(TITLE_PATTERN, s))
+memos = st.text(max_size=60).filter(lambda s: re.fullmatch(MEMO_PATTERN, s))
 # The book's form sends the priority as the string its <select> gives.
 priorities = st.one_of(st.integers(1, 5), st.sampled_from(["1", "2", "3", "4", "5"]))
 new_todos = st.fixed_dictionaries(

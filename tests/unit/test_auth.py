@@ -2,14 +2,14 @@
 
 import pytest
 
-from chalicelib import auth, todos
+from chalicelib import auth, errors, settings
 
 GATEWAY = {"authorizer": {"claims": {"sub": "2f1c-owner", "token_use": "id"}}}
 
 
 @pytest.fixture
 def deployed(monkeypatch):
-    for name in ("AUTH_LOCAL_ENDPOINT", "HOBOPY_AUTH_ENDPOINT", "ANONYMOUS_OWNER", "AWS_LAMBDA_FUNCTION_NAME"):
+    for name in (*settings.LOCAL_STAGE_VARIABLES, "AWS_LAMBDA_FUNCTION_NAME"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -21,15 +21,15 @@ def test_in_lambda_the_caller_is_the_sub_the_gateway_verified(deployed):
 
 def test_in_lambda_without_gateway_claims_the_caller_is_refused(deployed):
     deployed.setenv("AWS_LAMBDA_FUNCTION_NAME", "hobopy-prod-api")
-    with pytest.raises(todos.Unauthorized):
+    with pytest.raises(errors.Unauthorized):
         auth.caller({}, {"authorizer": {}})
 
 
 def test_outside_lambda_claims_in_the_event_are_not_trusted(deployed):
     # chalice local puts unverified claims there: without a gateway or a provider to check, refuse.
-    with pytest.raises(todos.Unauthorized):
+    with pytest.raises(errors.Unauthorized):
         auth.caller({"authorization": "x.y.z"}, GATEWAY)
-    with pytest.raises(todos.Unauthorized):
+    with pytest.raises(errors.Unauthorized):
         auth.caller({}, GATEWAY)
 
 
@@ -38,7 +38,7 @@ def test_a_request_without_a_token_is_the_demo_owner_only_where_one_is_set(deplo
     assert auth.caller({}, None) == "demo"
     deployed.setenv("AUTH_LOCAL_ENDPOINT", "http://127.0.0.1:9")
     assert auth.caller({}, None) == "demo"
-    with pytest.raises(todos.Unauthorized):
+    with pytest.raises(errors.Unauthorized):
         auth.caller({"authorization": "Bearer "}, None)
 
 
@@ -46,5 +46,5 @@ def test_an_unreachable_provider_is_503_not_401(deployed):
     deployed.setenv("AUTH_LOCAL_ENDPOINT", "http://127.0.0.1:9")
     deployed.setenv("AUTH_USER_POOL_ID", "us-east-1_nowhere")
     deployed.setenv("AUTH_CLIENT_ID", "client")
-    with pytest.raises(todos.Unavailable):
+    with pytest.raises(errors.Unavailable):
         auth.caller({"authorization": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImR1bW15In0.e30.c2ln"}, None)

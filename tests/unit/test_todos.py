@@ -2,10 +2,13 @@
 
 import base64
 import json
+import time
+import unicodedata
 
 import pytest
 
-from chalicelib import todos
+from chalicelib import errors, http, paging, todos
+from devtools.quality import bench
 
 VALID = {"title": "牛乳を買う", "memo": "", "priority": 1}
 
@@ -36,29 +39,59 @@ def body(value):
     ],
 )
 def test_bad_bodies_are_rejected_with_a_reason(raw, message):
-    with pytest.raises(todos.ValidationError, match=message):
-        todos.parse_body(raw)
+    with pytest.raises(errors.ValidationError, match=message):
+        http.parse_body(raw)
 
 
 def test_body_over_64_kib_is_too_large_before_parsing():
-    raw = b'{"title": "' + b"a" * todos.BODY_MAX_BYTES + b'"}'
-    with pytest.raises(todos.PayloadTooLarge):
-        todos.parse_body(raw)
+    raw = b'{"title": "' + b"a" * http.BODY_MAX_BYTES + b'"}'
+    with pytest.raises(errors.PayloadTooLarge):
+        http.parse_body(raw)
 
 
 def test_body_of_exactly_64_kib_is_parsed():
-    padding = todos.BODY_MAX_BYTES - len(b'{"title": "", "pad": ""}')
+    padding = http.BODY_MAX_BYTES - len(b'{"title": "", "pad": ""}')
     raw = b'{"title": "", "pad": "' + b"a" * padding + b'"}'
-    assert len(raw) == todos.BODY_MAX_BYTES
-    assert todos.parse_body(raw)["title"] == ""
+    assert len(raw) == http.BODY_MAX_BYTES
+    assert http.parse_body(raw)["title"] == ""
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting():
-    assert todos.parse_body(body({"title": "[[[[" * 50, "memo": "{{{{" * 50}))["title"].startswith("[[[[")
+    assert http.parse_body(body({"title": "[[[[" * 50, "memo": "{{{{" * 50}))["title"].startswith("[[[[")
+
+
+@pytest.mark.parametrize("shape", bench.hostile_bodies(http.BODY_MAX_BYTES))
+def test_a_hostile_64_kib_body_is_refused_in_time_linear_in_its_size(shape):
+    raw = bench.hostile_bodies(http.BODY_MAX_BYTES)[shape]
+    started = time.perf_counter()
+    with pytest.raises(errors.ValidationError):
+        todos.validate_new(http.parse_body(raw))
+    # Linear work takes milliseconds here; work quadratic in the size took 20 s.
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "text, depth",
+    [
+        ("", 0),
+        ("{}", 1),
+        ('{"a":[{"b":[]}]}', 4),
+        (r'["[[[", {"x": "\\"}, [["\\\"]]"]]]', 3),
+        (r'[[["\\"]]]', 3),
+        (r'{"a":"\\"}[[', 2),
+        (r'{"a":"\"}[[', 1),
+        ('"[[' + "\\" * 3, 0),
+        ("[" * 60000, 60000),
+        ('"unterminated [[[', 0),
+        ('[["x\\\n[[[', 2),
+    ],
+)
+def test_nesting_depth_counts_brackets_outside_strings_only(text, depth):
+    assert http.nesting_depth(text) == depth
 
 
 def test_surrogate_pairs_and_emoji_survive_parsing():
-    parsed = todos.parse_body(body({"title": "𩸽 🍣 \u00e9\n<script>"}))
+    parsed = http.parse_body(body({"title": "𩸽 🍣 \u00e9\n<script>"}))
     assert parsed["title"] == "𩸽 🍣 é\n<script>"
 
 
@@ -71,7 +104,8 @@ def test_surrogate_pairs_and_emoji_survive_parsing():
         ({**VALID, "title": None}, "title must be a string"),
         ({**VALID, "title": 5}, "title must be a string"),
         ({**VALID, "title": ""}, "non-whitespace"),
-        ({**VALID, "title": " \t\n\u3000"}, "non-whitespace"),
+        ({**VALID, "title": " \u3000\u00a0"}, "non-whitespace"),
+        ({**VALID, "title": " \t\n\u3000"}, "title must not contain control characters"),
         ({**VALID, "title": "x" * 201}, "at most 200"),
         ({**VALID, "memo": None}, "memo must be a string"),
         ({**VALID, "memo": ["a"]}, "memo must be a string"),
@@ -94,7 +128,7 @@ def test_surrogate_pairs_and_emoji_survive_parsing():
     ],
 )
 def test_new_todo_rules_name_the_field_and_the_rule(bad, message):
-    with pytest.raises(todos.ValidationError, match=message):
+    with pytest.raises(errors.ValidationError, match=message):
         todos.validate_new(bad)
 
 
@@ -125,25 +159,79 @@ def test_limits_are_inclusive():
     assert len(fields["title"]) == 200
 
 
-@pytest.mark.parametrize("title", ["\u3000", "\u00a0\ufeff", "\u2028\t", "\u200a"])
+@pytest.mark.parametrize("title", ["\u3000", "\u00a0\ufeff", "\u2028\u2029", "\u200a"])
 def test_unicode_white_space_alone_is_not_a_title(title):
-    with pytest.raises(todos.ValidationError, match="non-whitespace"):
+    with pytest.raises(errors.ValidationError, match="non-whitespace"):
         todos.validate_new({**VALID, "title": title})
 
 
-@pytest.mark.parametrize("title", ["\x1f", "\x1c ", "\u200b"])
-def test_what_json_schema_counts_as_non_white_space_is_a_title(title):
+# Code points of the format category that are drawn: the prepended concatenation marks.
+DRAWN_FORMAT_CHARACTERS = {*range(0x600, 0x606), 0x6DD, 0x70F, 0x890, 0x891, 0x8E2, 0x110BD, 0x110CD}
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "\u200b",
+        "\u180e",
+        "\u2060",
+        "\ufeff",
+        "\u00ad",
+        "\u115f\u1160",
+        "\u3164",
+        "\uffa0",
+        "\u034f",
+        "\ufe0f",
+        "\u200c\u200d",
+        " \u200b\u3000\u2028",
+    ],
+)
+def test_a_title_of_only_invisible_characters_is_blank(title):
+    with pytest.raises(errors.ValidationError, match="non-whitespace"):
+        todos.validate_new({**VALID, "title": title})
+
+
+def test_every_format_space_and_separator_character_of_the_bmp_alone_is_a_refused_title():
+    for code in range(0x10000):
+        category = unicodedata.category(chr(code))
+        if category in ("Zs", "Zl", "Zp") or (category == "Cf" and code not in DRAWN_FORMAT_CHARACTERS):
+            with pytest.raises(errors.ValidationError, match=r"non-whitespace|control characters"):
+                todos.validate_changes({"title": chr(code)})
+
+
+@pytest.mark.parametrize("title", ["\u200bx", "x\u00ad", "\u0600", "\u06dd", "\ufe0f\u2764", "𩸽\u200d"])
+def test_invisible_characters_beside_a_visible_one_are_kept(title):
     assert todos.validate_new({**VALID, "title": title})["title"] == title
 
 
+@pytest.mark.parametrize("field", ["title", "memo"])
+@pytest.mark.parametrize(
+    "character",
+    ["\x00", "\x07", "\x0d", "\x1b", "\x1f", "\x7f", "\x85", "\x9f", "\u202a", "\u202e", "\u2066", "\u2069"],
+)
+def test_control_characters_and_bidi_overrides_are_refused_naming_the_field(field, character):
+    with pytest.raises(
+        errors.ValidationError, match=rf"^{field} must not contain control .* U\+{ord(character):04X} at"
+    ):
+        todos.validate_changes({field: "ok" + character + "ok"})
+
+
+def test_a_memo_keeps_tabs_and_line_feeds_and_a_title_does_not():
+    memo = "1.\tmilk\n2.\teggs\n"
+    assert todos.validate_changes({"memo": memo}) == {"memo": memo}
+    for title in ("a\tb", "a\nb"):
+        with pytest.raises(errors.ValidationError, match="title must not contain control characters"):
+            todos.validate_changes({"title": title})
+
+
 def test_changes_need_at_least_one_writable_field():
-    with pytest.raises(todos.ValidationError, match="nothing to update"):
+    with pytest.raises(errors.ValidationError, match="nothing to update"):
         todos.validate_changes({"id": "x", "version": 3, "unknown": 1})
 
 
 def test_changes_are_checked_field_by_field():
     assert todos.validate_changes({"completed": True, "other": 1}) == {"completed": True}
-    with pytest.raises(todos.ValidationError, match="priority"):
+    with pytest.raises(errors.ValidationError, match="priority"):
         todos.validate_changes({"priority": 9})
 
 
@@ -158,7 +246,7 @@ def test_changes_are_checked_field_by_field():
     ],
 )
 def test_list_query_is_parsed(params, expected):
-    assert todos.parse_list_query(params) == expected
+    assert http.parse_list_query(params) == expected
 
 
 @pytest.mark.parametrize(
@@ -176,8 +264,8 @@ def test_list_query_is_parsed(params, expected):
     ],
 )
 def test_bad_list_queries_are_rejected(params, message):
-    with pytest.raises(todos.ValidationError, match=message):
-        todos.parse_list_query(params)
+    with pytest.raises(errors.ValidationError, match=message):
+        http.parse_list_query(params)
 
 
 @pytest.mark.parametrize(
@@ -195,15 +283,15 @@ def test_bad_list_queries_are_rejected(params, message):
     ],
 )
 def test_if_match_uses_strong_comparison(header, expected):
-    assert todos.parse_if_match(header) == expected
+    assert http.parse_if_match(header) == expected
 
 
 @pytest.mark.parametrize(
     "header", ["3", "0", "", " ", "garbage", '"3 "', '"1",', '"1" "2"', '"unclosed', "W/3", '"1";']
 )
 def test_a_malformed_if_match_is_a_validation_error(header):
-    with pytest.raises(todos.ValidationError, match="If-Match must be"):
-        todos.parse_if_match(header)
+    with pytest.raises(errors.ValidationError, match="If-Match must be"):
+        http.parse_if_match(header)
 
 
 @pytest.mark.parametrize("given, stored", [("1", 1), ("5", 5), (3, 3)])
@@ -214,21 +302,21 @@ def test_priority_may_be_a_canonical_decimal_string(given, stored):
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"])
 def test_json_media_types_are_accepted(content_type):
-    todos.check_media_type(content_type)
+    http.check_media_type(content_type)
 
 
 @pytest.mark.parametrize("content_type", [None, "", "text/plain;application/json", "text/plain; x=*/*", "*/*"])
 def test_other_media_types_are_unsupported(content_type):
-    with pytest.raises(todos.UnsupportedMediaType):
-        todos.check_media_type(content_type)
+    with pytest.raises(errors.UnsupportedMediaType):
+        http.check_media_type(content_type)
 
 
 def test_messages_quote_values_as_json_not_python():
-    assert str(todos.not_found("it's")) == 'no todo with id "it\'s".'
+    assert str(errors.not_found("it's")) == 'no todo with id "it\'s".'
 
 
 def test_every_error_class_names_its_status_and_code():
-    assert {cls.__name__: (cls.STATUS, cls.CODE) for cls in todos.TodoError.__subclasses__()} == {
+    assert {cls.__name__: (cls.STATUS, cls.CODE) for cls in errors.TodoError.__subclasses__()} == {
         "ValidationError": (400, "BadRequestError"),
         "Unauthorized": (401, "UnauthorizedError"),
         "NotFound": (404, "NotFoundError"),
@@ -240,8 +328,8 @@ def test_every_error_class_names_its_status_and_code():
 
 
 def test_etag_of_an_item_without_version_is_zero():
-    assert todos.etag({"id": "L5"}) == '"0"'
-    assert todos.etag({"id": "x", "version": 7}) == '"7"'
+    assert http.etag({"id": "L5"}) == '"0"'
+    assert http.etag({"id": "x", "version": 7}) == '"7"'
 
 
 @pytest.mark.parametrize(
@@ -269,18 +357,17 @@ def test_timestamps_are_rfc3339_utc():
 
 
 def test_a_cursor_nested_a_thousand_levels_deep_is_malformed_not_a_crash():
-    from chalicelib import storage
 
     deep = base64.urlsafe_b64encode(("[" * 1000 + "]" * 1000).encode()).decode()
-    for cursor in (deep, storage.encode_cursor("x")[:-2] + "!!", "A" * (todos.CURSOR_MAX_CHARS + 1)):
-        with pytest.raises(todos.ValidationError, match="cursor is malformed"):
-            storage.decode_cursor(cursor)
+    for cursor in (deep, paging.encode_cursor("x")[:-2] + "!!", "A" * (http.CURSOR_MAX_CHARS + 1)):
+        with pytest.raises(errors.ValidationError, match="cursor is malformed"):
+            paging.decode_cursor(cursor)
 
 
 def test_page_size_counts_what_lambda_sends_back():
     small = [{"id": str(n), "title": "t"} for n in range(10)]
-    assert todos.count_fitting(small) == 10
+    assert paging.count_fitting(small) == 10
     heavy = {"id": "x", "title": "\u0000" * 200, "memo": "𩸽" * 2000}
-    one = len(json.dumps(todos.to_json(heavy)))
-    assert todos.count_fitting([heavy] * 10, budget=one * 3 + one // 2) == 3
-    assert todos.count_fitting([heavy] * 10, budget=10) == 1
+    one = len(json.dumps(http.to_json(heavy)))
+    assert paging.count_fitting([heavy] * 10, budget=one * 3 + one // 2) == 3
+    assert paging.count_fitting([heavy] * 10, budget=10) == 1
