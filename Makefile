@@ -90,10 +90,10 @@ lint: install
 bench: install
 	$(BIN)/python -m devtools.quality.bench
 
-# The long versions of what `make test` runs briefly (tests/reliability).
+# The long versions of what `make test` runs briefly (tests/quality).
 fuzz: install
 	$(BIN)/python -m devtools.quality.fuzz --max-examples 200
-	HOBOPY_STATEFUL_EXAMPLES=150 $(BIN)/python -m pytest -q -p no:logging tests/reliability/test_state_machine.py
+	HOBOPY_STATEFUL_EXAMPLES=150 $(BIN)/python -m pytest -q -p no:logging tests/quality/test_state_machine.py
 
 loadtest: install
 	$(BIN)/python -m devtools.quality.loadtest --clients 8 --users 2 --seconds 30

@@ -7,7 +7,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-import requests
+
+from tests.support.todoapi import ADMIN_MADE, TodoApi
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -20,10 +21,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOOPBACK = "127.0.0.1"
+
+
 # An account an administrator made with a temporary password, before the stack started.
-ADMIN_MADE = ("admin-made@example.com", "Temp-passw0rd")
-
-
 @pytest.fixture(scope="session")
 def ui_stack(tmp_path_factory):
     """The whole local stack on free ports: dynalite (seeded), the identity provider, the API and the UI server;
@@ -64,38 +64,6 @@ def api_url(ui_stack):
 def page_api_url(ui_stack):
     """Where the page calls the API: under /api/ on its own origin."""
     return f"{ui_stack.ui_url}/api"
-
-
-class TodoApi:
-    """The API over HTTP, to set up and check what the UI did: as ``user``, or as the demo owner (no token)."""
-
-    def __init__(self, base, user=None):
-        self.base = base
-        self.http = requests.Session()
-        if user is not None:
-            self.http.headers.update(user.headers())
-
-    def list(self):
-        response = self.http.get(f"{self.base}/todos", timeout=10)
-        response.raise_for_status()
-        return response.json()
-
-    def get(self, todo_id):
-        return self.http.get(f"{self.base}/todos/{todo_id}", timeout=10)
-
-    def create(self, **fields):
-        body = {"memo": "", "priority": 3, **fields}
-        response = self.http.post(f"{self.base}/todos", json=body, timeout=10)
-        response.raise_for_status()
-        return response.json()
-
-    def update(self, todo_id, **fields):
-        response = self.http.put(f"{self.base}/todos/{todo_id}", json=fields, timeout=10)
-        response.raise_for_status()
-        return response.json()
-
-    def titles(self):
-        return [todo["title"] for todo in self.list()]
 
 
 @pytest.fixture(scope="session")

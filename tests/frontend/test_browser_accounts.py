@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from todoui import account, texts
 
 from devtools.local.accounts import AccountError
-from tests.ui.conftest import ADMIN_MADE, TodoApi
+from tests.support.todoapi import ADMIN_MADE, TodoApi
 
 PASSWORD = "Passw0rd-browser"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"

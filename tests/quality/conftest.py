@@ -5,7 +5,6 @@ import requests
 
 from devtools.local import accounts
 from devtools.local.stack import throwaway_stack
-from tests.reliability.plugin import AUDIT
 
 
 @pytest.fixture(scope="session")
@@ -30,21 +29,6 @@ def live_pool(live_stack) -> accounts.Pool:
 def live_user(live_pool) -> accounts.User:
     """A new user of the live stack, signed in."""
     return live_pool.new_user()
-
-
-def call(session, method, url, **kwargs):
-    """An HTTP request whose answer goes through the audit."""
-    response = session.request(method, url, timeout=kwargs.pop("timeout", 10), **kwargs)
-    AUDIT.record(
-        method,
-        url,
-        response.status_code,
-        response.headers,
-        response.content,
-        kwargs.get("headers"),
-        kwargs.get("data") or kwargs.get("json"),
-    )
-    return response
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devtools.quality.contract_audit import answer_problems, echoes, error_body_problems, header_problems
-from tests.reliability.plugin import AUDIT
+from tests.support.audit import AUDIT
 
 JSON = "application/json"
 
@@ -94,10 +94,10 @@ def test_echoes_are_the_path_query_headers_and_body_field_names():
     assert {"todos", "a/b", "limit", "x", "text/csv", "Traceback"} <= set(found)
 
 
-def test_every_answer_through_the_test_client_is_audited(api):
+def test_every_answer_through_the_test_client_is_audited(dynalite_api_client):
     answers, errors = AUDIT.answers, AUDIT.errors
-    api.get("/openapi.json")
-    api.get("/todos/nope")
+    dynalite_api_client.get("/openapi.json")
+    dynalite_api_client.get("/todos/nope")
     assert (AUDIT.answers - answers, AUDIT.errors - errors) == (2, 1)
 
 
@@ -133,7 +133,7 @@ def test_an_answer_to_head_has_no_body_whatever_its_status():
 
 WORKER_SUITE = """
 import pytest
-from tests.reliability.plugin import AUDIT, report_figure
+from tests.support.audit import AUDIT, report_figure
 
 @pytest.fixture
 def answer_after_the_test():
@@ -150,7 +150,7 @@ def test_under_pytest_xdist_what_the_workers_audit_and_measure_reaches_the_summa
     (tmp_path / "test_in_a_worker.py").write_text(WORKER_SUITE, encoding="utf-8")
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "backend")])}
-    arguments = ["--disable-plugin-autoload", "-p", "xdist.plugin", "-n", "1", "-p", "tests.reliability.plugin"]
+    arguments = ["--disable-plugin-autoload", "-p", "xdist.plugin", "-n", "1", "-p", "tests.support.audit"]
     run = subprocess.run(
         [sys.executable, "-m", "pytest", *arguments, str(tmp_path)],
         cwd=tmp_path,

@@ -11,10 +11,9 @@ import requests
 
 from devtools.local import engine, supervise
 from devtools.local.stack import throwaway_stack
-from tests.conftest import app_client, chalice_project, create_fresh_table
-from tests.reliability.conftest import call
-from tests.reliability.faultproxy import FaultProxy
-from tests.reliability.plugin import audited, report_figure
+from tests.quality.faultproxy import FaultProxy
+from tests.support.audit import audited, call, report_figure
+from tests.support.project import app_client, chalice_project, create_fresh_table
 
 JSON = {"Content-Type": "application/json"}
 NEW = {"title": "Survive the outage", "memo": "", "priority": 1}

@@ -20,7 +20,7 @@ from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUS
 from chalicelib import openapi
 from devtools.local.http import SECURITY_HEADERS
 from devtools.quality import fuzz
-from tests.reliability.plugin import report_figure
+from tests.support.audit import report_figure
 
 ALL_PHASES = {"coverage": "success", "fuzzing": "success", "stateful": "success"}
 

@@ -8,8 +8,8 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from tests.conftest import BACKEND
-from tests.reliability.plugin import audited
+from tests.support.audit import audited
+from tests.support.project import BACKEND
 
 JSON = {"Content-Type": "application/json"}
 LIMIT = 64 * 1024
@@ -46,46 +46,48 @@ def padded(size, **fields):
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
-def test_a_body_over_64_kib_is_413_even_when_it_is_not_json(api, method):
+def test_a_body_over_64_kib_is_413_even_when_it_is_not_json(dynalite_api_client, method):
     started = time.monotonic()
-    response = api.request(method, "/todos" if method == "POST" else "/todos/x", headers=JSON, body="{" * (LIMIT + 1))
+    response = dynalite_api_client.request(
+        method, "/todos" if method == "POST" else "/todos/x", headers=JSON, body="{" * (LIMIT + 1)
+    )
     assert response.status_code == 413, response.body
     assert json.loads(response.body)["Code"] == "RequestEntityTooLargeError"
     assert time.monotonic() - started < 1
 
 
-def test_a_body_of_exactly_64_kib_is_accepted_and_one_byte_more_is_not(api):
+def test_a_body_of_exactly_64_kib_is_accepted_and_one_byte_more_is_not(dynalite_api_client):
     assert len(padded(LIMIT)) == LIMIT
-    assert api.post("/todos", headers=JSON, body=padded(LIMIT)).status_code == 201
-    assert api.post("/todos", headers=JSON, body=padded(LIMIT + 1)).status_code == 413
-    assert len(json.loads(api.get("/todos").body)) == 1
+    assert dynalite_api_client.post("/todos", headers=JSON, body=padded(LIMIT)).status_code == 201
+    assert dynalite_api_client.post("/todos", headers=JSON, body=padded(LIMIT + 1)).status_code == 413
+    assert len(json.loads(dynalite_api_client.get("/todos").body)) == 1
 
 
 def nested(depth):
     return "[" * depth + "]" * depth
 
 
-def test_json_nested_32_deep_is_read_and_33_deep_is_400(api):
+def test_json_nested_32_deep_is_read_and_33_deep_is_400(dynalite_api_client):
     ok = json.dumps(NEW)[:-1] + ', "extra": ' + nested(31) + "}"
-    assert api.post("/todos", headers=JSON, body=ok).status_code == 201
+    assert dynalite_api_client.post("/todos", headers=JSON, body=ok).status_code == 201
     too_deep = json.dumps(NEW)[:-1] + ', "extra": ' + nested(32) + "}"
-    response = api.post("/todos", headers=JSON, body=too_deep)
+    response = dynalite_api_client.post("/todos", headers=JSON, body=too_deep)
     assert response.status_code == 400 and "nested deeper than 32" in json.loads(response.body)["Message"]
 
 
 @pytest.mark.parametrize(
     "body", [nested(30000), "{" + '"a":{' * 10000 + "}" * 10001, '["' + "]" * 60000 + '", ' + nested(40) + "]"]
 )
-def test_pathologically_nested_json_is_a_quick_400(api, body):
+def test_pathologically_nested_json_is_a_quick_400(dynalite_api_client, body):
     started = time.monotonic()
-    response = api.post("/todos", headers=JSON, body=body)
+    response = dynalite_api_client.post("/todos", headers=JSON, body=body)
     assert response.status_code == 400
     assert time.monotonic() - started < 1
 
 
-def test_brackets_inside_strings_do_not_count_as_nesting(api):
+def test_brackets_inside_strings_do_not_count_as_nesting(dynalite_api_client):
     body = json.dumps({**NEW, "memo": "[" * 1000 + "{" * 900})
-    response = api.post("/todos", headers=JSON, body=body)
+    response = dynalite_api_client.post("/todos", headers=JSON, body=body)
     assert response.status_code == 201 and json.loads(response.body)["memo"].startswith("[[[")
 
 
@@ -100,8 +102,10 @@ def test_brackets_inside_strings_do_not_count_as_nesting(api):
     ],
     ids=["405 DELETE collection", "405 PUT collection", "405 POST item", "415 html", "415 form"],
 )
-def test_the_framework_s_own_errors_carry_the_security_headers_and_the_contract_shape(api, method, path, headers, body):
-    response = api.request(method, path, headers=headers, body=body or b"")
+def test_the_framework_s_own_errors_carry_the_security_headers_and_the_contract_shape(
+    dynalite_api_client, method, path, headers, body
+):
+    response = dynalite_api_client.request(method, path, headers=headers, body=body or b"")
     assert response.status_code in (405, 415)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
@@ -173,8 +177,8 @@ def test_a_deployed_stage_allows_no_loopback_origin():
 
 @pytest.mark.parametrize("path", ["/nope", "/todos/x/y", "/TODOS", "/openapi.json/x"])
 @pytest.mark.parametrize("method", ["GET", "POST", "TRACE"])
-def test_a_path_no_route_matches_is_the_contract_s_404(api, method, path):
-    response = api.request(method, path, headers=JSON, body=b"{}" if method == "POST" else b"")
+def test_a_path_no_route_matches_is_the_contract_s_404(dynalite_api_client, method, path):
+    response = dynalite_api_client.request(method, path, headers=JSON, body=b"{}" if method == "POST" else b"")
     assert response.status_code == 404, response.body
     assert json.loads(response.body)["Code"] == "NotFoundError"
 
@@ -183,8 +187,8 @@ def test_a_path_no_route_matches_is_the_contract_s_404(api, method, path):
     "method, path",
     [("TRACE", "/todos"), ("QUERY", "/todos"), ("FOO", "/todos/x"), ("PUT", "/todos"), ("DELETE", "/openapi.json")],
 )
-def test_a_method_the_path_does_not_route_is_405_naming_the_allowed_ones(api, method, path):
-    response = api.request(method, path, headers=JSON, body=b"")
+def test_a_method_the_path_does_not_route_is_405_naming_the_allowed_ones(dynalite_api_client, method, path):
+    response = dynalite_api_client.request(method, path, headers=JSON, body=b"")
     assert response.status_code == 405, response.body
     assert json.loads(response.body)["Code"] == "MethodNotAllowedError"
     resource = "/todos/{todo_id}" if path.startswith("/todos/") else path
@@ -192,10 +196,10 @@ def test_a_method_the_path_does_not_route_is_405_naming_the_allowed_ones(api, me
 
 
 @pytest.mark.parametrize("field", ["priority", "title", "memo", "completed"])
-def test_a_number_of_five_thousand_digits_is_a_quick_400_naming_the_field_s_rule(api, field):
+def test_a_number_of_five_thousand_digits_is_a_quick_400_naming_the_field_s_rule(dynalite_api_client, field):
     body = json.dumps(NEW)[:-1] + f', "{field}": ' + "9" * 5000 + "}"
     started = time.monotonic()
-    response = api.post("/todos", headers=JSON, body=body)
+    response = dynalite_api_client.post("/todos", headers=JSON, body=body)
     assert response.status_code == 400 and field in json.loads(response.body)["Message"], response.body
     assert time.monotonic() - started < 1
 
@@ -216,8 +220,8 @@ def _cursor(text):
     ],
     ids=["nested", "nested after", "foreign owner", "digits", "long", "nul"],
 )
-def test_a_cursor_the_api_did_not_issue_is_a_quick_400(api, cursor):
+def test_a_cursor_the_api_did_not_issue_is_a_quick_400(dynalite_api_client, cursor):
     started = time.monotonic()
-    response = api.get(f"/todos?limit=1&cursor={cursor}")
+    response = dynalite_api_client.get(f"/todos?limit=1&cursor={cursor}")
     assert response.status_code == 400 and "cursor" in json.loads(response.body)["Message"], response.body
     assert time.monotonic() - started < 1

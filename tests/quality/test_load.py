@@ -3,8 +3,8 @@
 import pytest
 
 from devtools.quality import loadtest
-from tests.reliability.faultproxy import FaultProxy
-from tests.reliability.plugin import report_figure
+from tests.quality.faultproxy import FaultProxy
+from tests.support.audit import report_figure
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from openapi_spec_validator import validate
 
 from app import app
 from chalicelib import errors, openapi
-from tests.conftest import app_client, chalice_project
-from tests.reliability import openapi_doc
-from tests.reliability.openapi_doc import DOCUMENT
-from tests.reliability.plugin import audited
+from tests.quality import openapi_doc
+from tests.quality.openapi_doc import DOCUMENT
+from tests.support.audit import audited
+from tests.support.project import app_client, chalice_project
 
 JSON = {"Content-Type": "application/json"}
 ALLOWED_ORIGIN = "http://127.0.0.1:8002"  # the allow-list chalice_project() writes
@@ -108,8 +108,8 @@ def test_if_match_and_write_answers_are_linked_through_the_etag():
     assert link["parameters"] == {"todo_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"}
 
 
-def test_served_document_is_the_file_with_its_server_where_it_was_fetched(api):
-    response = api.get("/openapi.json")
+def test_served_document_is_the_file_with_its_server_where_it_was_fetched(dynalite_api_client):
+    response = dynalite_api_client.get("/openapi.json")
     served = json.loads(response.body)
     assert response.status_code == 200
     assert served["servers"] == [{"url": "/"}]
@@ -131,8 +131,8 @@ def down_api(dynalite_endpoint, tmp_path):
         yield audited(client.http)
 
 
-def _create(api):
-    response = api.post("/todos", headers=JSON, body=json.dumps(NEW))
+def _create(dynalite_api_client):
+    response = dynalite_api_client.post("/todos", headers=JSON, body=json.dumps(NEW))
     assert response.status_code == 201
     return json.loads(response.body)["id"]
 
@@ -214,13 +214,13 @@ def test_every_provoked_answer_is_one_the_document_lists():
     "operation_id, status, path, method", DOCUMENTED, ids=[f"{op}-{status}" for op, status, _, _ in DOCUMENTED]
 )
 def test_every_documented_answer_is_real_and_conforms_to_the_document(
-    api, down_api, operation_id, status, path, method
+    dynalite_api_client, down_api, operation_id, status, path, method
 ):
     assert (operation_id, status) in PROVOKERS, f"no request known that makes {method} {path} answer {status}"
     verb, target, headers, body, which = PROVOKERS[(operation_id, status)]
     if target == "{id}":
-        target = f"/todos/{_create(api)}"
-    client = {"api": api, "down": down_api}[which]
+        target = f"/todos/{_create(dynalite_api_client)}"
+    client = {"api": dynalite_api_client, "down": down_api}[which]
     response = client.request(verb.format(method=method), target, headers=headers, body=body or b"")
     assert response.status_code == status, response.body
     text = response.body.decode("utf-8") if response.body else ""

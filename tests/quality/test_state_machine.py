@@ -29,8 +29,8 @@ from hypothesis.stateful import (
 
 from chalicelib.storage import dynamodb_client
 from chalicelib.todos import MEMO_PATTERN, TITLE_PATTERN
-from tests.conftest import app_client, chalice_project, create_fresh_table
-from tests.reliability.plugin import audited, report_figure
+from tests.support.audit import audited, report_figure
+from tests.support.project import app_client, chalice_project, create_fresh_table
 
 JSON = {"Content-Type": "application/json"}
 EXAMPLES = int(os.environ.get("HOBOPY_STATEFUL_EXAMPLES", "12"))

@@ -20,7 +20,7 @@ from devtools.local import supervise
 from devtools.local.accounts import AccountError, Pool
 from devtools.local.idp import ProviderDataError
 from devtools.local.stack import Stack
-from tests.local.conftest import assert_contract_error, assert_timed_out, connect, read_answer
+from tests.support.wire import assert_contract_error, assert_timed_out, connect, read_answer
 
 UI_ORIGIN = "http://127.0.0.1:8002"
 TARGET = "AWSCognitoIdentityProviderService."

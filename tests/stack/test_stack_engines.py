@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from devtools.local import engine
-from tests.e2e.test_make_run import MakeRun, pid_serving, run_env, wait_until_closed
+from tests.support.makerun import MakeRun, pid_serving, run_env, wait_until_closed
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -4,9 +4,9 @@ import pytest
 
 import app as app_module
 from chalicelib import storage
-from tests.conftest import DEMO_OWNER, app_client, chalice_project, create_fresh_table, seed_requests, write_seed
-from tests.fakes import InMemoryTodoRepository
-from tests.reliability.plugin import audited
+from tests.support.audit import audited
+from tests.support.fakes import InMemoryTodoRepository
+from tests.support.project import app_client, chalice_project, create_fresh_table, seed_requests, write_seed
 
 
 class Backend:
@@ -44,16 +44,13 @@ def stage_env():
 
 
 @pytest.fixture
-def api(backend, tmp_path, stage_env):
+def api_client(backend, tmp_path, stage_env):
     """``chalice.test.Client`` HTTP client for the app on this parametrisation's backend."""
     with app_client(chalice_project(tmp_path, backend.endpoint, backend.table, extra_env=stage_env)) as client:
         yield audited(client.http)
 
 
 @pytest.fixture
-def seeded_api(backend, api):
+def seeded_api(backend, api_client):
     backend.seed()
-    return api
-
-
-__all__ = ["DEMO_OWNER"]
+    return api_client

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import app as app_module
-from tests.api.test_api import NEW, all_todos, assert_error, send
-from tests.reliability.plugin import audited
+from tests.support.api import NEW, all_todos, assert_error, send
+from tests.support.audit import audited
 
 MOTO_KEY = Path(moto.cognitoidp.__file__).with_name("resources") / "jwks-private.json.gz"
 
@@ -59,23 +59,23 @@ def test_the_seed_belongs_to_the_demo_owner_and_not_to_a_signed_in_user(seeded_a
     assert send(seeded_api, "GET", "/todos/L5")[0] == 200
 
 
-def test_a_cursor_from_one_users_list_pages_only_through_the_callers_own(api, provider):
+def test_a_cursor_from_one_users_list_pages_only_through_the_callers_own(api_client, provider):
     alice, bob = provider.new_user(), provider.new_user()
     for n in range(3):
-        send(api, "POST", "/todos", {**NEW, "title": f"a{n}"}, headers=as_user(alice))
-    mine = send(api, "POST", "/todos", NEW, headers=as_user(bob))[1]
-    _, _, headers = send(api, "GET", "/todos?limit=1", headers=as_user(alice))
+        send(api_client, "POST", "/todos", {**NEW, "title": f"a{n}"}, headers=as_user(alice))
+    mine = send(api_client, "POST", "/todos", NEW, headers=as_user(bob))[1]
+    _, _, headers = send(api_client, "GET", "/todos?limit=1", headers=as_user(alice))
     link = headers["Link"][1 : headers["Link"].index(">")]
-    status, items, _ = send(api, "GET", link, headers=as_user(bob))
+    status, items, _ = send(api_client, "GET", link, headers=as_user(bob))
     assert status == 200 and all(t["id"] == mine["id"] for t in items)
 
 
 @pytest.mark.parametrize("header", ["Bearer {}", "{}", "bearer {}"])
-def test_the_token_is_taken_with_or_without_a_bearer_prefix(api, provider, header):
+def test_the_token_is_taken_with_or_without_a_bearer_prefix(api_client, provider, header):
     user = provider.new_user()
-    status, todo, _ = send(api, "POST", "/todos", NEW, headers={"Authorization": header.format(user.id_token)})
+    status, todo, _ = send(api_client, "POST", "/todos", NEW, headers={"Authorization": header.format(user.id_token)})
     assert status == 201
-    assert send(api, "GET", "/todos", headers=as_user(user))[1] == [todo]
+    assert send(api_client, "GET", "/todos", headers=as_user(user))[1] == [todo]
 
 
 def _b64(data):
@@ -132,11 +132,11 @@ def bad_tokens(provider, user):
     }
 
 
-def test_the_provider_key_signs_tokens_the_api_accepts(api, provider):
+def test_the_provider_key_signs_tokens_the_api_accepts(api_client, provider):
     # The forged tokens below are signed with this key: a good one must pass, or they prove nothing.
     user = provider.new_user()
     token = _signed(_claims(provider, user.id_token), _provider_key())
-    assert send(api, "POST", "/todos", NEW, headers={"Authorization": token})[0] == 201
+    assert send(api_client, "POST", "/todos", NEW, headers={"Authorization": token})[0] == 201
 
 
 def test_every_bad_token_is_401_and_nothing_is_read_or_changed(seeded_api, provider):
@@ -168,7 +168,7 @@ def deployable_env(identity_provider):
 
 
 def test_without_a_demo_owner_a_request_without_a_token_is_401(backend, tmp_path, deployable_env):
-    from tests.conftest import app_client, chalice_project
+    from tests.support.project import app_client, chalice_project
 
     with app_client(chalice_project(tmp_path, backend.endpoint, backend.table, extra_env=deployable_env)) as client:
         for method, path in [("GET", "/todos"), ("POST", "/todos"), ("GET", "/todos/L5"), ("DELETE", "/todos/L5")]:

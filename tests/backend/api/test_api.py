@@ -7,44 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from devtools.local import supervise
-from tests.conftest import app_client, chalice_project
-from tests.reliability.plugin import audited
-
-JSON = {"Content-Type": "application/json"}
-NEW = {"title": "プロフィールページ作成", "memo": "分かりやすく", "priority": 3}
+from tests.support.api import NEW, all_todos, assert_error, create, send
+from tests.support.audit import audited
+from tests.support.project import app_client, chalice_project
 
 
-def send(api, method, path, payload=None, headers=None, raw=None):
-    """One request; answers (status, parsed JSON body or None, headers)."""
-    data = raw if raw is not None else (json.dumps(payload) if payload is not None else None)
-    response = getattr(api, method.lower())(path, headers={**JSON, **(headers or {})}, body=data)
-    parsed = json.loads(response.body) if response.body else None
-    return response.status_code, parsed, response.headers
-
-
-def create(api, **fields):
-    status, todo, _ = send(api, "POST", "/todos", {**NEW, **fields})
-    assert status == 201, todo
-    return todo
-
-
-def all_todos(api):
-    status, items, _ = send(api, "GET", "/todos")
-    assert status == 200
-    return items
-
-
-def assert_error(status, body, expected_status, code, *words):
-    assert status == expected_status, body
-    assert set(body) == {"Code", "Message"}
-    assert body["Code"] == code
-    assert body["Message"].startswith(f"{code}: ")
-    for word in words:
-        assert word in body["Message"]
-
-
-def test_empty_table_lists_as_empty_array(api):
-    status, items, headers = send(api, "GET", "/todos")
+def test_empty_table_lists_as_empty_array(api_client):
+    status, items, headers = send(api_client, "GET", "/todos")
     assert (status, items) == (200, [])
     assert "Link" not in headers
 
@@ -67,29 +36,29 @@ def test_get_seed_todo_has_etag_of_version_zero(seeded_api):
     assert headers["ETag"] == '"0"'
 
 
-def test_create_answers_201_with_location_etag_and_server_fields(api):
-    status, todo, headers = send(api, "POST", "/todos", {**NEW, "completed": True})
+def test_create_answers_201_with_location_etag_and_server_fields(api_client):
+    status, todo, headers = send(api_client, "POST", "/todos", {**NEW, "completed": True})
     assert status == 201
     assert headers["Location"] == f"/todos/{todo['id']}"
     assert headers["ETag"] == '"1"'
     assert todo["completed"] is True and todo["version"] == 1
     assert todo["createdAt"] == todo["updatedAt"]
-    assert send(api, "GET", headers["Location"])[1] == todo
+    assert send(api_client, "GET", headers["Location"])[1] == todo
 
 
-def test_create_defaults_completed_to_false(api):
-    assert create(api)["completed"] is False
+def test_create_defaults_completed_to_false(api_client):
+    assert create(api_client)["completed"] is False
 
 
-def test_unknown_and_read_only_fields_are_ignored_and_not_stored(api):
-    todo = create(api, id="chosen", version=99, createdAt="1999", colour="red")
+def test_unknown_and_read_only_fields_are_ignored_and_not_stored(api_client):
+    todo = create(api_client, id="chosen", version=99, createdAt="1999", colour="red")
     assert todo["id"] != "chosen" and todo["version"] == 1 and "colour" not in todo
     assert todo["createdAt"] != "1999"
-    assert "colour" not in send(api, "GET", f"/todos/{todo['id']}")[1]
+    assert "colour" not in send(api_client, "GET", f"/todos/{todo['id']}")[1]
 
 
-def test_missing_field_error_has_the_walkthrough_shape(api):
-    status, body, _ = send(api, "POST", "/todos", {"title": "x", "memo": ""})
+def test_missing_field_error_has_the_walkthrough_shape(api_client):
+    status, body, _ = send(api_client, "POST", "/todos", {"title": "x", "memo": ""})
     assert status == 400
     assert body == {"Code": "BadRequestError", "Message": "BadRequestError: priority is required."}
 
@@ -125,18 +94,18 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize("raw, words", BAD_BODIES)
-def test_bad_create_bodies_get_400_and_create_nothing(api, raw, words):
-    status, body, _ = send(api, "POST", "/todos", raw=raw)
+def test_bad_create_bodies_get_400_and_create_nothing(api_client, raw, words):
+    status, body, _ = send(api_client, "POST", "/todos", raw=raw)
     assert_error(status, body, 400, "BadRequestError", words)
-    assert all_todos(api) == []
+    assert all_todos(api_client) == []
 
 
 @pytest.mark.parametrize("raw, words", BAD_BODIES[:3] + BAD_BODIES[4:])
-def test_bad_update_bodies_get_400_and_change_nothing(api, raw, words):
-    todo = create(api)
-    status, body, _ = send(api, "PUT", f"/todos/{todo['id']}", raw=raw)
+def test_bad_update_bodies_get_400_and_change_nothing(api_client, raw, words):
+    todo = create(api_client)
+    status, body, _ = send(api_client, "PUT", f"/todos/{todo['id']}", raw=raw)
     assert_error(status, body, 400, "BadRequestError", words)
-    assert all_todos(api) == [todo]
+    assert all_todos(api_client) == [todo]
 
 
 NOT_JSON = [
@@ -152,61 +121,61 @@ NOT_JSON = [
 
 
 @pytest.mark.parametrize("content_type", NOT_JSON)
-def test_body_that_is_not_json_gets_415_and_creates_nothing(api, content_type):
-    status, body, _ = send(api, "POST", "/todos", NEW, headers={"Content-Type": content_type})
+def test_body_that_is_not_json_gets_415_and_creates_nothing(api_client, content_type):
+    status, body, _ = send(api_client, "POST", "/todos", NEW, headers={"Content-Type": content_type})
     assert_error(status, body, 415, "UnsupportedMediaType", "application/json")
-    assert all_todos(api) == []
+    assert all_todos(api_client) == []
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
-def test_a_body_without_content_type_is_415_and_writes_nothing(api, method):
-    todo = create(api)
+def test_a_body_without_content_type_is_415_and_writes_nothing(api_client, method):
+    todo = create(api_client)
     path = "/todos" if method == "POST" else f"/todos/{todo['id']}"
-    response = getattr(api, method.lower())(path, body=json.dumps(NEW))
+    response = getattr(api_client, method.lower())(path, body=json.dumps(NEW))
     assert_error(response.status_code, json.loads(response.body), 415, "UnsupportedMediaType", "no Content-Type")
-    assert all_todos(api) == [todo]
+    assert all_todos(api_client) == [todo]
 
 
 @pytest.mark.parametrize("given, stored", [("1", 1), ("3", 3), ("5", 5), (2, 2)])
-def test_priority_as_the_books_select_sends_it_is_stored_as_an_integer(api, given, stored):
-    todo = create(api, priority=given)
+def test_priority_as_the_books_select_sends_it_is_stored_as_an_integer(api_client, given, stored):
+    todo = create(api_client, priority=given)
     assert todo["priority"] == stored
-    assert send(api, "GET", f"/todos/{todo['id']}")[1]["priority"] == stored
-    status, updated, _ = send(api, "PUT", f"/todos/{todo['id']}", {"priority": "4"})
+    assert send(api_client, "GET", f"/todos/{todo['id']}")[1]["priority"] == stored
+    status, updated, _ = send(api_client, "PUT", f"/todos/{todo['id']}", {"priority": "4"})
     assert (status, updated["priority"]) == (200, 4)
 
 
-def test_json_with_charset_is_accepted(api):
-    status, _, _ = send(api, "POST", "/todos", NEW, headers={"Content-Type": "application/json; charset=utf-8"})
+def test_json_with_charset_is_accepted(api_client):
+    status, _, _ = send(api_client, "POST", "/todos", NEW, headers={"Content-Type": "application/json; charset=utf-8"})
     assert status == 201
 
 
-def test_body_over_64_kib_gets_413_and_creates_nothing(api):
-    status, body, _ = send(api, "POST", "/todos", {**NEW, "padding": "x" * 70000})
+def test_body_over_64_kib_gets_413_and_creates_nothing(api_client):
+    status, body, _ = send(api_client, "POST", "/todos", {**NEW, "padding": "x" * 70000})
     assert status == 413 and set(body) == {"Code", "Message"}
-    assert all_todos(api) == []
+    assert all_todos(api_client) == []
 
 
-def test_update_is_partial_and_answers_the_whole_todo(api):
-    todo = create(api)
-    status, updated, headers = send(api, "PUT", f"/todos/{todo['id']}", {"completed": True, "id": "other"})
+def test_update_is_partial_and_answers_the_whole_todo(api_client):
+    todo = create(api_client)
+    status, updated, headers = send(api_client, "PUT", f"/todos/{todo['id']}", {"completed": True, "id": "other"})
     assert status == 200
     assert updated == {**todo, "completed": True, "version": 2, "updatedAt": updated["updatedAt"]}
     assert updated["updatedAt"] >= todo["updatedAt"]
     assert headers["ETag"] == '"2"'
 
 
-def test_patch_is_the_same_as_put(api):
-    todo = create(api)
-    status, updated, _ = send(api, "PATCH", f"/todos/{todo['id']}", {"memo": "patched"})
+def test_patch_is_the_same_as_put(api_client):
+    todo = create(api_client)
+    status, updated, _ = send(api_client, "PATCH", f"/todos/{todo['id']}", {"memo": "patched"})
     assert status == 200 and updated["memo"] == "patched" and updated["title"] == todo["title"]
 
 
-def test_update_with_nothing_updatable_is_400(api):
-    todo = create(api)
-    status, body, _ = send(api, "PUT", f"/todos/{todo['id']}", {"id": "x", "version": 5})
+def test_update_with_nothing_updatable_is_400(api_client):
+    todo = create(api_client)
+    status, body, _ = send(api_client, "PUT", f"/todos/{todo['id']}", {"id": "x", "version": 5})
     assert_error(status, body, 400, "BadRequestError", "nothing to update")
-    assert all_todos(api) == [todo]
+    assert all_todos(api_client) == [todo]
 
 
 def test_update_of_seed_todo_adds_version_and_updated_at_but_not_created_at(seeded_api):
@@ -215,66 +184,66 @@ def test_update_of_seed_todo_adds_version_and_updated_at_but_not_created_at(seed
     assert "createdAt" not in updated
 
 
-def test_update_of_missing_todo_is_404_and_writes_nothing(api):
-    status, body, _ = send(api, "PUT", "/todos/ghost", {"title": "boo"})
+def test_update_of_missing_todo_is_404_and_writes_nothing(api_client):
+    status, body, _ = send(api_client, "PUT", "/todos/ghost", {"title": "boo"})
     assert_error(status, body, 404, "NotFoundError", '"ghost"')
-    assert all_todos(api) == []
+    assert all_todos(api_client) == []
 
 
-def test_delete_answers_the_todo_as_it_was_then_404s(api):
-    todo = create(api)
-    assert send(api, "DELETE", f"/todos/{todo['id']}")[:2] == (200, todo)
-    assert_error(*send(api, "GET", f"/todos/{todo['id']}")[:2], 404, "NotFoundError")
-    assert_error(*send(api, "DELETE", f"/todos/{todo['id']}")[:2], 404, "NotFoundError")
-    assert all_todos(api) == []
+def test_delete_answers_the_todo_as_it_was_then_404s(api_client):
+    todo = create(api_client)
+    assert send(api_client, "DELETE", f"/todos/{todo['id']}")[:2] == (200, todo)
+    assert_error(*send(api_client, "GET", f"/todos/{todo['id']}")[:2], 404, "NotFoundError")
+    assert_error(*send(api_client, "DELETE", f"/todos/{todo['id']}")[:2], 404, "NotFoundError")
+    assert all_todos(api_client) == []
 
 
-def test_get_of_missing_todo_is_404(api):
-    assert_error(*send(api, "GET", "/todos/nope")[:2], 404, "NotFoundError")
+def test_get_of_missing_todo_is_404(api_client):
+    assert_error(*send(api_client, "GET", "/todos/nope")[:2], 404, "NotFoundError")
 
 
-def test_id_too_long_for_dynamodb_is_404_not_500(api):
+def test_id_too_long_for_dynamodb_is_404_not_500(api_client):
     long_id = "x" * 3000
     for method in ("GET", "DELETE"):
-        assert_error(*send(api, method, f"/todos/{long_id}")[:2], 404, "NotFoundError")
-    assert_error(*send(api, "PUT", f"/todos/{long_id}", {"title": "x"})[:2], 404, "NotFoundError")
+        assert_error(*send(api_client, method, f"/todos/{long_id}")[:2], 404, "NotFoundError")
+    assert_error(*send(api_client, "PUT", f"/todos/{long_id}", {"title": "x"})[:2], 404, "NotFoundError")
 
 
-def test_unicode_round_trips_exactly(api):
+def test_unicode_round_trips_exactly(api_client):
     text = '𩸽と🍣\n<img src=x onerror=alert(1)> & "quotes" \\ \u3000é\u0301 \U0001f468\u200d\U0001f469'
     # A title is one line: the newline goes in the memo only.
     title = text.replace("\n", " ")
-    todo = create(api, title=title, memo=text)
-    fetched = send(api, "GET", f"/todos/{todo['id']}")[1]
+    todo = create(api_client, title=title, memo=text)
+    fetched = send(api_client, "GET", f"/todos/{todo['id']}")[1]
     assert fetched["title"] == title and fetched["memo"] == text
 
 
-def test_numbers_are_written_as_json_integers(api):
-    todo = create(api, priority=4)
-    response = api.get(f"/todos/{todo['id']}")
+def test_numbers_are_written_as_json_integers(api_client):
+    todo = create(api_client, priority=4)
+    response = api_client.get(f"/todos/{todo['id']}")
     assert b'"priority":4' in response.body and b'"version":1' in response.body
 
 
-def test_completed_filter(api):
-    done = create(api, completed=True)
-    open_ = create(api)
-    assert [t["id"] for t in send(api, "GET", "/todos?completed=true")[1]] == [done["id"]]
-    assert [t["id"] for t in send(api, "GET", "/todos?completed=false")[1]] == [open_["id"]]
+def test_completed_filter(api_client):
+    done = create(api_client, completed=True)
+    open_ = create(api_client)
+    assert [t["id"] for t in send(api_client, "GET", "/todos?completed=true")[1]] == [done["id"]]
+    assert [t["id"] for t in send(api_client, "GET", "/todos?completed=false")[1]] == [open_["id"]]
 
 
 @pytest.mark.parametrize(
     "query",
     ["completed=yes", "limit=0", "limit=1001", "limit=abc", "limit=", "cursor=%25%25%25", "cursor=eyJhZnRlciI6MX0"],
 )
-def test_bad_query_parameters_are_400(api, query):
-    assert_error(*send(api, "GET", f"/todos?{query}")[:2], 400, "BadRequestError")
+def test_bad_query_parameters_are_400(api_client, query):
+    assert_error(*send(api_client, "GET", f"/todos?{query}")[:2], 400, "BadRequestError")
 
 
-def test_pagination_follows_link_headers_to_every_todo(api):
-    created = {create(api, title=f"t{n}", completed=n % 2 == 0)["id"] for n in range(7)}
+def test_pagination_follows_link_headers_to_every_todo(api_client):
+    created = {create(api_client, title=f"t{n}", completed=n % 2 == 0)["id"] for n in range(7)}
     seen, path, pages = [], "/todos?limit=2", 0
     while path:
-        status, items, headers = send(api, "GET", path)
+        status, items, headers = send(api_client, "GET", path)
         assert status == 200 and len(items) <= 2
         seen += [t["id"] for t in items]
         pages += 1
@@ -288,47 +257,49 @@ def test_pagination_follows_link_headers_to_every_todo(api):
     assert pages == 4 and sorted(seen) == sorted(created)
 
 
-def test_link_keeps_the_completed_filter(api):
+def test_link_keeps_the_completed_filter(api_client):
     for n in range(5):
-        create(api, title=f"t{n}", completed=True)
-    create(api, completed=False)
-    _, items, headers = send(api, "GET", "/todos?completed=true&limit=3")
+        create(api_client, title=f"t{n}", completed=True)
+    create(api_client, completed=False)
+    _, items, headers = send(api_client, "GET", "/todos?completed=true&limit=3")
     query = parse_qs(urlsplit(headers["Link"][1 : headers["Link"].index(">")]).query)
     assert query["completed"] == ["true"] and query["limit"] == ["3"]
-    _, rest, headers = send(api, "GET", "/todos?" + urlsplit(headers["Link"][1 : headers["Link"].index(">")]).query)
+    _, rest, headers = send(
+        api_client, "GET", "/todos?" + urlsplit(headers["Link"][1 : headers["Link"].index(">")]).query
+    )
     assert "Link" not in headers
     assert len(items) + len(rest) == 5 and all(t["completed"] for t in items + rest)
 
 
-def test_stale_if_match_is_412_and_changes_nothing(api):
-    todo = create(api)
-    assert send(api, "PUT", f"/todos/{todo['id']}", {"priority": 1}, headers={"If-Match": '"1"'})[0] == 200
-    status, body, _ = send(api, "PUT", f"/todos/{todo['id']}", {"title": "late"}, headers={"If-Match": '"1"'})
+def test_stale_if_match_is_412_and_changes_nothing(api_client):
+    todo = create(api_client)
+    assert send(api_client, "PUT", f"/todos/{todo['id']}", {"priority": 1}, headers={"If-Match": '"1"'})[0] == 200
+    status, body, _ = send(api_client, "PUT", f"/todos/{todo['id']}", {"title": "late"}, headers={"If-Match": '"1"'})
     assert_error(status, body, 412, "PreconditionFailed")
     assert_error(
-        *send(api, "DELETE", f"/todos/{todo['id']}", headers={"If-Match": '"1"'})[:2], 412, "PreconditionFailed"
+        *send(api_client, "DELETE", f"/todos/{todo['id']}", headers={"If-Match": '"1"'})[:2], 412, "PreconditionFailed"
     )
-    assert send(api, "GET", f"/todos/{todo['id']}")[1]["title"] == todo["title"]
+    assert send(api_client, "GET", f"/todos/{todo['id']}")[1]["title"] == todo["title"]
 
 
-def test_every_answer_carries_nosniff_and_no_store(api):
-    todo = create(api)
+def test_every_answer_carries_nosniff_and_no_store(api_client):
+    todo = create(api_client)
     for method, path, payload in [
         ("GET", "/todos", None),
         ("GET", f"/todos/{todo['id']}", None),
         ("GET", "/todos/missing", None),
         ("POST", "/todos", {"title": ""}),
     ]:
-        headers = send(api, method, path, payload)[2]
+        headers = send(api_client, method, path, payload)[2]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Cache-Control"] == "no-store"
 
 
-def test_cors_headers_only_for_allowed_origins(api):
-    allowed = send(api, "GET", "/todos", headers={"Origin": "http://127.0.0.1:8002"})[2]
+def test_cors_headers_only_for_allowed_origins(api_client):
+    allowed = send(api_client, "GET", "/todos", headers={"Origin": "http://127.0.0.1:8002"})[2]
     assert allowed["Access-Control-Allow-Origin"] == "http://127.0.0.1:8002"
     assert "ETag" in allowed["Access-Control-Expose-Headers"]
-    other = send(api, "GET", "/todos", headers={"Origin": "https://evil.example"})[2]
+    other = send(api_client, "GET", "/todos", headers={"Origin": "https://evil.example"})[2]
     assert "Access-Control-Allow-Origin" not in other
 
 

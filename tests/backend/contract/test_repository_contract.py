@@ -5,8 +5,8 @@ import json
 import pytest
 
 from chalicelib import errors, http, paging, storage, todos
-from tests.conftest import create_fresh_table
-from tests.fakes import InMemoryTodoRepository
+from tests.support.fakes import InMemoryTodoRepository
+from tests.support.project import create_fresh_table
 
 NEW = {"title": "買い物", "memo": "牛乳\nパン", "priority": 3, "completed": False}
 OWNER = "0a1b2c3d-owner-a"

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.storage import dynamodb_client
 from devtools.db import datafiles, tables
-from tests.cli.scripts import SEED_ITEMS, hobopy, run, table_items, write_json
+from tests.support.scripts import SEED_ITEMS, hobopy, run, table_items, write_json
 
 pytestmark = pytest.mark.engine
 

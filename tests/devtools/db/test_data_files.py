@@ -8,7 +8,7 @@ import wcwidth
 from devtools import files
 from devtools.db import datafiles
 from devtools.db.cli import clip, render_table
-from tests.cli.scripts import SEED, SEED_ITEMS
+from tests.support.scripts import SEED, SEED_ITEMS
 
 KEY = (
     [{"AttributeName": "id", "KeyType": "RANGE"}, {"AttributeName": "owner", "KeyType": "HASH"}],

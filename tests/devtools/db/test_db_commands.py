@@ -11,7 +11,8 @@ import pytest
 from chalicelib.storage import dynamodb_client
 from devtools.db import datafiles
 from devtools.local import supervise
-from tests.cli.scripts import (
+from tests.support.project import create_fresh_table
+from tests.support.scripts import (
     C_LOCALE,
     SEED_ITEMS,
     assert_one_line_failure,
@@ -20,7 +21,6 @@ from tests.cli.scripts import (
     table_items,
     write_json,
 )
-from tests.conftest import create_fresh_table
 
 pytestmark = pytest.mark.engine
 

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.storage import dynamodb_client
 from devtools.db import tables
-from tests.cli.scripts import SEED_ITEMS, assert_one_line_failure, hobopy, table_items
+from tests.support.scripts import SEED_ITEMS, assert_one_line_failure, hobopy, table_items
 
 pytestmark = pytest.mark.engine
 

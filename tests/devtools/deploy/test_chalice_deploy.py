@@ -19,7 +19,7 @@ import requests
 
 from devtools.local import engine, supervise
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHALICE = Path(sys.executable).with_name("chalice")
 REGION = "us-east-1"
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.deploy.stack_options import created
+from tests.devtools.deploy.stack_options import created
 
 # Response type -> (status, Code). The API has no IAM-signed routes and no API keys, so API Gateway gives
 # MISSING_AUTHENTICATION_TOKEN and INVALID_SIGNATURE only for paths it does not have: 404.

@@ -12,7 +12,7 @@ import pytest
 from app import app as routes  # only its routes: the events are built on them
 from devtools.local import gateway
 from devtools.quality import bench
-from tests.conftest import create_fresh_table
+from tests.support.project import create_fresh_table
 
 RUNNER = Path(__file__).with_name("lambda_runner.py")
 USER_A = "6b5c1f0e-2d4a-4c57-9a77-0f1e2d3c4b5a"

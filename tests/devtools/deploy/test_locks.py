@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LOCK = ROOT / "requirements.lock"
 UV_LOCK, PACKAGE_LOCK, PUBLISH_LOCK = (ROOT / "deploy" / f"requirements-{n}.lock" for n in ("uv", "package", "publish"))
 ENTRY = re.compile(r"^([A-Za-z0-9._-]+)==(\S+?)(?: ; (.+?))? \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", re.M)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from devtools.deploy import package, preflight
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONFIG = "backend/.chalice/config.json"
 POLICY = "backend/.chalice/policy-prod.json"
 SCHEMA = "db/schema.json"

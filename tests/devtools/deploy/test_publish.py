@@ -16,7 +16,7 @@ import pytest
 from devtools.deploy import site as deploy
 from devtools.ui import build as ui
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 POOL_ID, CLIENT_ID = "us-east-1_Example1", "example-client-id"
 # The outputs a stack made from deploy/resources.json gives (Chalice adds EndpointURL); the rest are moto's.

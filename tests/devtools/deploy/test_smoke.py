@@ -11,10 +11,10 @@ import pytest
 from devtools.deploy import smoke
 from devtools.local import supervise
 from devtools.ui.server import make_server
-from tests.conftest import chalice_project
-from tests.local.test_localapi import start_api
+from tests.support.localapi import start_api
+from tests.support.project import chalice_project
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BACKEND = ROOT / "backend"
 AUTH = {"userPoolId": "us-east-1_Example1", "clientId": "example-client-id", "region": "us-east-1"}
 
@@ -32,16 +32,18 @@ AUTH_ENV = {"AUTH_USER_POOL_ID": AUTH["userPoolId"], "AUTH_CLIENT_ID": AUTH["cli
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def smoke_api_server(tmp_path_factory):
     running = local_api(tmp_path_factory.mktemp("api"))
     yield running
     supervise.stop(running.process)
 
 
 @pytest.fixture(scope="module")
-def site_url(packaged, api):
+def site_url(packaged, smoke_api_server):
     """The UI server on the site `make package` wrote, for the API above."""
-    server = make_server("127.0.0.1", 0, "/api/", "staging", packaged[1].parent / "site", AUTH, api_server=api.url)
+    server = make_server(
+        "127.0.0.1", 0, "/api/", "staging", packaged[1].parent / "site", AUTH, api_server=smoke_api_server.url
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/"
@@ -49,13 +51,13 @@ def site_url(packaged, api):
     server.server_close()
 
 
-def test_the_smoke_check_passes_against_the_local_stack(api, site_url):
+def test_the_smoke_check_passes_against_the_local_stack(smoke_api_server, site_url):
     lines = []
-    assert smoke.smoke(api.url + "/", "/", site_url, echo=lines.append) == []
+    assert smoke.smoke(smoke_api_server.url + "/", "/", site_url, echo=lines.append) == []
     assert lines == [
         f"ok   page {site_url}",
-        f"ok   OpenAPI document {api.url}/openapi.json",
-        f"ok   {api.url}/todos refused without a token",
+        f"ok   OpenAPI document {smoke_api_server.url}/openapi.json",
+        f"ok   {smoke_api_server.url}/todos refused without a token",
     ]
 
 
@@ -82,7 +84,7 @@ def test_an_api_that_answers_without_a_token_fails_the_smoke_check(tmp_path, sit
     assert problem.endswith(", expected 401 UnauthorizedError")
 
 
-def test_a_page_without_its_security_headers_fails_and_https_needs_hsts(monkeypatch, api, site_url):
+def test_a_page_without_its_security_headers_fails_and_https_needs_hsts(monkeypatch, smoke_api_server, site_url):
     real_get = smoke.get
 
     def without_policy(url):
@@ -101,11 +103,20 @@ def test_a_page_without_its_security_headers_fails_and_https_needs_hsts(monkeypa
     ]
 
 
-def test_the_command_exits_1_after_its_attempts_and_0_when_all_pass(api, site_url):
-    args = [sys.executable, "-m", "devtools.deploy.smoke", api.url + "/", "--api-path", "/", "--ui-url", site_url]
+def test_the_command_exits_1_after_its_attempts_and_0_when_all_pass(smoke_api_server, site_url):
+    args = [
+        sys.executable,
+        "-m",
+        "devtools.deploy.smoke",
+        smoke_api_server.url + "/",
+        "--api-path",
+        "/",
+        "--ui-url",
+        site_url,
+    ]
     passed = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert passed.returncode == 0, passed.stderr
-    assert passed.stdout.splitlines()[-1] == f"smoke check passed: {api.url}/"
+    assert passed.stdout.splitlines()[-1] == f"smoke check passed: {smoke_api_server.url}/"
     failed = subprocess.run(
         [*args[:4], "--api-path", "/nowhere/", "--attempts", "2", "--wait", "0", "--ui-url", site_url],
         cwd=ROOT,

@@ -12,7 +12,7 @@ from chalicelib.settings import LOCAL_STAGE_VARIABLES
 from devtools.db.datafiles import load_schema
 from devtools.deploy import package, preflight
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STORAGE = ROOT / "backend" / "chalicelib" / "storage.py"
 TABLE_ARN = {"Fn::GetAtt": ["TodosTable", "Arn"]}
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.deploy.stack_options import created, parameter_values
+from tests.devtools.deploy.stack_options import created, parameter_values
 
 WAF = {"ApiWebAcl", "ApiWebAclAssociation"}
 ACCOUNT_ROLE = {"ApiGatewayAccount", "ApiGatewayLogRole"}

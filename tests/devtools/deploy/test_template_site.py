@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from devtools.ui import build as ui
-from tests.deploy.stack_options import created
+from tests.devtools.deploy.stack_options import created
 
 # Managed CloudFront policies (their ids are the same in every account).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"

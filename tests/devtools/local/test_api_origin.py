@@ -17,10 +17,10 @@ import requests
 from devtools.local import supervise
 from devtools.local.http import LocalServer
 from devtools.ui.server import StaticHandler, make_server
-from tests.conftest import BACKEND, chalice_project, create_fresh_table, write_seed
-from tests.local.conftest import Answer, assert_contract_error, connect, read_answer, read_answers
-from tests.local.test_localapi import RunningAPI, start_api
-from tests.reliability.conftest import call
+from tests.support.audit import call
+from tests.support.localapi import RunningAPI, start_api
+from tests.support.project import BACKEND, chalice_project, create_fresh_table, write_seed
+from tests.support.wire import Answer, assert_contract_error, connect, read_answer, read_answers
 
 NEW = {"title": "牛乳を買う", "memo": "低脂肪", "priority": 2}
 

@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.storage import dynamodb_client
 from devtools.local import engine, supervise
-from tests.conftest import ROOT, create_fresh_table
+from tests.support.project import ROOT, create_fresh_table
 
 SCRIPT = ROOT / "devtools" / "local" / "dynalite_server.js"
 LIST_TABLES = {

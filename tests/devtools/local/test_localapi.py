@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +15,9 @@ from chalicelib.http import BODY_MAX_BYTES
 from devtools.local import supervise
 from devtools.local.api import keepalive_medians
 from devtools.quality import bench
-from tests.conftest import BACKEND, ROOT, chalice_project, create_fresh_table
-from tests.local.conftest import (
-    Answer,
+from tests.support.localapi import REQUEST_TIMEOUT, RunningAPI, api_project, start_api
+from tests.support.project import create_fresh_table
+from tests.support.wire import (
     assert_contract_error,
     assert_timed_out,
     closed_within,
@@ -29,48 +26,9 @@ from tests.local.conftest import (
     read_answers,
 )
 
-REQUEST_TIMEOUT = 1.5
-
-
-class RunningAPI:
-    def __init__(self, port: int, process: subprocess.Popen[bytes]) -> None:
-        self.port, self.process = port, process
-        self.url = f"http://127.0.0.1:{port}"
-
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            connection.close()
-
-    def send(self, raw: bytes) -> Answer:
-        with connect(self.port) as sock:
-            sock.sendall(raw)
-            return read_answer(sock)
-
-
-def api_project(folder: Path, endpoint: str, table: str) -> str:
-    """A Chalice project with the app of backend/ and a stage ``test`` for ``endpoint``/``table``."""
-    project = Path(chalice_project(folder, endpoint, table))
-    for name in ("app.py", "chalicelib"):
-        (project / name).symlink_to(BACKEND / name)
-    return str(project)
-
-
-def start_api(project: str, log: Path) -> RunningAPI:
-    port = supervise.free_port()
-    args = [sys.executable, "-m", "devtools.local.api", "--stage", "test", "--port", str(port)]
-    args += ["--project-dir", project, "--request-timeout", str(REQUEST_TIMEOUT)]
-    process = supervise.spawn(args, log_path=log, cwd=ROOT)
-    supervise.wait_until(lambda: supervise.port_is_open("127.0.0.1", port), process, "local API", timeout=30)
-    return RunningAPI(port, process)
-
 
 @pytest.fixture(scope="module")
-def api(dynalite_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAPI]:
+def local_api_server(dynalite_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAPI]:
     folder = tmp_path_factory.mktemp("localapi")
     table = create_fresh_table(dynalite_endpoint)
     project = api_project(folder, dynalite_endpoint, table)
@@ -80,24 +38,26 @@ def api(dynalite_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture(scope="module")
-def todo_path(api: RunningAPI) -> str:
-    status, headers, body = api.request(
+def todo_path(local_api_server: RunningAPI) -> str:
+    status, headers, body = local_api_server.request(
         "POST", "/todos", b'{"title": "kept alive", "memo": "", "priority": 2}', {"Content-Type": "application/json"}
     )
     assert status == 201, body
     return str(headers["Location"]).removeprefix("/api")
 
 
-def test_kept_alive_answers_are_as_fast_as_new_connections(api: RunningAPI, todo_path: str) -> None:
+def test_kept_alive_answers_are_as_fast_as_new_connections(local_api_server: RunningAPI, todo_path: str) -> None:
     # Nagle's algorithm meeting the client's delayed ACK added about 40 ms to
     # every kept-alive answer, on every try; a busy machine only adds noise,
     # so one try in three within the goal is enough.
-    tries = [keepalive_medians(api.url + todo_path, rounds=25) for _ in range(3)]
+    tries = [keepalive_medians(local_api_server.url + todo_path, rounds=25) for _ in range(3)]
     assert any(kept <= 1.5 * fresh for kept, fresh in tries), [f"{k:.1f} vs {f:.1f} ms" for k, f in tries]
 
 
-def test_head_has_no_body_and_the_next_answer_on_the_connection_is_clean(api: RunningAPI, todo_path: str) -> None:
-    with connect(api.port) as sock:
+def test_head_has_no_body_and_the_next_answer_on_the_connection_is_clean(
+    local_api_server: RunningAPI, todo_path: str
+) -> None:
+    with connect(local_api_server.port) as sock:
         # Answers the app gives and answers the server gives itself alike.
         for path, status in ((todo_path, 200), ("/openapi.json", 200), ("/todos", 200), ("/nope", 404)):
             sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
@@ -110,44 +70,46 @@ def test_head_has_no_body_and_the_next_answer_on_the_connection_is_clean(api: Ru
 
 
 @pytest.mark.parametrize("method", ["TRACE", "QUERY", "FOO", "CONNECT"])
-def test_unknown_methods_are_405_with_allow(api: RunningAPI, method: str) -> None:
-    answer = api.send(f"{method} /todos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n".encode())
+def test_unknown_methods_are_405_with_allow(local_api_server: RunningAPI, method: str) -> None:
+    answer = local_api_server.send(f"{method} /todos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n".encode())
     assert_contract_error(answer, 405, "MethodNotAllowedError")
     allowed = {name.strip() for name in answer.headers["allow"].split(",")}
     assert {"GET", "POST", "OPTIONS"} <= allowed
     assert method not in allowed
 
 
-def test_known_method_on_a_route_without_it_is_405_with_allow(api: RunningAPI) -> None:
-    status, headers, body = api.request("DELETE", "/todos")
+def test_known_method_on_a_route_without_it_is_405_with_allow(local_api_server: RunningAPI) -> None:
+    status, headers, body = local_api_server.request("DELETE", "/todos")
     assert status == 405, body
     assert "GET" in headers["Allow"]
 
 
 @pytest.mark.parametrize("path", ["/nope", "/todos/a/b", "/openapi.json/x", "/"])
-def test_unknown_paths_are_404_in_the_contracts_shape(api: RunningAPI, path: str) -> None:
-    answer = api.send(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+def test_unknown_paths_are_404_in_the_contracts_shape(local_api_server: RunningAPI, path: str) -> None:
+    answer = local_api_server.send(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     assert_contract_error(answer, 404, "NotFoundError")
     assert answer.headers["cache-control"] == "no-store"
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.nip.io:{port}", "127.0.0.1:1", ""])
-def test_foreign_hosts_are_refused(api: RunningAPI, host: str) -> None:
-    header = f"Host: {host.format(port=api.port)}\r\n" if host else ""
-    answer = api.send(f"GET /openapi.json HTTP/1.1\r\n{header}\r\n".encode())
+def test_foreign_hosts_are_refused(local_api_server: RunningAPI, host: str) -> None:
+    header = f"Host: {host.format(port=local_api_server.port)}\r\n" if host else ""
+    answer = local_api_server.send(f"GET /openapi.json HTTP/1.1\r\n{header}\r\n".encode())
     assert_contract_error(answer, 403, "ForbiddenError")
 
 
 @pytest.mark.parametrize(
     "host", ["127.0.0.1", "localhost", "LOCALHOST", "[::1]", "127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}"]
 )
-def test_this_machines_names_are_served(api: RunningAPI, host: str) -> None:
-    answer = api.send(f"GET /openapi.json HTTP/1.1\r\nHost: {host.format(port=api.port)}\r\n\r\n".encode())
+def test_this_machines_names_are_served(local_api_server: RunningAPI, host: str) -> None:
+    answer = local_api_server.send(
+        f"GET /openapi.json HTTP/1.1\r\nHost: {host.format(port=local_api_server.port)}\r\n\r\n".encode()
+    )
     assert answer.status == 200
 
 
-def test_a_too_long_uri_is_414(api: RunningAPI) -> None:
-    answer = api.send(b"GET /todos/" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+def test_a_too_long_uri_is_414(local_api_server: RunningAPI) -> None:
+    answer = local_api_server.send(b"GET /todos/" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert_contract_error(answer, 414, "URITooLongError")
 
 
@@ -156,40 +118,40 @@ def test_a_too_long_uri_is_414(api: RunningAPI) -> None:
     [b"X-Big: " + b"a" * 70_000 + b"\r\n", b"".join(b"X-H%d: %s\r\n" % (n, b"a" * 400) for n in range(90))],
     ids=["one long line", "many lines"],
 )
-def test_too_large_headers_are_431(api: RunningAPI, headers: bytes) -> None:
-    answer = api.send(b"GET /todos HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
+def test_too_large_headers_are_431(local_api_server: RunningAPI, headers: bytes) -> None:
+    answer = local_api_server.send(b"GET /todos HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
     assert_contract_error(answer, 431, "RequestHeaderFieldsTooLargeError")
 
 
 @pytest.mark.parametrize(
     "lengths", [["abc"], ["-1"], ["2", "2"], ["1, 2"], ["+2"], ["0x2"]], ids=lambda value: "|".join(value)
 )
-def test_bad_content_length_is_400_and_closes(api: RunningAPI, lengths: list[str]) -> None:
+def test_bad_content_length_is_400_and_closes(local_api_server: RunningAPI, lengths: list[str]) -> None:
     given = "".join(f"Content-Length: {value}\r\n" for value in lengths)
-    with connect(api.port) as sock:
+    with connect(local_api_server.port) as sock:
         sock.sendall(f"POST /todos HTTP/1.1\r\nHost: 127.0.0.1\r\n{given}\r\n{{}}".encode())
         answer = read_answer(sock)
         assert closed_within(sock, 2)
     assert_contract_error(answer, 400, "BadRequestError")
 
 
-def test_pipelined_requests_get_their_answers_in_order(api: RunningAPI, todo_path: str) -> None:
-    with connect(api.port) as sock:
+def test_pipelined_requests_get_their_answers_in_order(local_api_server: RunningAPI, todo_path: str) -> None:
+    with connect(local_api_server.port) as sock:
         request = f"GET {todo_path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
         sock.sendall(b"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + request)
         assert [answer.status for answer in read_answers(sock, 2)] == [404, 200]
 
 
-def test_a_body_over_api_gateways_limit_is_413_unread(api: RunningAPI) -> None:
-    with connect(api.port) as sock:
+def test_a_body_over_api_gateways_limit_is_413_unread(local_api_server: RunningAPI) -> None:
+    with connect(local_api_server.port) as sock:
         sock.sendall(b"POST /todos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999999999999999\r\n\r\n{")
         answer = read_answer(sock)
         assert closed_within(sock, 2)
     assert_contract_error(answer, 413, "RequestEntityTooLargeError")
 
 
-def test_a_chunked_body_is_411(api: RunningAPI) -> None:
-    with connect(api.port) as sock:
+def test_a_chunked_body_is_411(local_api_server: RunningAPI) -> None:
+    with connect(local_api_server.port) as sock:
         sock.sendall(
             b"POST /todos HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
         )
@@ -198,15 +160,15 @@ def test_a_chunked_body_is_411(api: RunningAPI) -> None:
     assert_contract_error(answer, 411, "LengthRequiredError")
 
 
-def test_a_client_that_stops_mid_request_gets_408_and_is_closed(api: RunningAPI) -> None:
-    with connect(api.port) as sock:
+def test_a_client_that_stops_mid_request_gets_408_and_is_closed(local_api_server: RunningAPI) -> None:
+    with connect(local_api_server.port) as sock:
         assert_timed_out(
             sock, b"POST /todos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n{", REQUEST_TIMEOUT
         )
 
 
-def test_a_client_that_dribbles_its_headers_is_cut_off(api: RunningAPI) -> None:
-    with connect(api.port) as sock:
+def test_a_client_that_dribbles_its_headers_is_cut_off(local_api_server: RunningAPI) -> None:
+    with connect(local_api_server.port) as sock:
         started = time.monotonic()
         sock.sendall(b"GET /todos HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         answer = None
@@ -226,21 +188,25 @@ def test_a_client_that_dribbles_its_headers_is_cut_off(api: RunningAPI) -> None:
     assert time.monotonic() - started < REQUEST_TIMEOUT + 2
 
 
-def test_an_idle_kept_alive_connection_does_not_stop_others(api: RunningAPI) -> None:
-    with connect(api.port) as idle:
+def test_an_idle_kept_alive_connection_does_not_stop_others(local_api_server: RunningAPI) -> None:
+    with connect(local_api_server.port) as idle:
         idle.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert read_answer(idle).status == 200
-        status, _, _ = api.request("GET", "/openapi.json")
+        status, _, _ = local_api_server.request("GET", "/openapi.json")
         assert status == 200
 
 
-def test_hostile_64_kib_bodies_are_quick_400s_and_hold_up_no_other_request(api: RunningAPI, todo_path: str) -> None:
+def test_hostile_64_kib_bodies_are_quick_400s_and_hold_up_no_other_request(
+    local_api_server: RunningAPI, todo_path: str
+) -> None:
     with ThreadPoolExecutor(1) as pool:
         for shape, body in bench.hostile_bodies(BODY_MAX_BYTES).items():
             started = time.monotonic()
-            posting = pool.submit(api.request, "POST", "/todos", body, {"Content-Type": "application/json"})
+            posting = pool.submit(
+                local_api_server.request, "POST", "/todos", body, {"Content-Type": "application/json"}
+            )
             time.sleep(0.05)  # the server is reading or checking the hostile body when the GET arrives
-            got, _, _ = api.request("GET", todo_path)
+            got, _, _ = local_api_server.request("GET", todo_path)
             got_after = time.monotonic() - started
             posted, _, answer = posting.result()
             posted_after = time.monotonic() - started
@@ -261,16 +227,16 @@ def test_hostile_64_kib_bodies_are_quick_400s_and_hold_up_no_other_request(api: 
     ],
 )
 def test_invisible_titles_and_control_characters_are_400s_naming_the_field(
-    api: RunningAPI, fields: dict[str, str], message: str
+    local_api_server: RunningAPI, fields: dict[str, str], message: str
 ) -> None:
     body = json.dumps({"title": "t", "memo": "", "priority": 1, **fields}).encode()
-    status, _, answer = api.request("POST", "/todos", body, {"Content-Type": "application/json"})
+    status, _, answer = local_api_server.request("POST", "/todos", body, {"Content-Type": "application/json"})
     assert status == 400 and message in json.loads(answer)["Message"], answer
 
 
-def test_a_garbage_token_is_the_apps_401_not_a_crash(api: RunningAPI) -> None:
+def test_a_garbage_token_is_the_apps_401_not_a_crash(local_api_server: RunningAPI) -> None:
     for token in ("garbage", "Bearer a.b", "x.!!!.y"):
-        status, _, body = api.request("GET", "/todos", headers={"Authorization": token})
+        status, _, body = local_api_server.request("GET", "/todos", headers={"Authorization": token})
         assert status == 401, body
         assert b'"Code":"UnauthorizedError"' in body
 

@@ -18,7 +18,7 @@ from devtools.local.gateway import (
     proxy_event,
     use_contract_gateway,
 )
-from tests.local.conftest import connect, read_answer
+from tests.support.wire import connect, read_answer
 
 POOL = CognitoUserPoolAuthorizer("Users", provider_arns=["arn:aws:cognito-idp:us-east-1:123456789012:userpool/x"])
 

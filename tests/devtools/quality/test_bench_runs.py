@@ -9,7 +9,7 @@ import pytest
 
 from devtools.quality import bench
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from devtools.settings import ROOT
 from devtools.ui.server import StaticHandler, make_server
-from tests.local.conftest import assert_contract_error, assert_timed_out, closed_within, connect, read_answer
+from tests.support.wire import assert_contract_error, assert_timed_out, closed_within, connect, read_answer
 
 TIMEOUT = 1.0
 

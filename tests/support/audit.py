@@ -162,3 +162,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     late = config.stash.get(_LATE, [])
     if late:
         terminalreporter.write_line(_blame(late), red=True)
+
+
+def call(session, method, url, **kwargs):
+    """An HTTP request whose answer goes through the audit."""
+    response = session.request(method, url, timeout=kwargs.pop("timeout", 10), **kwargs)
+    AUDIT.record(
+        method,
+        url,
+        response.status_code,
+        response.headers,
+        response.content,
+        kwargs.get("headers"),
+        kwargs.get("data") or kwargs.get("json"),
+    )
+    return response
