@@ -1,16 +1,16 @@
 """Fixtures of the UI tests: a running stack, users of its identity provider, and headless Chromium."""
 
 import json
+import os
 import subprocess
 import sys
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
+from tests.support.browser import CHROMIUM, require_chromium
 from tests.support.todoapi import ADMIN_MADE, TodoApi
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -83,8 +83,7 @@ def pool(ui_stack):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    require_chromium(CHROMIUM, os.environ)
     from playwright.sync_api import expect, sync_playwright
 
     # Two cores shared with other test runs: give assertions room before they fail.

@@ -27,7 +27,7 @@ class Backend:
 
 
 @pytest.fixture(params=["memory", "dynalite"])
-def backend(request, monkeypatch):
+def todo_backend(request, monkeypatch):
     if request.param == "memory":
         repository = InMemoryTodoRepository()
         monkeypatch.setattr(app_module, "repository_factory", lambda: repository)
@@ -44,13 +44,15 @@ def stage_env():
 
 
 @pytest.fixture
-def api_client(backend, tmp_path, stage_env):
+def api_client(todo_backend, tmp_path, stage_env):
     """``chalice.test.Client`` HTTP client for the app on this parametrisation's backend."""
-    with app_client(chalice_project(tmp_path, backend.endpoint, backend.table, extra_env=stage_env)) as client:
+    with app_client(
+        chalice_project(tmp_path, todo_backend.endpoint, todo_backend.table, extra_env=stage_env)
+    ) as client:
         yield audited(client.http)
 
 
 @pytest.fixture
-def seeded_api(backend, api_client):
-    backend.seed()
+def seeded_api(todo_backend, api_client):
+    todo_backend.seed()
     return api_client

@@ -167,10 +167,12 @@ def deployable_env(identity_provider):
     return {**identity_provider[1], "ANONYMOUS_OWNER": ""}
 
 
-def test_without_a_demo_owner_a_request_without_a_token_is_401(backend, tmp_path, deployable_env):
+def test_without_a_demo_owner_a_request_without_a_token_is_401(todo_backend, tmp_path, deployable_env):
     from tests.support.project import app_client, chalice_project
 
-    with app_client(chalice_project(tmp_path, backend.endpoint, backend.table, extra_env=deployable_env)) as client:
+    with app_client(
+        chalice_project(tmp_path, todo_backend.endpoint, todo_backend.table, extra_env=deployable_env)
+    ) as client:
         for method, path in [("GET", "/todos"), ("POST", "/todos"), ("GET", "/todos/L5"), ("DELETE", "/todos/L5")]:
             status, body, _ = send(audited(client.http), method, path, NEW if method == "POST" else None)
             assert_error(status, body, 401, "UnauthorizedError", "sign in")

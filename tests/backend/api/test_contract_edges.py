@@ -95,11 +95,11 @@ def test_a_preflight_names_the_methods_of_its_path(api_client):
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
 
 
-def test_a_list_of_heavy_todos_comes_in_pages_lambda_can_answer(backend, api_client):
+def test_a_list_of_heavy_todos_comes_in_pages_lambda_can_answer(todo_backend, api_client):
     heavy = {"title": "\u0000" * todos.TITLE_MAX, "memo": "\u0000" * todos.MEMO_MAX, "priority": 1, "completed": False}
     count = 470  # about 6.4 MB as one JSON answer: past Lambda's limit
     for _ in range(count):
-        backend.repository.create("demo", heavy)
+        todo_backend.repository.create("demo", heavy)
     path, seen, pages = "/todos", 0, 0
     while path:
         response = api_client.get(path)

@@ -1,0 +1,18 @@
+"""Where the browser tests find Chromium, and what they do when it is missing."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def require_chromium(path: Path, environ: Mapping[str, str]) -> None:
+    """Stop the test when Chromium is not at ``path``: a failure in CI (``CI`` set), a skip elsewhere."""
+    if path.exists():
+        return
+    missing = f"{path} is not installed (apt-get install chromium fonts-noto-cjk)"
+    if environ.get("CI"):
+        pytest.fail(missing)
+    pytest.skip(missing)
