@@ -160,6 +160,23 @@ def test_delete_removes_the_todo_from_the_api_and_the_list_and_undo_brings_it_ba
     expect(row(ui, restored["id"]).locator("td").nth(1)).to_have_text(title)
 
 
+def test_a_change_redraws_its_own_row_and_leaves_the_other_rows_as_they_were(ui, todo_api):
+    todo = todo_api.create(title=unique("この行だけ"), priority=5)
+    ui.reload()
+    rows = ui.locator("#todo-list tr")
+    count = rows.count()
+    rows.evaluate_all("rows => rows.forEach(row => { row.drawnBefore = true; })")
+    redrawn = "rows => rows.filter(row => !row.drawnBefore).map(row => row.dataset.todoId)"
+
+    ui.locator(f"#check-{todo['id']}").check()
+    expect(row(ui, todo["id"])).to_have_class(re.compile(r"\bis-completed\b"))
+    assert rows.evaluate_all(redrawn) == [todo["id"]]
+    ui.click(f"#delete-{todo['id']}")
+    expect(row(ui, todo["id"])).to_have_count(0)
+    assert rows.evaluate_all(redrawn) == []
+    assert rows.count() == count - 1
+
+
 def test_markup_in_a_stored_title_is_shown_as_text_and_runs_nothing(ui, todo_api):
     todo = todo_api.create(title=XSS_TITLE, memo="<b>太字?</b><script>window.__xss=2</script>")
     ui.reload()
