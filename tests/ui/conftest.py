@@ -7,6 +7,11 @@ import pytest
 import requests
 
 CHROMIUM = Path("/usr/bin/chromium")
+# The screens a page opens on: a desktop window, and a common phone (touch, its own viewport rules).
+SCREENS = {
+    "desktop": {"viewport": {"width": 1100, "height": 700}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -136,9 +141,9 @@ def open_page(browser):
     """
     contexts = []
 
-    def open_at(url, before=None):
-        """``before(page)`` runs before the page loads (routes, a fake clock)."""
-        context = browser.new_context(locale="ja-JP", viewport={"width": 1100, "height": 700})
+    def open_at(url, before=None, screen="desktop"):
+        """``before(page)`` runs before the page loads (routes, a fake clock); ``screen``: one of ``SCREENS``."""
+        context = browser.new_context(locale="ja-JP", **SCREENS[screen])
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

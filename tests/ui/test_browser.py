@@ -18,6 +18,12 @@ XSS_TITLE = "<img src=x onerror=window.__xss=1>"
 MEMO = "新時代、熱狂しろ！\n二行目"  # noqa: RUF001 (Japanese punctuation is full width)
 
 
+@pytest.fixture(params=["desktop", "phone"])
+def ui(request, open_page, ui_stack):
+    """A page on the session's stack, loaded: each test walks the page on a desktop screen and on a phone's."""
+    return open_page(f"{ui_stack.ui_url}/index.html", screen=request.param)
+
+
 def unique(text):
     return f"{text} {uuid.uuid4().hex[:6]}"
 
