@@ -55,13 +55,13 @@ $(STAMP): pyproject.toml $(LOCK) $(UV_LOCK)
 
 # Rewrites the locks after a change in pyproject.toml; versions it does not change stay as locked.
 # Besides the project's own: its build backend and uv for every install, and for CI's jobs, what packaging
-# (Chalice, which imports the app and so boto3, and Transcrypt) and publishing the UI (boto3, click) need, at the versions of the main lock.
+# (Chalice, which imports the app and so boto3, and Transcrypt with tinycss2) and publishing the UI (boto3, click) need, at the versions of the main lock.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 lock: install
 	printf '%s\n' setuptools==80.9.0 $(UV) | $(UV_COMPILE) --extra test pyproject.toml - -o $(LOCK)
 	echo $(UV) | $(UV_COMPILE) -c $(LOCK) - -o $(UV_LOCK)
-	printf '%s\n' chalice boto3 transcrypt setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
+	printf '%s\n' chalice boto3 transcrypt tinycss2 setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
 	printf '%s\n' boto3 click setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PUBLISH_LOCK)
 
 # Node.js is optional: without it the stack falls back to moto's in-memory server.

@@ -21,7 +21,7 @@ EXPECTED_FILES = [
     "config.js",
     "config.json",
     "css/app.css",
-    "css/bootstrap.min.css",
+    "css/bootstrap-used.css",
     "favicon.svg",
     "index.html",
     "js/main.js",
@@ -51,7 +51,7 @@ def test_the_build_compiles_the_ui_and_holds_every_file_the_page_loads(site):
     assert [name for name in EXPECTED_FILES if name not in built] == []
     page = (site / "index.html").read_text(encoding="utf-8")
     references = re.findall(r'(?:src|href)="([^"]*)"', page)
-    assert sorted(references) == ["config.js", "css/app.css", "css/bootstrap.min.css", "favicon.svg", "js/main.js"]
+    assert sorted(references) == ["config.js", "css/app.css", "css/bootstrap-used.css", "favicon.svg", "js/main.js"]
 
 
 def test_the_page_carries_its_policy_for_static_hosts_that_send_no_headers(site):
