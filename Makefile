@@ -13,7 +13,7 @@ help:
 	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
 	@echo "make test    run the linters, then the whole test suite"
 	@echo "make lint    ruff (lint and format check) and mypy (strict on the Lambda code)"
-	@echo "make bench   warm calls against bare boto3, cold start, kept-alive connections, owner isolation"
+	@echo "make bench   warm calls against bare boto3, cold start, kept-alive connections, owner isolation, a phone loading 1,000 todos"
 	@echo "make fuzz    long schemathesis run against a throwaway stack, long stateful model test"
 	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
 	@echo "make package write dist/STAGE/sam.json and deployment.zip, offline (STAGE=prod)"
@@ -89,6 +89,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m devtools.quality.bench
+	$(BIN)/python -m devtools.quality.phone
 
 # The long versions of what `make test` runs briefly (tests/reliability).
 fuzz: install
