@@ -90,6 +90,8 @@ def test_on_a_phone_each_todo_is_one_readable_block_and_five_fit_on_the_first_sc
     first = page.locator("#todo-list .todo-row").first
     title, memo, check = (first.locator(s).bounding_box() for s in (".todo-title", ".todo-memo", ".check-target"))
     assert title["y"] + title["height"] <= memo["y"] and memo["y"] + memo["height"] <= check["y"]
+    page.click("#notice-dismiss")
+    expect(page.locator("#notice")).to_be_hidden()
     page.screenshot(path=tmp_path / "phone.png")
     if os.environ.get("HOBOPY_UPDATE_SCREENSHOT") == "1":
         page.screenshot(path=SCREENSHOT)
