@@ -13,7 +13,7 @@ help:
 	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
 	@echo "make test    run the linters, then the whole test suite"
 	@echo "make lint    ruff (lint and format check) and mypy (strict on the Lambda code)"
-	@echo "make bench   warm calls against bare boto3, cold start, kept-alive connections, owner isolation"
+	@echo "make bench   warm calls against bare boto3, cold start, kept-alive connections, owner isolation, a phone loading 1,000 todos"
 	@echo "make fuzz    long schemathesis run against a throwaway stack, long stateful model test"
 	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
 	@echo "make package write dist/STAGE/sam.json, deployment.zip and site/ (the UI), offline (STAGE=prod or staging)"
@@ -55,13 +55,13 @@ $(STAMP): pyproject.toml $(LOCK) $(UV_LOCK)
 
 # Rewrites the locks after a change in pyproject.toml; versions it does not change stay as locked.
 # Besides the project's own: its build backend and uv for every install, and for CI's jobs, what packaging
-# (Chalice, which imports the app and so boto3, and Transcrypt) and publishing the UI (boto3, click) need, at the versions of the main lock.
+# (Chalice, which imports the app and so boto3, and Transcrypt with tinycss2) and publishing the UI (boto3, click) need, at the versions of the main lock.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 lock: install
 	printf '%s\n' setuptools==80.9.0 $(UV) | $(UV_COMPILE) --extra test pyproject.toml - -o $(LOCK)
 	echo $(UV) | $(UV_COMPILE) -c $(LOCK) - -o $(UV_LOCK)
-	printf '%s\n' chalice boto3 transcrypt setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
+	printf '%s\n' chalice boto3 transcrypt tinycss2 setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
 	printf '%s\n' boto3 click setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PUBLISH_LOCK)
 
 # Node.js is optional: without it the stack falls back to moto's in-memory server.
@@ -89,6 +89,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m devtools.quality.bench
+	$(BIN)/python -m devtools.quality.phone
 
 # The long versions of what `make test` runs briefly (tests/quality).
 fuzz: install

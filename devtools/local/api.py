@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from devtools import settings
+from devtools.local.compression import negotiate
 from devtools.local.gateway import ContractGateway, load_app
 from devtools.local.http import REQUEST_TIMEOUT, GuardedRequestHandler, LocalServer, serve_until_stopped
 
@@ -45,14 +46,25 @@ class APIRequestHandler(GuardedRequestHandler):
         headers += [(name, str(value)) for name, values in multi for value in values]
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
-        self.send_answer(int(response["statusCode"]), headers, body)
+        self.send_answer(int(response["statusCode"]), *self.encoded(headers, body))
+
+    def encoded(self, headers: list[tuple[str, str]], body: bytes) -> tuple[list[tuple[str, str]], bytes]:
+        """``headers`` and ``body`` gzipped as API Gateway does from the stage's minimum_compression_size on."""
+        minimum = self.server.minimum_compression_size
+        if minimum is None:
+            return headers, body
+        return negotiate(headers, body, self.headers.get("Accept-Encoding"), minimum)
 
 
 class LocalAPIServer(LocalServer):
-    """A threaded server for one ``ContractGateway`` (not started)."""
+    """A threaded server for one ``ContractGateway`` (not started); answers from ``minimum_compression_size``
+    bytes on are gzipped for clients that accept it (None: none are), as the stage's API Gateway does."""
 
-    def __init__(self, address: tuple[str, int], gateway: ContractGateway) -> None:
+    def __init__(
+        self, address: tuple[str, int], gateway: ContractGateway, minimum_compression_size: int | None = None
+    ) -> None:
         self.gateway = gateway
+        self.minimum_compression_size = minimum_compression_size
         super().__init__(address, APIRequestHandler)
 
 
@@ -95,7 +107,8 @@ def main(stage: str, host: str, port: int, project_dir: Path, request_timeout: f
     # The app logs as it would in Lambda: its messages on standard output.
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     try:
-        server = LocalAPIServer((host, port), ContractGateway(*load_app(str(project_dir.resolve()), stage)))
+        app, config = load_app(str(project_dir.resolve()), stage)
+        server = LocalAPIServer((host, port), ContractGateway(app, config), config.minimum_compression_size)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     except RuntimeError as exc:

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from tests.support.browser import CHROMIUM, require_chromium
+from tests.support.browser import CHROMIUM, SCREENS, require_chromium
 from tests.support.todoapi import ADMIN_MADE, TodoApi
 
 CHROMIUM_ARGS = [
@@ -143,9 +143,9 @@ def open_page(browser):
     """
     contexts = []
 
-    def open_at(url, before=None):
-        """``before(page)`` runs before the page loads (routes, a fake clock)."""
-        context = browser.new_context(locale="ja-JP", viewport={"width": 1100, "height": 700})
+    def open_at(url, before=None, screen="desktop"):
+        """``before(page)`` runs before the page loads (routes, a fake clock); ``screen``: one of ``SCREENS``."""
+        context = browser.new_context(locale="ja-JP", **SCREENS[screen])
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

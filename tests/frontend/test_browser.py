@@ -18,6 +18,12 @@ XSS_TITLE = "<img src=x onerror=window.__xss=1>"
 MEMO = "新時代、熱狂しろ！\n二行目"  # noqa: RUF001 (Japanese punctuation is full width)
 
 
+@pytest.fixture(params=["desktop", "phone"])
+def screen_ui(request, open_page, ui_stack):
+    """A page on the session's stack, loaded: each test walks the page on a desktop screen and on a phone's."""
+    return open_page(f"{ui_stack.ui_url}/index.html", screen=request.param)
+
+
 def unique(text):
     return f"{text} {uuid.uuid4().hex[:6]}"
 
@@ -47,139 +53,156 @@ def find_by_title(todo_api, title):
     return matches[0]
 
 
-def test_the_seed_todos_render_in_japanese_with_labels_and_in_sort_order(ui, tmp_path):
+def test_the_seed_todos_render_in_japanese_with_labels_and_in_sort_order(screen_ui, tmp_path):
     for todo_id, (title, memo, label) in SEED.items():
-        cells = row(ui, todo_id).locator("td")
+        cells = row(screen_ui, todo_id).locator("td")
         expect(cells.nth(1)).to_have_text(title)
         expect(cells.nth(2)).to_have_text(memo)
         expect(cells.nth(3)).to_have_text(label)
-        expect(ui.locator(f"#check-{todo_id}")).not_to_be_checked()
-        expect(ui.locator(f"#update-{todo_id}")).to_have_text("変更")
-        expect(ui.locator(f"#delete-{todo_id}")).to_have_text("削除")
-    ids = ui.locator("#todo-list tr").evaluate_all("rows => rows.map(r => r.dataset.todoId)")
+        expect(screen_ui.locator(f"#check-{todo_id}")).not_to_be_checked()
+        expect(screen_ui.locator(f"#update-{todo_id}")).to_have_text("変更")
+        expect(screen_ui.locator(f"#delete-{todo_id}")).to_have_text("削除")
+    ids = screen_ui.locator("#todo-list tr").evaluate_all("rows => rows.map(r => r.dataset.todoId)")
     seed_order = [todo_id for todo_id in ids if todo_id in SEED]
     # Same priority (中) and no createdAt: by id; 低 comes after.
     assert seed_order == ["L5", "L7", "L6"]
-    assert ui.evaluate("document.documentElement.lang") == "ja"
-    expect(ui.locator("#new-todo")).to_have_text("新規登録")
-    ui.set_viewport_size({"width": 1000, "height": 330})
-    ui.screenshot(path=tmp_path / "seed.png")
+    assert screen_ui.evaluate("document.documentElement.lang") == "ja"
+    expect(screen_ui.locator("#new-todo")).to_have_text("新規登録")
+    screen_ui.set_viewport_size({"width": 1000, "height": 330})
+    screen_ui.screenshot(path=tmp_path / "seed.png")
 
 
-def test_creating_a_todo_in_the_dialog_reaches_the_api_and_the_list(ui, todo_api):
+def test_creating_a_todo_in_the_dialog_reaches_the_api_and_the_list(screen_ui, todo_api):
     title = unique("CATCH the GLORY")
-    open_new_dialog(ui)
-    expect(ui.locator("#modal-todo-priority")).to_have_value("3")
-    fill_form(ui, title=title, memo=MEMO, priority=5)
-    ui.click("#register-button")
+    open_new_dialog(screen_ui)
+    expect(screen_ui.locator("#modal-todo-priority")).to_have_value("3")
+    fill_form(screen_ui, title=title, memo=MEMO, priority=5)
+    screen_ui.click("#register-button")
 
-    expect(ui.locator("#input-form")).to_be_hidden()
+    expect(screen_ui.locator("#input-form")).to_be_hidden()
     created = find_by_title(todo_api, title)
     assert (created["memo"], created["priority"], created["completed"]) == (MEMO, 5, False)
-    cells = row(ui, created["id"]).locator("td")
+    cells = row(screen_ui, created["id"]).locator("td")
     expect(cells.nth(1)).to_have_text(title)
     expect(cells.nth(3)).to_have_text("最高")
     # Focus comes back to the list, on the new row.
-    expect(ui.locator(f"#check-{created['id']}")).to_be_focused()
-    expect(ui.locator("#notice")).to_contain_text(title)
+    expect(screen_ui.locator(f"#check-{created['id']}")).to_be_focused()
+    expect(screen_ui.locator("#notice")).to_contain_text(title)
 
 
-def test_enter_submits_the_form_and_escape_closes_it_without_saving(ui, todo_api):
+def test_enter_submits_the_form_and_escape_closes_it_without_saving(screen_ui, todo_api):
     before = todo_api.titles()
-    ui.focus("#new-todo")
-    ui.keyboard.press("Enter")
-    expect(ui.locator("#modal-todo-title")).to_be_focused()
-    ui.keyboard.type("閉じるだけ")
-    ui.keyboard.press("Escape")
-    expect(ui.locator("#input-form")).to_be_hidden()
-    expect(ui.locator("#new-todo")).to_be_focused()
+    screen_ui.focus("#new-todo")
+    screen_ui.keyboard.press("Enter")
+    expect(screen_ui.locator("#modal-todo-title")).to_be_focused()
+    screen_ui.keyboard.type("閉じるだけ")
+    screen_ui.keyboard.press("Escape")
+    expect(screen_ui.locator("#input-form")).to_be_hidden()
+    expect(screen_ui.locator("#new-todo")).to_be_focused()
     assert todo_api.titles() == before
 
     title = unique("キーボードで登録")
-    ui.keyboard.press("Enter")
-    expect(ui.locator("#modal-todo-title")).to_have_value("")
-    ui.keyboard.type(title)
-    ui.keyboard.press("Enter")
-    expect(ui.locator("#input-form")).to_be_hidden()
+    screen_ui.keyboard.press("Enter")
+    expect(screen_ui.locator("#modal-todo-title")).to_have_value("")
+    screen_ui.keyboard.type(title)
+    screen_ui.keyboard.press("Enter")
+    expect(screen_ui.locator("#input-form")).to_be_hidden()
     created = find_by_title(todo_api, title)
-    expect(ui.locator(f"#check-{created['id']}")).to_be_focused()
+    expect(screen_ui.locator(f"#check-{created['id']}")).to_be_focused()
 
 
-def test_editing_a_todo_changes_it_in_the_api_and_the_list(ui, todo_api):
+def test_editing_a_todo_changes_it_in_the_api_and_the_list(screen_ui, todo_api):
     todo = todo_api.create(title=unique("変更前"), memo="メモ", priority=2)
-    ui.reload()
-    ui.click(f"#update-{todo['id']}")
-    expect(ui.locator(".modal-title")).to_have_text("変更")
-    expect(ui.locator("#modal-todo-title")).to_have_value(todo["title"])
-    expect(ui.locator("#modal-todo-memo")).to_have_value("メモ")
-    expect(ui.locator("#modal-todo-priority")).to_have_value("2")
+    screen_ui.reload()
+    screen_ui.click(f"#update-{todo['id']}")
+    expect(screen_ui.locator(".modal-title")).to_have_text("変更")
+    expect(screen_ui.locator("#modal-todo-title")).to_have_value(todo["title"])
+    expect(screen_ui.locator("#modal-todo-memo")).to_have_value("メモ")
+    expect(screen_ui.locator("#modal-todo-priority")).to_have_value("2")
 
     new_title = unique("変更後")
-    fill_form(ui, title=new_title, priority=4)
-    ui.click("#register-button")
+    fill_form(screen_ui, title=new_title, priority=4)
+    screen_ui.click("#register-button")
 
-    expect(ui.locator("#input-form")).to_be_hidden()
-    expect(row(ui, todo["id"]).locator("td").nth(1)).to_have_text(new_title)
-    expect(row(ui, todo["id"]).locator("td").nth(3)).to_have_text("高")
+    expect(screen_ui.locator("#input-form")).to_be_hidden()
+    expect(row(screen_ui, todo["id"]).locator("td").nth(1)).to_have_text(new_title)
+    expect(row(screen_ui, todo["id"]).locator("td").nth(3)).to_have_text("高")
     stored = todo_api.get(todo["id"]).json()
     assert (stored["title"], stored["memo"], stored["priority"]) == (new_title, "メモ", 4)
     assert stored["version"] == todo["version"] + 1
-    expect(ui.locator(f"#update-{todo['id']}")).to_be_focused()
+    expect(screen_ui.locator(f"#update-{todo['id']}")).to_be_focused()
 
 
-def test_the_checkbox_completes_and_reopens_a_todo_and_the_row_moves(ui, todo_api):
+def test_the_checkbox_completes_and_reopens_a_todo_and_the_row_moves(screen_ui, todo_api):
     todo = todo_api.create(title=unique("チェック"), priority=5)
-    ui.reload()
-    check = ui.locator(f"#check-{todo['id']}")
+    screen_ui.reload()
+    check = screen_ui.locator(f"#check-{todo['id']}")
     check.check()
-    expect(row(ui, todo["id"])).to_have_class(re.compile(r"\bis-completed\b"))
+    expect(row(screen_ui, todo["id"])).to_have_class(re.compile(r"\bis-completed\b"))
     assert todo_api.get(todo["id"]).json()["completed"] is True
-    ids = ui.locator("#todo-list tr").evaluate_all("rows => rows.map(r => r.dataset.todoId)")
+    ids = screen_ui.locator("#todo-list tr").evaluate_all("rows => rows.map(r => r.dataset.todoId)")
     # Completed rows come after every open one.
     assert ids.index(todo["id"]) > ids.index("L6")
-    expect(ui.locator(f"#check-{todo['id']}")).to_be_focused()
+    expect(screen_ui.locator(f"#check-{todo['id']}")).to_be_focused()
 
-    ui.locator(f"#check-{todo['id']}").uncheck()
-    expect(row(ui, todo["id"])).not_to_have_class(re.compile(r"\bis-completed\b"))
+    screen_ui.locator(f"#check-{todo['id']}").uncheck()
+    expect(row(screen_ui, todo["id"])).not_to_have_class(re.compile(r"\bis-completed\b"))
     assert todo_api.get(todo["id"]).json()["completed"] is False
 
 
-def test_delete_removes_the_todo_from_the_api_and_the_list_and_undo_brings_it_back(ui, todo_api):
+def test_delete_removes_the_todo_from_the_api_and_the_list_and_undo_brings_it_back(screen_ui, todo_api):
     title = unique("削除する")
     todo = todo_api.create(title=title, memo="消える", priority=1)
-    ui.reload()
-    ui.click(f"#delete-{todo['id']}")
-    expect(row(ui, todo["id"])).to_have_count(0)
+    screen_ui.reload()
+    screen_ui.click(f"#delete-{todo['id']}")
+    expect(row(screen_ui, todo["id"])).to_have_count(0)
     assert todo_api.get(todo["id"]).status_code == 404
-    expect(ui.locator("#notice")).to_contain_text(title)
+    expect(screen_ui.locator("#notice")).to_contain_text(title)
 
-    ui.click("#notice-action")
-    expect(ui.locator("#notice")).to_contain_text("元に戻しました")
+    screen_ui.click("#notice-action")
+    expect(screen_ui.locator("#notice")).to_contain_text("元に戻しました")
     restored = find_by_title(todo_api, title)
     assert (restored["memo"], restored["priority"]) == ("消える", 1)
-    expect(row(ui, restored["id"]).locator("td").nth(1)).to_have_text(title)
+    expect(row(screen_ui, restored["id"]).locator("td").nth(1)).to_have_text(title)
 
 
-def test_markup_in_a_stored_title_is_shown_as_text_and_runs_nothing(ui, todo_api):
+def test_a_change_redraws_its_own_row_and_leaves_the_other_rows_as_they_were(screen_ui, todo_api):
+    todo = todo_api.create(title=unique("この行だけ"), priority=5)
+    screen_ui.reload()
+    rows = screen_ui.locator("#todo-list tr")
+    count = rows.count()
+    rows.evaluate_all("rows => rows.forEach(row => { row.drawnBefore = true; })")
+    redrawn = "rows => rows.filter(row => !row.drawnBefore).map(row => row.dataset.todoId)"
+
+    screen_ui.locator(f"#check-{todo['id']}").check()
+    expect(row(screen_ui, todo["id"])).to_have_class(re.compile(r"\bis-completed\b"))
+    assert rows.evaluate_all(redrawn) == [todo["id"]]
+    screen_ui.click(f"#delete-{todo['id']}")
+    expect(row(screen_ui, todo["id"])).to_have_count(0)
+    assert rows.evaluate_all(redrawn) == []
+    assert rows.count() == count - 1
+
+
+def test_markup_in_a_stored_title_is_shown_as_text_and_runs_nothing(screen_ui, todo_api):
     todo = todo_api.create(title=XSS_TITLE, memo="<b>太字?</b><script>window.__xss=2</script>")
-    ui.reload()
-    cells = row(ui, todo["id"]).locator("td")
+    screen_ui.reload()
+    cells = row(screen_ui, todo["id"]).locator("td")
     expect(cells.nth(1)).to_have_text(XSS_TITLE)
     expect(cells.nth(2)).to_have_text("<b>太字?</b><script>window.__xss=2</script>")
-    assert ui.locator("#todo-list img, #todo-list b, #todo-list script").count() == 0
-    assert ui.evaluate("window.__xss") is None
+    assert screen_ui.locator("#todo-list img, #todo-list b, #todo-list script").count() == 0
+    assert screen_ui.evaluate("window.__xss") is None
 
 
-def test_markup_typed_into_the_form_is_saved_and_shown_as_text(ui, todo_api):
+def test_markup_typed_into_the_form_is_saved_and_shown_as_text(screen_ui, todo_api):
     title = XSS_TITLE + uuid.uuid4().hex[:6]
-    open_new_dialog(ui)
-    fill_form(ui, title=title)
-    ui.click("#register-button")
-    expect(ui.locator("#input-form")).to_be_hidden()
+    open_new_dialog(screen_ui)
+    fill_form(screen_ui, title=title)
+    screen_ui.click("#register-button")
+    expect(screen_ui.locator("#input-form")).to_be_hidden()
     created = find_by_title(todo_api, title)
-    expect(row(ui, created["id"]).locator("td").nth(1)).to_have_text(title)
-    assert ui.locator("#todo-list img").count() == 0
-    assert ui.evaluate("window.__xss") is None
+    expect(row(screen_ui, created["id"]).locator("td").nth(1)).to_have_text(title)
+    assert screen_ui.locator("#todo-list img").count() == 0
+    assert screen_ui.evaluate("window.__xss") is None
 
 
 def replace_body(text):
@@ -212,88 +235,88 @@ def writes(page):
     ],
 )
 def test_a_field_the_api_would_refuse_is_named_in_japanese_and_nothing_is_sent(
-    ui, todo_api, title, memo, field, message
+    screen_ui, todo_api, title, memo, field, message
 ):
-    sent = writes(ui)
+    sent = writes(screen_ui)
     before = todo_api.list()
-    open_new_dialog(ui)
-    fill_form(ui, title=title, memo=memo)
-    ui.click("#register-button")
+    open_new_dialog(screen_ui)
+    fill_form(screen_ui, title=title, memo=memo)
+    screen_ui.click("#register-button")
 
-    alert = ui.locator("#input-form [role=alert]")
+    alert = screen_ui.locator("#input-form [role=alert]")
     expect(alert).to_have_text(message)
-    expect(ui.locator("#form-error-detail")).to_be_hidden()
-    expect(ui.locator("#input-form")).to_be_visible()
-    expect(ui.locator("#modal-todo-memo")).to_have_value(memo)
+    expect(screen_ui.locator("#form-error-detail")).to_be_hidden()
+    expect(screen_ui.locator("#input-form")).to_be_visible()
+    expect(screen_ui.locator("#modal-todo-memo")).to_have_value(memo)
     # The refused field is flagged for screen readers and gets the cursor.
-    expect(ui.locator(f"#modal-todo-{field}")).to_have_attribute("aria-invalid", "true")
-    expect(ui.locator(f"#modal-todo-{field}")).to_be_focused()
-    expect(ui.locator(f"#{field}-hint")).to_have_text(message)
+    expect(screen_ui.locator(f"#modal-todo-{field}")).to_have_attribute("aria-invalid", "true")
+    expect(screen_ui.locator(f"#modal-todo-{field}")).to_be_focused()
+    expect(screen_ui.locator(f"#{field}-hint")).to_have_text(message)
     assert sent == []
     assert todo_api.list() == before
 
 
-def test_the_apis_refusal_of_a_known_field_is_shown_in_japanese(ui, ui_stack, todo_api):
+def test_the_apis_refusal_of_a_known_field_is_shown_in_japanese(screen_ui, ui_stack, todo_api):
     """The page checks first, so the body is changed on its way out for the API itself to refuse it."""
-    ui.log.allow_status(400)
+    screen_ui.log.allow_status(400)
     before = todo_api.list()
-    ui.route(f"{ui_stack.ui_url}/api/todos", replace_body(json.dumps({"title": " ", "memo": "", "priority": 3})))
-    open_new_dialog(ui)
-    fill_form(ui, title="送る途中で空になる")
-    ui.click("#register-button")
-    expect(ui.locator("#input-form [role=alert]")).to_have_text(texts.ENTER_TITLE)
-    expect(ui.locator("#form-error-detail")).to_be_hidden()
-    expect(ui.locator("#modal-todo-title")).to_have_attribute("aria-invalid", "true")
+    screen_ui.route(f"{ui_stack.ui_url}/api/todos", replace_body(json.dumps({"title": " ", "memo": "", "priority": 3})))
+    open_new_dialog(screen_ui)
+    fill_form(screen_ui, title="送る途中で空になる")
+    screen_ui.click("#register-button")
+    expect(screen_ui.locator("#input-form [role=alert]")).to_have_text(texts.ENTER_TITLE)
+    expect(screen_ui.locator("#form-error-detail")).to_be_hidden()
+    expect(screen_ui.locator("#modal-todo-title")).to_have_attribute("aria-invalid", "true")
     assert todo_api.list() == before
 
 
-def test_a_refusal_the_page_has_no_words_for_keeps_the_apis_english_apart_from_the_japanese(ui, ui_stack):
-    ui.log.allow_status(400)
-    ui.route(f"{ui_stack.ui_url}/api/todos", replace_body("{not json"))
-    open_new_dialog(ui)
-    fill_form(ui, title="壊れた本文")
-    ui.click("#register-button")
-    expect(ui.locator("#form-error-text")).to_have_text(texts.INPUT_REFUSED)
-    detail = ui.locator("#form-error-detail")
+def test_a_refusal_the_page_has_no_words_for_keeps_the_apis_english_apart_from_the_japanese(screen_ui, ui_stack):
+    screen_ui.log.allow_status(400)
+    screen_ui.route(f"{ui_stack.ui_url}/api/todos", replace_body("{not json"))
+    open_new_dialog(screen_ui)
+    fill_form(screen_ui, title="壊れた本文")
+    screen_ui.click("#register-button")
+    expect(screen_ui.locator("#form-error-text")).to_have_text(texts.INPUT_REFUSED)
+    detail = screen_ui.locator("#form-error-detail")
     expect(detail).to_be_visible()
     expect(detail).to_have_attribute("lang", "en")
     expect(detail).to_contain_text("the request body is not valid JSON")
 
 
-def test_an_edit_of_a_todo_changed_elsewhere_is_refused_then_reloaded_and_can_overwrite(ui, todo_api):
-    ui.log.allow_status(412)
+def test_an_edit_of_a_todo_changed_elsewhere_is_refused_then_reloaded_and_can_overwrite(screen_ui, todo_api):
+    screen_ui.log.allow_status(412)
     todo = todo_api.create(title=unique("同時編集"), memo="元のメモ")
-    ui.reload()
-    ui.click(f"#update-{todo['id']}")
+    screen_ui.reload()
+    screen_ui.click(f"#update-{todo['id']}")
     elsewhere = todo_api.update(todo["id"], title=unique("ほかの画面で変更"))
 
-    fill_form(ui, memo="この画面のメモ")
-    ui.click("#register-button")
-    expect(ui.locator("#input-form [role=alert]")).to_contain_text("ほかの画面で変更されていました")
-    expect(ui.locator("#modal-todo-memo")).to_have_value("この画面のメモ")
-    expect(row(ui, todo["id"]).locator("td").nth(1)).to_have_text(elsewhere["title"])
+    fill_form(screen_ui, memo="この画面のメモ")
+    screen_ui.click("#register-button")
+    expect(screen_ui.locator("#input-form [role=alert]")).to_contain_text("ほかの画面で変更されていました")
+    expect(screen_ui.locator("#modal-todo-memo")).to_have_value("この画面のメモ")
+    expect(row(screen_ui, todo["id"]).locator("td").nth(1)).to_have_text(elsewhere["title"])
     assert todo_api.get(todo["id"]).json()["memo"] == "元のメモ"
 
-    ui.click("#register-button")
-    expect(ui.locator("#input-form")).to_be_hidden()
+    screen_ui.click("#register-button")
+    expect(screen_ui.locator("#input-form")).to_be_hidden()
     stored = todo_api.get(todo["id"]).json()
     assert stored["memo"] == "この画面のメモ"
-    expect(row(ui, todo["id"]).locator("td").nth(2)).to_have_text("この画面のメモ")
+    expect(row(screen_ui, todo["id"]).locator("td").nth(2)).to_have_text("この画面のメモ")
 
 
-def test_a_todo_deleted_elsewhere_disappears_with_a_message_when_toggled(ui, todo_api):
-    ui.log.allow_status(404)
+def test_a_todo_deleted_elsewhere_disappears_with_a_message_when_toggled(screen_ui, todo_api):
+    screen_ui.log.allow_status(404)
     todo = todo_api.create(title=unique("消される"))
-    ui.reload()
+    screen_ui.reload()
     # The list must show the todo before it goes, or the reload's GET may already miss it.
-    expect(ui.locator(f"#check-{todo['id']}")).to_be_visible()
+    expect(screen_ui.locator(f"#check-{todo['id']}")).to_be_visible()
     todo_api.http.delete(f"{todo_api.base}/todos/{todo['id']}", timeout=10).raise_for_status()
     # click, not check(): the page unticks the box again when the API refuses, maybe before check() looks.
-    ui.locator(f"#check-{todo['id']}").click()
-    expect(ui.locator("#error-banner")).to_contain_text("見つかりません")
-    expect(row(ui, todo["id"])).to_have_count(0)
-    ui.click("#error-dismiss")
-    expect(ui.locator("#error-banner")).to_be_hidden()
+    screen_ui.locator(f"#check-{todo['id']}").click()
+    expect(screen_ui.locator("#error-banner")).to_contain_text("見つかりません")
+    expect(row(screen_ui, todo["id"])).to_have_count(0)
+    screen_ui.click("#error-dismiss")
+    expect(screen_ui.locator("#error-banner")).to_be_hidden()
 
 
 @pytest.fixture
@@ -363,18 +386,19 @@ def test_a_notice_that_holds_the_focus_stays_until_the_focus_leaves(ui_on_a_fake
     expect(page.locator("#notice")).to_be_hidden()
 
 
-def test_the_page_calls_its_api_under_api_on_its_own_origin_and_no_other_port(ui, ui_stack, todo_api):
+def test_the_page_calls_its_api_under_api_on_its_own_origin_and_no_other_port(screen_ui, ui_stack, todo_api):
     title = unique("同じオリジン")
-    open_new_dialog(ui)
-    fill_form(ui, title=title, memo="一つのオリジン", priority=2)
-    ui.click("#register-button")
+    open_new_dialog(screen_ui)
+    fill_form(screen_ui, title=title, memo="一つのオリジン", priority=2)
+    screen_ui.click("#register-button")
+    expect(screen_ui.locator("#todo-list")).to_contain_text(title)  # the create has been answered
     created = find_by_title(todo_api, title)
-    ui.locator(f"#check-{created['id']}").check()
-    expect(row(ui, created["id"])).to_have_class(re.compile(r"\bis-completed\b"))
-    ui.click(f"#delete-{created['id']}")
-    expect(row(ui, created["id"])).to_have_count(0)
+    screen_ui.locator(f"#check-{created['id']}").check()
+    expect(row(screen_ui, created["id"])).to_have_class(re.compile(r"\bis-completed\b"))
+    screen_ui.click(f"#delete-{created['id']}")
+    expect(row(screen_ui, created["id"])).to_have_count(0)
     assert todo_api.get(created["id"]).status_code == 404
 
-    calls = [url for url in ui.log.requests if "/todos" in url]
+    calls = [url for url in screen_ui.log.requests if "/todos" in url]
     assert len(calls) >= 4 and all(url.startswith(f"{ui_stack.ui_url}/api/todos") for url in calls), calls
-    assert ui.log.other_origins(ui_stack.ui_url) == []
+    assert screen_ui.log.other_origins(ui_stack.ui_url) == []

@@ -11,31 +11,14 @@ from playwright.sync_api import expect
 from todoui import account, texts
 
 from devtools.local.accounts import AccountError
+from tests.support.signin import PASSWORD, WHO, fill_account_form, sign_in
 from tests.support.todoapi import ADMIN_MADE, TodoApi
 
-PASSWORD = "Passw0rd-browser"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
-WHO = "#account-who"
 
 
 def new_email():
     return f"ui-{secrets.token_hex(5)}@example.com"
-
-
-def fill_account_form(page, email, password):
-    page.fill("#auth-email", email)
-    page.fill("#auth-password", password)
-    page.click("#auth-submit")
-
-
-def sign_in(page, email, password=PASSWORD):
-    page.click("#sign-in-button")
-    expect(page.locator("#auth-dialog")).to_be_visible()
-    expect(page.locator("#auth-title")).to_have_text("ログイン")
-    fill_account_form(page, email, password)
-    expect(page.locator("#auth-dialog")).to_be_hidden()
-    expect(page.locator(WHO)).to_have_text(f"{email} でログイン中")
-    expect(page.locator("#todo-list")).to_have_attribute("aria-busy", "false")
 
 
 def create_in_dialog(page, title, memo=""):

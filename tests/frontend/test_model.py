@@ -239,6 +239,22 @@ def test_after_a_delete_focus_goes_to_the_next_row_or_the_previous_or_nowhere():
     assert model.neighbour_id(items, "a") == "b"
     assert model.neighbour_id(items, "c") == "b"
     assert model.neighbour_id([todo("a")], "a") is None
+    assert model.neighbour_id(items, "gone") is None
+
+
+def test_a_changed_row_goes_before_the_row_the_order_puts_after_it():
+    items = [todo("a", priority=5), todo("b", priority=4), todo("c", priority=3)]
+    assert model.next_id(items, "a") == "b"
+    assert model.next_id(items, "c") is None
+    completed = model.upsert(items, todo("a", priority=5, completed=True))
+    assert model.next_id(completed, "a") is None
+    assert model.next_id(completed, "c") == "a"
+    assert model.next_id(items, "gone") is None
+
+
+@pytest.mark.parametrize("value, text", [("x", True), ("", True), (None, False), (3, False), (["x"], False)])
+def test_only_strings_are_text(value, text):
+    assert model.is_text(value) is text
 
 
 def test_the_forms_limits_are_the_apis():

@@ -6,6 +6,11 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+# The screens a page opens on: a desktop window, and a common phone (touch, its own viewport rules).
+SCREENS = {
+    "desktop": {"viewport": {"width": 1100, "height": 700}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
 
 
 def require_chromium(path: Path, environ: Mapping[str, str]) -> None:

@@ -72,7 +72,7 @@ def server(tmp_path_factory):
         ("/js/main.js", "text/javascript; charset=utf-8"),
         ("/js/todoui.model.js", "text/javascript; charset=utf-8"),
         ("/css/app.css", "text/css; charset=utf-8"),
-        ("/css/bootstrap.min.css", "text/css; charset=utf-8"),
+        ("/css/bootstrap-used.css", "text/css; charset=utf-8"),
         ("/config.js", "text/javascript; charset=utf-8"),
         ("/config.json", "application/json"),
         ("/favicon.svg", "image/svg+xml"),

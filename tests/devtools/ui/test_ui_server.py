@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devtools.settings import ROOT
-from devtools.ui.server import StaticHandler, make_server
+from devtools.ui.server import StaticHandler
+from tests.support.uiserver import serving
 from tests.support.wire import assert_contract_error, assert_timed_out, closed_within, connect, read_answer
 
 TIMEOUT = 1.0
@@ -22,12 +22,8 @@ TIMEOUT = 1.0
 def port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setattr(StaticHandler, "request_timeout", TIMEOUT)
     (tmp_path / "app.css").write_text("body {}\n", encoding="utf-8")
-    server = make_server("127.0.0.1", 0, "http://127.0.0.1:8000/", "dev", tmp_path)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(tmp_path) as port:
+        yield port
 
 
 def get(path: str, host: str = "127.0.0.1", extra: str = "") -> bytes:
