@@ -76,6 +76,11 @@ def anonymous_owner() -> str | None:
     return _first("ANONYMOUS_OWNER")
 
 
+def service_name() -> str:
+    """What the API's log records and metrics name as their service: the Lambda function, locally ``hobopy``."""
+    return _first("AWS_LAMBDA_FUNCTION_NAME") or "hobopy"
+
+
 def in_lambda() -> bool:
     """Whether this process is a Lambda function, behind API Gateway's authorizer."""
     return bool(_first("AWS_LAMBDA_FUNCTION_NAME"))

@@ -6,7 +6,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,9 @@ UNAVAILABLE_CODES = {"ResourceNotFoundException", "ResourceInUseException"}
 # A filtered page reads at least this many items (and never more than a full
 # page), so the items one request reads are bounded whatever the filter finds.
 FILTERED_READ_MIN = 100
+
+# Told of each DynamoDB request a repository sends: its operation and attempt (0 the call, then its retries).
+request_observers: list[Callable[[str, int], None]] = []
 
 _clients: dict[tuple[str, str], DynamoDBClient] = {}
 _clients_lock = threading.Lock()
@@ -173,6 +176,8 @@ class DynamoTodoRepository:
         started = time.monotonic()
         attempt = 0
         while True:
+            for observer in request_observers:
+                observer(operation, attempt)
             try:
                 answer: dict[str, Any] = method(TableName=self.table_name, **kwargs)
                 return answer
