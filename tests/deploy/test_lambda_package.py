@@ -9,10 +9,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
 
 from app import app as routes  # only its routes: the events are built on them
+from chalicelib import storage
 from devtools.local import gateway
 from devtools.quality import bench
 from tests.conftest import create_fresh_table
@@ -448,13 +448,7 @@ def test_dynamodb_retries_are_counted_and_the_request_succeeds(handler, proxy):
 
 def test_a_500_record_carries_the_traceback_as_fields_and_the_answer_says_nothing(handler, dynalite_endpoint, table):
     # A stored value the API cannot answer in JSON: a bug's 500, not a 4xx.
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=dynalite_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = storage.dynamodb_client(dynalite_endpoint)
     item = {"owner": {"S": USER_A}, "id": {"S": "binary-title"}, "title": {"B": b"\x00"}, "memo": {"S": ""}}
     client.put_item(TableName=table, Item={**item, "priority": {"N": "1"}, "completed": {"BOOL": False}})
     status, body, _ = handler("GET", "/todos/binary-title")
