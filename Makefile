@@ -17,7 +17,7 @@ help:
 	@echo "make fuzz    long schemathesis run against a throwaway stack, long stateful model test"
 	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
 	@echo "make package write dist/STAGE/sam.json and deployment.zip, offline (STAGE=prod)"
-	@echo "make deploy  package, upload and deploy the stack (needs AWS credentials and BUCKET=...)"
+	@echo "make deploy  package, upload and deploy the stack (needs AWS credentials and BUCKET=...; ALARM_EMAIL=... optional)"
 	@echo "make deploy-artifact  deploy an existing package (DIST=...) with the aws CLI only, as CI does"
 	@echo "make destroy delete the stack (the table is kept)"
 
@@ -101,7 +101,8 @@ deploy-artifact:
 	$(AWS) cloudformation package --template-file $(DIST)/sam.json --s3-bucket $(BUCKET) --s3-prefix $(STACK) \
 		--use-json --output-template-file $(DIST)/packaged.json
 	$(AWS) cloudformation deploy --template-file $(DIST)/packaged.json --stack-name $(STACK) \
-		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
+		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+		$(if $(ALARM_EMAIL),--parameter-overrides AlarmEmail=$(ALARM_EMAIL))
 	@echo "API: $(call OUTPUT,EndpointURL)todos"
 	@echo "Accounts: region $(call OUTPUT,Region), user pool $(call OUTPUT,UserPoolId), app client $(call OUTPUT,UserPoolClientId)"
 	@echo "The first user signs up from the UI, or see README.md (Deploy to AWS > Accounts)."
