@@ -29,8 +29,8 @@ SERVICE = settings.service_name()
 
 
 class Output(logging.Handler):
-    """Where records and metrics go, one JSON document a line: standard output (what Lambda sends to CloudWatch
-    Logs), looked up at each write, unless ``target`` names another stream."""
+    """Where records go, one JSON document a line: standard output (what Lambda sends to CloudWatch Logs), looked
+    up at each record, unless ``target`` names another stream."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,28 +38,21 @@ class Output(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.write(self.format(record))
+            stream = self.target or sys.stdout
+            stream.write(self.format(record) + "\n")
+            # Nothing may wait in a buffer when Lambda freezes the function after its answer.
+            stream.flush()
         except Exception:
             self.handleError(record)
-
-    def write(self, text: str) -> None:
-        """Write ``text`` (whole lines) and flush, so that nothing waits in a buffer when Lambda freezes."""
-        stream = self.target or sys.stdout
-        self.acquire()
-        try:
-            stream.write(text + "\n")
-            stream.flush()
-        finally:
-            self.release()
 
 
 output = Output()
 logger = Logger(service=SERVICE, logger_handler=output, use_rfc3339=True, utc=True)
 # Where in this module a record was written says nothing; the route does.
 logger.remove_keys(["location"])
-# The standard logger Powertools' writes through; as Chalice's app.log, Chalice's own messages are JSON records too.
+# The standard logger Powertools writes through; as Chalice's app.log, Chalice's own messages are JSON records too.
 log = logging.getLogger(SERVICE)
-# Powertools' EMF serializer, handed each request's metrics and dimensions: it keeps no state between requests.
+# Powertools' EMF serializer, which writes the directives of each set of metrics a record can hold.
 _emf = EphemeralMetrics(namespace=NAMESPACE)
 
 

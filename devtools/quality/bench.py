@@ -1,9 +1,11 @@
 """``make bench``: the API measured the way it runs, against bare boto3 and against itself, on a private dynalite.
 
 Each figure is printed with its goal: warm calls through the handler (API Gateway proxy events into ``app``) against
-bare boto3 sending the same DynamoDB request, and the DynamoDB requests per call and per page; the packaged handler's
-cold start against bare boto3's; kept-alive against new connections, on our API server and on plain ``chalice local``;
-one owner's list beside many other owners' todos, and alone. README.md ("Speed") tells what each one means.
+bare boto3 sending the same DynamoDB request; a warm call writing its record and metrics against the same call
+without them; the DynamoDB requests per call and per page; the packaged handler's cold start (Powertools on the path
+as its layer puts it) against bare boto3's; kept-alive against new connections, on our API server and on plain
+``chalice local``; one owner's list beside many other owners' todos, and alone. README.md ("Speed") tells what each
+one means.
 """
 
 import importlib.util
