@@ -1,12 +1,13 @@
 """What the API tells about each request: one JSON record, and its metrics in CloudWatch's embedded metric format.
 
-Powertools for AWS Lambda writes both: its Logger formats the record, its EMF provider the metrics. Deployed,
-Powertools comes from AWS's public layer, not from the zip. Each request gets one record on standard output, which
-Lambda sends to CloudWatch Logs: level, time, the Lambda and API Gateway request ids, cold start, method, route,
-status, latency, the caller's ``sub`` and, on a 4xx or 5xx, the error code; a 500 adds its traceback. A record never
-holds a header, a token, a body or anything read from a todo. The same line carries the request's metrics in
-CloudWatch's embedded metric format (namespace ``hobopy``): counts and latency by service, and a 4xx once more by
-service and error code. Each distinct set of dimensions is a billed custom metric, so there are only these two.
+Records have the shape of Powertools for AWS Lambda's Logger, and its EMF serializer writes the metrics' directives.
+Deployed, Powertools comes from AWS's public layer, not from the zip. Each request gets one record on standard
+output, which Lambda sends to CloudWatch Logs: level, time, the Lambda and API Gateway request ids, cold start,
+method, route, status, latency, the caller's ``sub`` and, on a 4xx or 5xx, the error code; a 500 adds its traceback.
+A record never holds a header, a token, a body or anything read from a todo. The same line carries the request's
+metrics in CloudWatch's embedded metric format (namespace ``hobopy``): counts and latency by service, and a 4xx
+once more by service and error code. Each distinct set of dimensions is a billed custom metric, so there are only
+these two.
 """
 
 import functools
