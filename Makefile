@@ -17,7 +17,7 @@ help:
 	@echo "make fuzz    long schemathesis run against a throwaway stack, long stateful model test"
 	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
 	@echo "make package write dist/STAGE/sam.json, deployment.zip and site/ (the UI), offline (STAGE=prod or staging)"
-	@echo "make deploy  package, deploy the stack and publish the UI, print the app's URL (AWS credentials, BUCKET=...)"
+	@echo "make deploy  package, deploy the stack and publish the UI, print the app's URL (AWS credentials, BUCKET=...; ALARM_EMAIL=... optional)"
 	@echo "make deploy-artifact  deploy an existing package (DIST=...) without building anything, as CI does"
 	@echo "make destroy empty the UI's bucket and delete the stack (the table and the user pool are kept)"
 
@@ -112,10 +112,11 @@ STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --out
 OUTPUT = $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue")
 # The template's switches (README: Deploy to AWS). Only those given are passed: the others keep the stack's values
 # (its defaults on the first deploy). WEB_ACL=on|off, WEB_ACL_RATE_LIMIT=<requests per address in 5 minutes>,
-# API_ACCESS_LOG=off|on|on-and-set-account-role, APP_DOMAIN=<name> with APP_CERTIFICATE_ARN=<ACM ARN in us-east-1>.
+# API_ACCESS_LOG=off|on|on-and-set-account-role, APP_DOMAIN=<name> with APP_CERTIFICATE_ARN=<ACM ARN in us-east-1>,
+# ALARM_EMAIL=<an address the alarms tell>.
 PARAMETERS = $(if $(WEB_ACL),WebAcl=$(WEB_ACL)) $(if $(WEB_ACL_RATE_LIMIT),WebAclRateLimit=$(WEB_ACL_RATE_LIMIT)) \
 	$(if $(API_ACCESS_LOG),ApiAccessLog=$(API_ACCESS_LOG)) $(if $(APP_DOMAIN),AppDomain=$(APP_DOMAIN)) \
-	$(if $(APP_CERTIFICATE_ARN),AppCertificateArn=$(APP_CERTIFICATE_ARN))
+	$(if $(APP_CERTIFICATE_ARN),AppCertificateArn=$(APP_CERTIFICATE_ARN)) $(if $(ALARM_EMAIL),AlarmEmail=$(ALARM_EMAIL))
 # The Python that publishes the UI: the project's, else (CI's deploy jobs) the one their publishing lock went into.
 PY = $(if $(wildcard $(BIN)/python),$(BIN)/python,python3)
 PARAMETER_OVERRIDES = $(if $(strip $(PARAMETERS)),--parameter-overrides $(strip $(PARAMETERS)))

@@ -1,5 +1,6 @@
 """How `hobopy run` chooses its engine: one already running, dynalite, or moto without Node.js."""
 
+import json
 import os
 import signal
 import subprocess
@@ -144,3 +145,29 @@ def test_a_bad_setting_is_one_clear_line(tmp_path: Path, variable: str, value: s
         [str(VENV_BIN / "hobopy"), "run", "--no-ui"], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_apis_records_go_to_its_log_file_as_json_and_the_console_stays_readable(
+    tmp_path: Path, dynalite_endpoint: str
+) -> None:
+    port = int(dynalite_endpoint.rsplit(":", 1)[1])
+    env, ports = run_env(tmp_path, HOBOPY_DB_PORT=str(port))
+    run = HobopyRun(env)
+    title = "recognisable stack title 93ac"
+    try:
+        run.wait_for("Press Ctrl-C")
+        api = f"http://127.0.0.1:{ports['HOBOPY_API_PORT']}"
+        created = requests.post(f"{api}/todos", json={"title": title, "memo": "", "priority": 1}, timeout=10)
+        assert created.status_code == 201
+        assert requests.get(f"{api}/todos/no-such-todo", timeout=10).status_code == 404
+    finally:
+        run.ctrl_c()
+    wait_until_closed([ports["HOBOPY_API_PORT"]])
+    log = tmp_path / "data" / "logs" / "api.log"
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]  # JSON, every line
+    requests_seen = [
+        (r["method"], r["route"], r["status"], r.get("error")) for r in records if r.get("route") != "/openapi.json"
+    ]
+    assert requests_seen == [("POST", "/todos", 201, None), ("GET", "/todos/{todo_id}", 404, "NotFoundError")]
+    assert all(r["api_request_id"] and "_aws" in r for r in records)
+    assert '{"level"' not in run.text() and title not in run.text() + log.read_text(encoding="utf-8")

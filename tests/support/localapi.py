@@ -42,9 +42,9 @@ def api_project(folder: Path, endpoint: str, table: str) -> str:
     return str(project)
 
 
-def start_api(project: str, log: Path) -> RunningAPI:
+def start_api(project: str, log: Path, *extra: str) -> RunningAPI:
     port = supervise.free_port()
-    args = [sys.executable, "-m", "devtools.local.api", "--stage", "test", "--port", str(port)]
+    args = [sys.executable, "-m", "devtools.local.api", "--stage", "test", "--port", str(port), *extra]
     args += ["--project-dir", project, "--request-timeout", str(REQUEST_TIMEOUT)]
     process = supervise.spawn(args, log_path=log, cwd=ROOT)
     supervise.wait_until(lambda: supervise.port_is_open("127.0.0.1", port), process, "local API", timeout=30)

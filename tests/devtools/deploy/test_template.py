@@ -140,7 +140,8 @@ def test_outputs_name_the_api_url_and_the_table(template):
 def test_merge_template_takes_the_key_schema_from_db_schema_json(tmp_path):
     (tmp_path / "deploy").mkdir()
     (tmp_path / "db").mkdir()
-    (tmp_path / "deploy" / "resources.json").write_bytes((ROOT / "deploy" / "resources.json").read_bytes())
+    for name in ("resources.json", "dashboard.json"):
+        (tmp_path / "deploy" / name).write_bytes((ROOT / "deploy" / name).read_bytes())
     schema = {
         "TableName": "Todos",
         "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],

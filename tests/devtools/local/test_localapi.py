@@ -16,7 +16,7 @@ from devtools.local import supervise
 from devtools.local.api import keepalive_medians
 from devtools.quality import bench
 from tests.support.localapi import REQUEST_TIMEOUT, RunningAPI, api_project, start_api
-from tests.support.project import create_fresh_table
+from tests.support.project import DEMO_OWNER, create_fresh_table
 from tests.support.wire import (
     assert_contract_error,
     assert_timed_out,
@@ -25,6 +25,8 @@ from tests.support.wire import (
     read_answer,
     read_answers,
 )
+
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -269,3 +271,38 @@ def test_stop_signals_end_the_server_cleanly(dynalite_endpoint: str, tmp_path: P
     log = (tmp_path / "api.log").read_text()
     assert code == 0, log
     assert "API server stopped." in log
+
+
+def test_with_a_log_file_the_records_go_there_as_json_and_the_console_stays_readable(
+    dynalite_endpoint: str, tmp_path: Path
+) -> None:
+    project = api_project(tmp_path, dynalite_endpoint, create_fresh_table(dynalite_endpoint))
+    records_file, console_file = tmp_path / "records.log", tmp_path / "console.log"
+    running = start_api(project, console_file, "--log-file", str(records_file))
+    title = "recognisable local title 41d9"
+    try:
+        status, _, body = running.request(
+            "POST", "/todos", json.dumps({"title": title, "memo": title, "priority": 2}).encode(), JSON
+        )
+        assert status == 201, body
+        todo_id = json.loads(body)["id"]
+        assert running.request("GET", f"/todos/{todo_id}")[0] == 200
+        assert (
+            running.request("PUT", f"/todos/{todo_id}", b'{"completed": true}', {**JSON, "If-Match": '"9"'})[0] == 412
+        )
+    finally:
+        supervise.stop(running.process)
+    records = [json.loads(line) for line in records_file.read_text(encoding="utf-8").splitlines()]
+    assert [(r["method"], r["route"], r["status"]) for r in records] == [
+        ("POST", "/todos", 201),
+        ("GET", "/todos/{todo_id}", 200),
+        ("PUT", "/todos/{todo_id}", 412),
+    ]
+    # The same shape as in Lambda: ids, the caller (the stage's demo owner), the error and the EMF metrics.
+    assert all(r["lambda_request_id"] and r["api_request_id"] and r["caller"] == DEMO_OWNER for r in records)
+    assert records[2]["error"] == "PreconditionFailed" and records[2]["Conflicts"] == 1
+    assert [r["cold_start"] for r in records] == [True, False, False]
+    assert all(r["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "hobopy" for r in records)
+    console = console_file.read_text(encoding="utf-8")
+    assert '"POST /todos HTTP/1.1" 201' in console
+    assert "{" not in console and title not in console and title not in records_file.read_text(encoding="utf-8")

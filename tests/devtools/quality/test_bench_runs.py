@@ -1,5 +1,6 @@
 """The benchmark keeps working on a small run; its timings are read by people, its counts are asserted."""
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -38,6 +39,16 @@ def test_cold_start_ratio_is_printed(small_run: str) -> None:
     )
 
 
+def test_the_cost_of_the_record_and_metrics_is_printed(small_run: str) -> None:
+    assert re.search(
+        r"record and metrics of a warm GET /todos/\{id\} \(5 pairs in turn\): \d+\.\d\d ms with, \d+\.\d\d ms without, "
+        r"[+-]\d+ us a call, ratio \d+\.\d\d\d \(median of pairs; goal <= 1\.05\) \w.*; "
+        r"the call without them against itself: \d+\.\d\d\d$",
+        small_run,
+        re.MULTILINE,
+    ), small_run
+
+
 def test_kept_alive_medians_for_both_servers(small_run: str) -> None:
     for server in ("hobopy run's API server", "plain chalice local"):
         assert re.search(re.escape(server) + r"\s+\d+\.\d ms\s+\d+\.\d ms\s+\d+\.\d\d", small_run), small_run
@@ -62,4 +73,15 @@ def test_cold_start_runtime_holds_boto3_and_not_chalice(tmp_path: Path) -> None:
     runtime = bench.runtime_folder(tmp_path / "runtime")
     names = {path.name for path in runtime.iterdir()}
     assert {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"} <= names
-    assert not names & {"chalice", "click", "moto", "app.py", "chalicelib"}
+    assert not names & {"chalice", "click", "moto", "app.py", "chalicelib", "aws_lambda_powertools"}
+    assert (runtime / "__pycache__" / importlib.util.cache_from_source("six.py").split("/")[-1]).exists()
+
+
+def test_cold_start_layer_holds_powertools_and_its_dependencies_only(tmp_path: Path) -> None:
+    layer = bench.layer_folder(tmp_path / "layer")
+    names = {path.name for path in layer.iterdir()}
+    assert names == {"aws_lambda_powertools", "jmespath", "typing_extensions.py", "__pycache__"}
+    # Bytecode as a layer ships it: the single-module dependency is not compiled at each cold start.
+    assert [path.name for path in (layer / "__pycache__").iterdir()] == [
+        importlib.util.cache_from_source("typing_extensions.py").split("/")[-1]
+    ]
