@@ -1,5 +1,6 @@
 """The UI when things go wrong for real: the database stops (503), the API is not there, the list is long."""
 
+import socket
 import subprocess
 import sys
 import time
@@ -166,25 +167,33 @@ def serve_ui(*options):
         process.wait(10)
 
 
-DEAD_API = f"http://127.0.0.1:{supervise.free_port()}"
+@pytest.fixture
+def dead_api():
+    """The URL of a port that refuses connections: bound while the test runs (so no other server takes it), never
+    listening."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{holder.getsockname()[1]}"
 
 
 @pytest.fixture
-def ui_without_api():
+def ui_without_api(dead_api):
     """A UI server whose page calls an API elsewhere, at a port where nothing listens."""
-    yield from serve_ui("--api-url", DEAD_API + "/")
+    yield from serve_ui("--api-url", dead_api + "/")
 
 
 @pytest.fixture
-def ui_with_its_api_server_down():
+def ui_with_its_api_server_down(dead_api):
     """A UI server whose /api/* goes to an API server that is not running."""
-    yield from serve_ui("--api-server", DEAD_API)
+    yield from serve_ui("--api-server", dead_api)
 
 
-def test_when_the_api_cannot_be_reached_the_page_says_so_and_the_form_keeps_its_text(ui_without_api, open_page):
+def test_when_the_api_cannot_be_reached_the_page_says_so_and_the_form_keeps_its_text(
+    ui_without_api, dead_api, open_page
+):
     page = open_page(f"{ui_without_api}/index.html")
     page.log.allow("net::ERR_CONNECTION_REFUSED")
-    page.log.origins.append(DEAD_API)
+    page.log.origins.append(dead_api)
     expect(page.locator("#error-banner")).to_contain_text(texts.NETWORK)
     expect(page.locator("#list-status")).to_have_text("一覧を読み込めませんでした。")
     expect(page.locator("#reload-button")).to_be_visible()
