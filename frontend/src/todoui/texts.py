@@ -59,6 +59,36 @@ SIGNED_IN_AS = "{}です。"
 SIGNED_OUT = "ログアウトしました。"
 NO_CONFIG = "設定 (config.js) を読み込めませんでした。"
 
+# Offline, and changes made elsewhere.
+OFFLINE = "オフラインです。この端末に保存してある一覧を表示しています。"
+OFFLINE_WAITING = "オフラインです。変更 {} 件はこの端末に保存してあり、接続が戻ると送信します。"
+SENDING = "変更 {} 件を送信しています…"
+WAITING_SIGN_IN = "変更 {} 件が送信を待っています。ログインすると送信します。"
+CONFLICT_TITLE = "どちらの内容を残しますか"
+CONFLICT_CHANGED = "「{}」は、この端末で変更している間に、ほかの画面でも変更されていました。"
+CONFLICT_DELETED_THERE = "「{}」は、この端末で変更している間に、ほかの画面で削除されていました。"
+CONFLICT_DELETED_HERE = "「{}」は、この端末で削除する前に、ほかの画面で変更されていました。"
+MINE_HEADING = "この端末の内容"
+THEIRS_HEADING = "ほかの画面の内容"
+KEEP_MINE = "この端末の内容を残す"
+KEEP_THEIRS = "ほかの画面の内容を残す"
+DIFFERS = " (違いがあります)"
+DELETED_HERE = "この端末で削除しました。"
+DELETED_THERE = "ほかの画面で削除されました。"
+COMPLETED_YES = "完了"
+COMPLETED_NO = "未完了"
+NO_DUE = "なし"
+MOVED_HERE = "この端末で並べ替えた位置"
+MOVED_THERE = "ほかの画面で並べ替えた位置"
+KEPT_MINE = "「{}」はこの端末の内容で保存します。"
+KEPT_THEIRS = "「{}」はほかの画面の内容にしました。"
+CHANGE_REFUSED = "「{}」への変更は保存できませんでした。"
+SIGN_OUT_DISCARDS = (
+    "まだ送信していない変更が {} 件あります。ログアウトすると、これらの変更は失われます。ログアウトしますか?"
+)
+# Fields a conflict shows beside FIELD_NAMES'.
+CONFLICT_LABELS = {"due": "期限", "position": "並び順"}
+
 # The API's answers.
 NETWORK = "サーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
 UNAUTHORIZED = "ログインが必要です。ログインしてから、もう一度お試しください。"

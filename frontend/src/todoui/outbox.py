@@ -1,0 +1,384 @@
+"""The changes waiting to reach the API: kept in order, folded together where the result stays the same, replayed.
+
+Every create, edit, toggle and delete goes into the outbox first (``add``);
+the list the page shows is the server's last list with the outbox laid over
+it (``view``). Replaying sends the oldest change (``request_of``) and each
+answer says what comes next (``after_answer``). A create is sent as
+``PUT /todos/{id}`` with ``If-None-Match: *`` under an id the page makes
+(``ids.uuid7``), so sending it twice never makes two todos; edits and deletes
+carry ``If-Match`` with the version the person saw.
+
+The outbox is a plain record (it is kept in the browser's storage as JSON):
+``{"seq": last number given, "ops": [change, ...], "conflicts": [conflict, ...]}``.
+A change is ``{"seq", "kind", "id", "body", "tag", "made", "sending", "tried"}``: ``sending``
+while its request is on its way, ``tried`` once one was sent (its answer may have been lost).
+"""
+
+from todoui import ids, remote
+
+CREATE = "create"
+UPDATE = "update"
+DELETE = "delete"
+KINDS = [CREATE, UPDATE, DELETE]
+
+# What the answer to a replayed change leads to.
+DONE = "done"  # the server holds it: take its answer into the list
+LANDED = "landed"  # a create whose id the server already has (an earlier try got there): fetch it
+CONFLICT = "conflict"  # changed or deleted elsewhere meanwhile: the person chooses
+GONE = "gone"  # a delete of a todo that is already gone: nothing left to do
+WAIT = "wait"  # no answer, or the server cannot answer now: keep it and try later
+SIGN_IN = "sign-in"  # the token was refused: keep it until the person signs in again
+REFUSED = "refused"  # the API will never take it (a 400 and the like): drop it and say so
+
+# What a person changes in a todo: what a conflict compares and what keeping one's own version sends.
+WRITABLE = ["title", "memo", "priority", "completed", "due", "position"]
+
+
+def _copy(fields):
+    result = {}
+    for key in fields.keys():  # noqa: SIM118 (Transcrypt's dicts are iterated through keys())
+        result[key] = fields[key]
+    return result
+
+
+def _merged(base, changes):
+    """``base`` with ``changes`` written over it, as a new dict."""
+    result = _copy(base)
+    for key in changes.keys():  # noqa: SIM118
+        result[key] = changes[key]
+    return result
+
+
+def empty():
+    return {"seq": 0, "ops": [], "conflicts": []}
+
+
+def _is_record_list(value):
+    return value is not None and isinstance(value, list)
+
+
+def restore(record):
+    """An outbox read back from storage (parsed JSON), or an empty one when it is not one."""
+    if record is None or isinstance(record, (str, list)):
+        return empty()
+    seq = record.get("seq")
+    ops = record.get("ops")
+    conflicts = record.get("conflicts")
+    if not isinstance(seq, int) or seq is True or seq is False or not _is_record_list(ops):
+        return empty()
+    kept = []
+    for op in ops:
+        if op is not None and not isinstance(op, (str, list)) and op.get("kind") in KINDS:
+            op = _copy(op)
+            op["sending"] = op.get("sending") is True
+            op["tried"] = op.get("tried") is True
+            kept.append(op)
+    return {"seq": seq, "ops": kept, "conflicts": conflicts if _is_record_list(conflicts) else []}
+
+
+def _with(record, ops, seq=None, conflicts=None):
+    return {
+        "seq": record["seq"] if seq is None else seq,
+        "ops": ops,
+        "conflicts": record["conflicts"] if conflicts is None else conflicts,
+    }
+
+
+def _last_for(ops, todo_id):
+    """The index of the last change to ``todo_id``, or -1."""
+    found = -1
+    for index in range(len(ops)):
+        if ops[index]["id"] == todo_id:
+            found = index
+    return found
+
+
+def add(record, kind, todo_id, body, tag, made=None):
+    """``[record, seq, fresh]``: the outbox with a change added, the number of the change that now carries it, and
+    whether that change is new (rather than an earlier one the change folded into).
+
+    An edit of a change not yet on its way folds into it (an edit of a queued
+    create becomes part of the create); a delete takes the place of the
+    edits not yet on their way, and cancels out with a create never tried
+    (``seq`` None: nothing will be sent); a create tried already may be on
+    the server, so it stays and the delete follows it. ``made``: when a
+    create was made (RFC 3339), what the list shows until the server answers.
+    """
+    ops = record["ops"]
+    last = _last_for(ops, todo_id)
+    if kind == UPDATE and last >= 0 and not ops[last]["sending"] and ops[last]["kind"] != DELETE:
+        folded = _copy(ops[last])
+        folded["body"] = _merged(ops[last]["body"], body)
+        changed = [folded if index == last else ops[index] for index in range(len(ops))]
+        return [_with(record, changed), folded["seq"], False]
+    if kind == DELETE:
+        others = [op for op in ops if op["id"] != todo_id]
+        mine = [op for op in ops if op["id"] == todo_id]
+        kept = [op for op in mine if op["sending"] or (op["kind"] == CREATE and op["tried"])]
+        untried = [op for op in mine if op["kind"] == CREATE and not op["tried"] and not op["sending"]]
+        if len(untried) > 0 and len(kept) == 0:
+            return [_with(record, others), None, False]
+        ops = [op for op in ops if op["id"] != todo_id or op["sending"] or (op["kind"] == CREATE and op["tried"])]
+    seq = record["seq"] + 1
+    op = {"seq": seq, "kind": kind, "id": todo_id, "body": body, "tag": tag, "made": made}
+    op["sending"] = False
+    op["tried"] = False
+    queued = [item for item in ops]
+    queued.append(op)
+    return [_with(record, queued, seq), seq, True]
+
+
+def find(record, seq):
+    """The change numbered ``seq``, or None when it is no longer waiting."""
+    for op in record["ops"]:
+        if op["seq"] == seq:
+            return op
+    return None
+
+
+def waiting(record):
+    """How many changes wait to be sent, and to be chosen between."""
+    return len(record["ops"]) + len(record["conflicts"])
+
+
+def created(op):
+    """The todo a queued create shows until the server answers (no version yet: ``If-Match`` names 0)."""
+    todo = {"id": op["id"], "title": "", "memo": "", "priority": 3, "completed": False}
+    if op["made"] is not None:
+        todo["createdAt"] = op["made"]
+    return _merged(todo, op["body"])
+
+
+def view(todos, record):
+    """The list the person sees: ``todos`` (the server's) with every waiting change laid over it, in order."""
+    result = [todo for todo in todos]
+    if len(record["ops"]) == 0:
+        return result
+    places = {}
+    for index in range(len(result)):
+        places[result[index].get("id")] = index
+    gone = {}
+    for op in record["ops"]:
+        todo_id = op["id"]
+        index = places.get(todo_id, -1)
+        if op["kind"] == CREATE:
+            if index >= 0:
+                result[index] = _merged(result[index], op["body"])
+            else:
+                places[todo_id] = len(result)
+                result.append(created(op))
+            gone[todo_id] = False
+        elif op["kind"] == UPDATE and index >= 0:
+            result[index] = _merged(result[index], op["body"])
+        elif op["kind"] == DELETE:
+            gone[todo_id] = True
+    return [todo for todo in result if not (todo.get("id") in gone and gone[todo.get("id")])]
+
+
+def request_of(op, api_url):
+    """``{"method", "url", "body", "tag", "noneMatch"}``: the request that replays ``op``."""
+    url = remote.item_url(api_url, op["id"])
+    if op["kind"] == CREATE:
+        return {"method": "PUT", "url": url, "body": op["body"], "tag": None, "noneMatch": "*"}
+    if op["kind"] == UPDATE:
+        return {"method": "PUT", "url": url, "body": op["body"], "tag": op["tag"], "noneMatch": None}
+    return {"method": "DELETE", "url": url, "body": None, "tag": op["tag"], "noneMatch": None}
+
+
+def after_answer(op, status):
+    """What the answer ``status`` (None: nothing answered) to the replayed ``op`` leads to."""
+    if status is None or status == 429 or (status >= 500 and status <= 599):
+        return WAIT
+    if status >= 200 and status <= 299:
+        return DONE
+    if status == 401:
+        return SIGN_IN
+    if status == 412:
+        return LANDED if op["kind"] == CREATE else CONFLICT
+    if status == 404 and op["kind"] == DELETE:
+        return GONE
+    if status == 404 and op["kind"] == UPDATE:
+        return CONFLICT  # deleted elsewhere: the person may still keep their version
+    return REFUSED
+
+
+def _replace(record, seq, change):
+    return _with(record, [change(op) if op["seq"] == seq else op for op in record["ops"]])
+
+
+def _flagged(op, sending):
+    flagged = _copy(op)
+    flagged["sending"] = sending
+    flagged["tried"] = sending or op.get("tried") is True
+    return flagged
+
+
+def mark_sending(record, seq):
+    """The outbox with ``seq`` on its way: nothing folds into it any more."""
+    return _replace(record, seq, lambda op: _flagged(op, True))
+
+
+def unmark(record, seq):
+    """The outbox with ``seq`` back to waiting (its request got no answer that settles it)."""
+    return _replace(record, seq, lambda op: _flagged(op, False))
+
+
+def unmark_all(record):
+    """Every change back to waiting: what was on its way when a tab closed is sent again (safely: see ``add``)."""
+    return _with(record, [_flagged(op, False) for op in record["ops"]])
+
+
+def settle(record, seq, answered):
+    """The outbox once ``seq`` is done; ``answered``: the todo the server answered (None after a delete).
+
+    Later changes to the same todo were made on the version this one
+    replaced: their ``If-Match`` moves on to the answered version.
+    """
+    op = find(record, seq)
+    rest = [item for item in record["ops"] if item["seq"] != seq]
+    if op is None or answered is None:
+        return _with(record, rest)
+    before = remote.version_tag({}) if op["kind"] == CREATE else op["tag"]
+    after = remote.version_tag(answered)
+    moved = []
+    for item in rest:
+        if before is not None and item["id"] == op["id"] and item["tag"] == before:
+            item = _copy(item)
+            item["tag"] = after
+        moved.append(item)
+    return _with(record, moved)
+
+
+def still_to_send(op, fetched):
+    """After a create that was already there (``LANDED``): the fields it holds that ``fetched`` lacks, or None.
+
+    An earlier try reached the server before later edits folded into the create.
+    """
+    changes = {}
+    count = 0
+    for key in op["body"].keys():  # noqa: SIM118
+        if fetched.get(key) != op["body"][key]:
+            changes[key] = op["body"][key]
+            count += 1
+    return changes if count > 0 else None
+
+
+def take_conflict(record, seq, mine, theirs):
+    """The outbox with ``seq`` and the later changes to its todo moved into one conflict for the person.
+
+    ``mine``: the todo as the person last saw it (None when they deleted it);
+    ``theirs``: the server's (None when it was deleted there). Later edits
+    fold into the conflict; a later delete makes it a delete.
+    """
+    op = find(record, seq)
+    kind = op["kind"]
+    body = op["body"] if op["body"] is not None else {}
+    rest = []
+    for item in record["ops"]:
+        if item["id"] != op["id"]:
+            rest.append(item)
+        elif item["seq"] != seq and item["kind"] == DELETE:
+            kind = DELETE
+        elif item["seq"] != seq:
+            body = _merged(body, item["body"])
+    if kind == DELETE:
+        mine = None
+    elif mine is not None:
+        mine = _merged(mine, body)
+    conflict = {"seq": seq, "id": op["id"], "kind": kind, "mine": mine, "theirs": theirs}
+    conflicts = [item for item in record["conflicts"]]
+    conflicts.append(conflict)
+    return _with(record, rest, None, conflicts)
+
+
+def needs_choice(conflict):
+    """Whether the person must choose: not when both sides already agree (an earlier try landed unseen)."""
+    theirs = conflict["theirs"]
+    mine = conflict["mine"]
+    if conflict["kind"] == DELETE:
+        return theirs is not None
+    if theirs is None:
+        return True
+    return len(differences(mine, theirs)) > 0
+
+
+def differences(mine, theirs):
+    """The writable fields whose values differ between two versions of a todo, in ``WRITABLE`` order."""
+    return [name for name in WRITABLE if mine.get(name) != theirs.get(name)]
+
+
+def find_conflict(record, seq):
+    for conflict in record["conflicts"]:
+        if conflict["seq"] == seq:
+            return conflict
+    return None
+
+
+def resolve(record, seq, keep_mine, new_id):
+    """``[record, seq, fresh]`` as ``add`` gives: the outbox once the person chose; keeping theirs queues nothing.
+
+    Keeping one's own version sends it over theirs with theirs' ``If-Match``;
+    one deleted elsewhere is created again, under its old id when the API
+    takes that one, else under ``new_id``.
+    """
+    conflict = find_conflict(record, seq)
+    rest = [item for item in record["conflicts"] if item["seq"] != seq]
+    record = _with(record, record["ops"], None, rest)
+    if conflict is None or not keep_mine:
+        return [record, None, False]
+    theirs = conflict["theirs"]
+    if conflict["kind"] == DELETE:
+        if theirs is None:
+            return [record, None, False]
+        return add(record, DELETE, conflict["id"], None, remote.version_tag(theirs))
+    mine = conflict["mine"]
+    if theirs is None:
+        body = {}
+        for name in WRITABLE:
+            if mine.get(name) is not None:
+                body[name] = mine.get(name)
+        todo_id = conflict["id"] if ids.is_uuid7(conflict["id"]) else new_id
+        return add(record, CREATE, todo_id, body, None, mine.get("createdAt"))
+    body = {}
+    for name in differences(mine, theirs):
+        body[name] = mine.get(name)
+    return add(record, UPDATE, conflict["id"], body, remote.version_tag(theirs))
+
+
+def take_next(record):
+    """``[record, change]``: the oldest change marked as on its way, or None when nothing waits to be sent."""
+    for op in record["ops"]:
+        if not op["sending"]:
+            return [mark_sending(record, op["seq"]), _flagged(op, True)]
+    return [record, None]
+
+
+def for_caller(outcome, status):
+    """Whether a change that someone waits for (the dialog, a row's checkbox) is answered with the server's refusal.
+
+    They show it as they always have, and the change leaves the outbox. A
+    change that got no answer stays queued and shows as made.
+    """
+    if outcome in (DONE, LANDED):
+        return False
+    return not (outcome == WAIT and status is None)
+
+
+def landed(record, seq, fetched):
+    """``[record]`` after a create that the server already had: fields folded in after that try are sent as an edit."""
+    op = find(record, seq)
+    record = settle(record, seq, fetched)
+    if op is None or fetched is None:
+        return [record]
+    rest = still_to_send(op, fetched)
+    if rest is None:
+        return [record]
+    return [add(record, UPDATE, op["id"], rest, remote.version_tag(fetched))[0]]
+
+
+def conflicted(record, seq, mine, theirs):
+    """``[record]`` after an edit or delete met a newer version: a conflict for the person, unless both agree."""
+    record = take_conflict(record, seq, mine, theirs)
+    if needs_choice(find_conflict(record, seq)):
+        return [record]
+    return [resolve(record, seq, False, None)[0]]
