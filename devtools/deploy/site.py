@@ -92,6 +92,8 @@ def site_files(site: Path, stage: str, outputs: dict[str, str]) -> dict[str, Sit
     auth = {"userPoolId": outputs["UserPoolId"], "clientId": outputs["UserPoolClientId"], "region": outputs["Region"]}
     files = {path.relative_to(site).as_posix(): path.read_bytes() for path in sorted(site.rglob("*")) if path.is_file()}
     files.update(ui.api_files(outputs["AppURL"] + "api/", stage, auth))
+    # The service worker names the files as served, this configuration included.
+    files[ui.WORKER] = ui.worker_script(files)
     return {key: SiteFile(key, body, content_type(key)) for key, body in files.items()}
 
 

@@ -2,12 +2,16 @@
 
 ``frontend/build/`` is the whole site: ``index.html``, ``js/`` (compiled),
 ``css/`` (the app's, and the Bootstrap rules the page uses), ``config.js``/``config.json``
-(the API's base URL and the identity provider). Nothing is loaded from anywhere else.
+(the API's base URL and the identity provider), and ``sw.js``, the service worker
+(compiled too) that keeps exactly this site's files on the device. Nothing is loaded
+from anywhere else.
 """
 
+import base64
 import hashlib
 import html
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +42,12 @@ PLACEHOLDER = "REPLACE-WITH"
 TRANSCRYPT_FLAGS = ("-b", "-n", "-k")
 PAGE = "index.html"
 POLICY_MARK = "{{content-security-policy}}"
+# The service worker: its own entry (it runs apart from the page), served from the site's root so it serves the whole
+# site; its module imports point into js/, where the page's compile wrote the same modules.
+WORKER_SOURCE = "sw.py"
+WORKER = "sw.js"
+# The line of the compiled worker that names the build's files; written by worker_script.
+SHELL_LINE = re.compile(r"^export var SHELL = .*;$", re.MULTILINE)
 Auth = dict[str, str]
 # The page's names for the identity provider's settings, and the dev stage's variables that hold them.
 AUTH_FIELDS = {
@@ -193,13 +203,21 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         write_atomic(path, data, mode=0o644)
 
 
+def _transcrypt(entry: str, out_dir: str) -> subprocess.CompletedProcess[str]:
+    # -B: no bytecode written into frontend/src.
+    args = [sys.executable, "-B", "-m", "transcrypt", *TRANSCRYPT_FLAGS, "-od", out_dir, entry]
+    return subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True)
+
+
 def compile_sources(js_dir: Path | str) -> bool:
-    """Compile ``frontend/src/main.py`` and what it imports into ``js_dir``; False when it was up to date."""
+    """Compile ``frontend/src/main.py`` and what it imports into ``js_dir``, and the service worker (``sw.py``) beside
+    it as ``sw.js``, its build's files still unnamed (``worker_script`` names them); False when both were up to date."""
     try:
         transcrypt = version("transcrypt")
     except PackageNotFoundError:
         raise UIError("Transcrypt is not installed: run `make install`.") from None
     js_dir, sources = Path(js_dir), sorted(SOURCE_DIR.rglob("*.py"))
+    worker = js_dir.parent / WORKER
     # The fingerprint of the compiler, its flags and every source: equal fingerprints compile alike.
     digest = hashlib.sha256(f"{' '.join(TRANSCRYPT_FLAGS)}{transcrypt}".encode())
     for path in sources:
@@ -210,25 +228,61 @@ def compile_sources(js_dir: Path | str) -> bool:
             raise UIError(f"Transcrypt could not compile the UI: {path}:{exc.lineno}: {exc.msg}") from None
         digest.update(path.relative_to(SOURCE_DIR).as_posix().encode() + b"\0" + source + b"\0")
     stamp, fingerprint = js_dir / ".fingerprint", digest.hexdigest()
-    if (js_dir / "main.js").exists() and stamp.exists() and stamp.read_text() == fingerprint:
+    if (js_dir / "main.js").exists() and worker.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return False
     # Compile aside, then copy file by file: a server reading js_dir meanwhile never sees a half-written module.
-    with tempfile.TemporaryDirectory(prefix="hobopy-transcrypt-") as scratch:
-        # -B: no bytecode written into frontend/src.
-        args = [sys.executable, "-B", "-m", "transcrypt", *TRANSCRYPT_FLAGS, "-od", scratch, "main.py"]
-        result = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True)
-        # A complete compile writes one JavaScript file per module.
-        modules = [".".join(path.relative_to(SOURCE_DIR).with_suffix("").parts) + ".js" for path in sources]
+    with (
+        tempfile.TemporaryDirectory(prefix="hobopy-transcrypt-") as scratch,
+        tempfile.TemporaryDirectory(prefix="hobopy-transcrypt-worker-") as worker_scratch,
+    ):
+        result = _transcrypt("main.py", scratch)
+        # A complete compile writes one JavaScript file per module the page has.
+        modules = [
+            ".".join(path.relative_to(SOURCE_DIR).with_suffix("").parts) + ".js"
+            for path in sources
+            if path.name != WORKER_SOURCE
+        ]
         missing = [name for name in modules if not name.endswith("__init__.js") and not Path(scratch, name).exists()]
+        if result.returncode == 0 and not missing:
+            result = _transcrypt(WORKER_SOURCE, worker_scratch)
+            missing = [] if Path(worker_scratch, WORKER).exists() else [WORKER]
         if result.returncode != 0 or missing:
             lacking = f" (it wrote no {', '.join(missing)})" if missing else ""
             raise UIError(f"Transcrypt could not compile the UI{lacking}:\n" + (result.stdout + result.stderr).strip())
+        script = Path(worker_scratch, WORKER).read_text(encoding="utf-8")
+        imported = re.findall(r"^import .* from '\./([^']+)';$", script, re.MULTILINE)
+        strays = [name for name in imported if not Path(scratch, name).exists()]
+        if strays:
+            raise UIError(f"the service worker imports {', '.join(strays)}, which the page does not.")
         for built in Path(scratch).iterdir():
             # main.project is the compiler's own bookkeeping, with this machine's paths.
             if built.is_file() and built.suffix != ".project":
                 _write_if_changed(js_dir / built.name, built.read_bytes())
+    _write_if_changed(worker, re.sub(r"^(import .* from ')\./", r"\1./js/", script, flags=re.MULTILINE).encode())
     _write_if_changed(stamp, fingerprint.encode())
     return True
+
+
+def worker_script(site: dict[str, bytes]) -> bytes:
+    """``sw.js`` of ``site`` (``{path: bytes}``, the whole site as served) naming every other file and its SHA-256.
+
+    Any change to any file changes the script, so browsers install it anew and fetch the new build.
+    """
+    if WORKER not in site or not SHELL_LINE.search(script := site[WORKER].decode("utf-8")):
+        raise UIError(f"the site has no {WORKER} with a SHELL line: build it with `hobopy ui build`.")
+    files = [
+        [name, "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")]
+        for name, body in sorted(site.items())
+        if name != WORKER and not any(part.startswith(".") for part in name.split("/"))
+    ]
+    version = hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16]
+    shell = json.dumps({"version": version, "files": files}, separators=(",", ":"))
+    return SHELL_LINE.sub(lambda _: f"export var SHELL = {json.dumps(shell)};", script, count=1).encode("utf-8")
+
+
+def site_files(out_dir: Path) -> dict[str, bytes]:
+    """``{path: bytes}`` of every file under ``out_dir``, paths as URLs write them."""
+    return {path.relative_to(out_dir).as_posix(): path.read_bytes() for path in out_dir.rglob("*") if path.is_file()}
 
 
 def build(api_url: str | None = None, stage: str = "dev", out_dir: Path = BUILD_DIR, auth: Auth | None = None) -> Path:
@@ -250,6 +304,7 @@ def build_files(out_dir: Path, api_files: dict[str, bytes] | None = None) -> Pat
     files.update((Path(name), data) for name, data in (api_files or {}).items())
     for name, data in files.items():
         _write_if_changed(out_dir / name, data)
+    _write_if_changed(out_dir / WORKER, worker_script(site_files(out_dir)))
     return out_dir
 
 

@@ -14,7 +14,17 @@ from typing import Any
 
 from devtools.local.compression import CLOUDFRONT_MINIMUM, negotiate
 from devtools.local.http import GuardedRequestHandler, LocalServer
-from devtools.ui.build import BUILD_DIR, PAGE, Auth, api_files, auth_for, content_security_policy
+from devtools.ui.build import (
+    BUILD_DIR,
+    PAGE,
+    WORKER,
+    Auth,
+    api_files,
+    auth_for,
+    content_security_policy,
+    site_files,
+    worker_script,
+)
 
 # What every answer of the UI server carries besides the page's policy.
 SITE_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY")]
@@ -66,6 +76,9 @@ class StaticHandler(GuardedRequestHandler):
         # The files naming the API come from this server's --api-url: servers for different APIs share one build folder.
         if name in self.api_files:
             body = self.api_files[name]
+        elif name == WORKER and path.is_file():
+            # Named after the files as this server serves them: the configuration is its own.
+            body = worker_script({**site_files(self.root), **self.api_files})
         elif path.is_relative_to(self.root) and path.is_file():
             body = path.read_bytes()
         else:

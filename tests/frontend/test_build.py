@@ -3,12 +3,12 @@
 import json
 import re
 import shutil
-import subprocess
 
 import pytest
 from todoui import account, flows, model, remote
 
 from devtools.ui import build
+from tests.support.compiled import in_python, run_compiled
 
 API = "http://127.0.0.1:8123/"
 AUTH = {
@@ -409,50 +409,14 @@ PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6
     ("flows", "after_sign_in", [{"AuthenticationResult": {}}, None]),
     ("flows", "after_new_password", [{"name": "NotAuthorizedException", "text": "t"}]),
 ]
-HARNESS = """
-import {readFileSync} from 'node:fs';
-import {dict} from './org.transcrypt.__runtime__.js';
-import * as model from './todoui.model.js';
-import * as remote from './todoui.remote.js';
-import * as account from './todoui.account.js';
-import * as flows from './todoui.flows.js';
-
-const modules = {model, remote, account, flows};
-// JSON gives plain objects; the compiled logic calls dict methods on them, as the page does after dict().
-const py = (value) => Array.isArray(value) ? value.map(py)
-  : value !== null && typeof value === 'object'
-    ? dict(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, py(v)])))
-    : value;
-const cases = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const results = cases.map(([module, name, args]) => {
-  try {
-    return {value: modules[module][name](...args.map(py))};
-  } catch (error) {
-    return {error: String(error)};
-  }
-});
-process.stdout.write(JSON.stringify(results));
-"""
 
 
 def test_the_compiled_logic_gives_the_same_answers_as_cpython(site, tmp_path):
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed")
-    js = site / "js"
-    (js / "package.json").write_text('{"type": "module"}')
-    (js / "parity.mjs").write_text(HARNESS)
-    cases_file = tmp_path / "cases.json"
-    cases_file.write_text(json.dumps(PARITY_CASES))
-    result = subprocess.run(
-        [node, str(js / "parity.mjs"), str(cases_file)], capture_output=True, text=True, timeout=60, check=True
-    )
-    in_browser = json.loads(result.stdout)
     modules = {"model": model, "remote": remote, "account": account, "flows": flows}
-    in_python = [
-        {"value": json.loads(json.dumps(getattr(modules[module], name)(*args)))} for module, name, args in PARITY_CASES
-    ]
+    in_browser = run_compiled(site / "js", PARITY_CASES, list(modules), tmp_path)
     differences = [
-        (case, py, js_) for case, py, js_ in zip(PARITY_CASES, in_python, in_browser, strict=False) if py != js_
+        (case, py, js_)
+        for case, py, js_ in zip(PARITY_CASES, in_python(PARITY_CASES, modules), in_browser, strict=False)
+        if py != js_
     ]
     assert differences == []

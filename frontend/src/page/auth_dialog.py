@@ -225,10 +225,11 @@ class AuthDialog:
             self.notices.show(texts.fill(texts.SIGNED_IN_AS, [account.who_text(self.session.current)]))
         await self.todos.load()
 
-    def sign_out(self, event=None):
+    async def sign_out(self, event=None):
         # Tokens are forgotten here; Cognito lets them run out (an hour at most).
+        if not await self.session.sign_out():
+            return
         self.pending = None
-        self.session.set(None)
         self.todo_dialog.close()
         self.todos.clear()
         self.notices.show(texts.SIGNED_OUT)

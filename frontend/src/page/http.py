@@ -30,6 +30,11 @@ def refused(status):
     return Reply(status, __new__(Headers()), None)
 
 
+def made(status, data):
+    """A Reply made on this side from the device's copy: ``data`` as plain JSON, as an answer carries it."""
+    return Reply(status, __new__(Headers()), JSON.parse(JSON.stringify(data)))
+
+
 def failure_of(reply):
     """What went wrong, as ``remote.describe_failure`` tells it; ``reply`` None: nothing answered."""
     if reply is None:
@@ -37,10 +42,12 @@ def failure_of(reply):
     return remote.describe_failure(reply.status, as_dict(reply.data), reply.header("Retry-After"))
 
 
-async def send(method, url, body, version_tag, token=None):
+async def send(method, url, body, version_tag, token=None, none_match=None):
     """One request to the API; a Reply, or None when nothing answered (offline, refused, timed out).
 
     ``token``: the ID token, sent as API Gateway's Cognito authorizer takes it.
+    ``none_match``: ``If-None-Match`` (``*`` creates under the URL's id; a
+    list's ``ETag`` is answered 304 while the list is unchanged).
     """
     headers = __new__(Headers())
     headers.set("Accept", "application/json")
@@ -48,6 +55,8 @@ async def send(method, url, body, version_tag, token=None):
         headers.set("Content-Type", "application/json")
     if version_tag is not None:
         headers.set("If-Match", version_tag)
+    if none_match is not None:
+        headers.set("If-None-Match", none_match)
     if token is not None:
         headers.set("Authorization", token)
     return await exchange(method, url, headers, None if body is None else JSON.stringify(body))

@@ -1,6 +1,6 @@
 """The signed-in user's tokens: kept for the tab, refreshed before they end, sent with every API request."""
 
-from todoui import account, flows, texts
+from todoui import account, flows, sync, texts
 
 from page import http
 from page.dom import as_dict, as_tree, now
@@ -49,19 +49,28 @@ def store(session):
         pass
 
 
+async def agree():
+    return True
+
+
 class Session:
     """Who is signed in (``current``, an ``account.start_session`` dict, or None) and the requests made as them.
 
     ``auth``: the identity provider's settings, None when there are no
     accounts. ``on_change()`` runs when the user changes; ``on_sign_in(text)``
-    when the API wants someone to sign in (both set when the page is wired).
+    when the API wants someone to sign in; ``before_sign_out()`` (async) says
+    whether signing out may go on, and ``on_sign_out(owner)`` runs after it
+    (all set when the page is wired).
     """
 
     def __init__(self, auth):
         self.auth = auth
         self.on_change = lambda: None
         self.on_sign_in = lambda text: None
+        self.before_sign_out = agree
+        self.on_sign_out = lambda owner: None
         self.current = None
+        self.claims = None  # the current ID token's claims
         self.timer = None
         self.refreshing = None  # the refresh under way, which concurrent requests wait for
 
@@ -72,6 +81,7 @@ class Session:
     def set(self, session):
         """Take ``session`` (None: signed out): keep it for this tab only, plan its refresh, tell the page."""
         self.current = session
+        self.claims = None if session is None else claims_of(session["idToken"])
         store(session)
         self.plan_refresh(None if session is None else account.refresh_delay(session, now()))
         self.on_change()
@@ -91,11 +101,24 @@ class Session:
         self.set(session)
         return True
 
+    def owner(self):
+        """Whose list the page shows: the signed-in person's ``sub``, or ``sync.ANONYMOUS``."""
+        return sync.ANONYMOUS if self.current is None else sync.owner_of(self.claims)
+
+    async def sign_out(self):
+        """Forget the tokens, once ``before_sign_out`` agrees; False when the person chose to stay signed in."""
+        if not await self.before_sign_out():
+            return False
+        owner = self.owner()
+        self.set(None)
+        self.on_sign_out(owner)
+        return True
+
     def expire(self):
         self.set(None)
         self.on_sign_in(texts.EXPIRED)
 
-    async def api(self, method, url, body, tag):
+    async def api(self, method, url, body, tag, none_match=None):
         """One request to the API as the signed-in user (refreshing the token first when it is about to end).
 
         A 401 asks for sign-in again; the caller still gets the reply and shows its message.
@@ -108,7 +131,7 @@ class Session:
                 # The session ended while refreshing: never fall back to no token (the demo owner's list).
                 return http.refused(401)
             token = self.current["idToken"]
-        reply = await http.send(method, url, body, tag, token)
+        reply = await http.send(method, url, body, tag, token, none_match)
         if reply is not None and reply.status == 401:
             step = flows.on_unauthorized(self.auth is not None, token is not None)
             if step == flows.EXPIRE:

@@ -136,6 +136,9 @@ def test_every_file_is_uploaded_with_its_content_type_and_cache_control(clients,
         assert answer["CacheControl"] == "public, max-age=0, must-revalidate, s-maxage=31536000", key
     auth = {"userPoolId": POOL_ID, "clientId": CLIENT_ID, "region": "us-east-1"}
     stage_files = ui.api_files(outputs["AppURL"] + "api/", "staging", auth)
+    served = {**ui.site_files(site), **stage_files}
+    # The service worker names the files as published, the stage's configuration and page included.
+    stage_files[ui.WORKER] = ui.worker_script(served)
     for key, answer in objects.items():
         expected = stage_files[key] if key in stage_files else (site / key).read_bytes()
         assert answer["Body"].read() == expected, key
