@@ -27,7 +27,8 @@ LEAKS = {
     "an object address": r"\bat 0x[0-9a-f]{6,}",
     "a Python object": r"<(?:module|class|function|bound method)\b",
     # Python's own wording for values it printed: `origin None`, `limit (4300 digits) for integer string`.
-    "a Python value": r"\bNone\b|\bint\(\)|integer string conversion|sys\.set_int_max_str_digits",
+    # The header name If-None-Match is a word of its own, not a printed None.
+    "a Python value": r"(?<![\w-])None(?![\w-])|\bint\(\)|integer string conversion|sys\.set_int_max_str_digits",
 }
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
 
