@@ -130,10 +130,15 @@ def create_todo() -> Response:
 
 
 def _create_with_id(owner: str, todo_id: str) -> Response:
-    if _request().headers.get("if-match") is not None:
-        raise errors.ValidationError("If-Match and If-None-Match cannot both be given: a create has no version.")
-    todos.check_client_id(todo_id)
-    todo = _repository().create_with_id(owner, todo_id, todos.validate_new(_json_body()))
+    try:
+        if _request().headers.get("if-match") is not None:
+            raise errors.ValidationError("If-Match cannot be given beside If-None-Match: a create has no version.")
+        todos.check_client_id(todo_id)
+        fields = todos.validate_new(_json_body())
+    except errors.ValidationError as exc:
+        # Said so: the same body without the header is an update with other rules.
+        raise errors.ValidationError(f"{exc} (a PUT with If-None-Match: * creates a todo under its id.)") from None
+    todo = _repository().create_with_id(owner, todo_id, fields)
     return _todo_response(todo, status=201, headers={"Location": _request_path()})
 
 

@@ -109,8 +109,8 @@ def body_problems(
 ) -> list[str]:
     """What is wrong with the body of an answer to ``method``: an error's shape and leaks; any body of a HEAD answer
     (RFC 9110), errors included: one would be read as the start of the next answer on a kept-alive connection."""
-    if method.upper() == "HEAD":
-        return [f"{status} answer to HEAD with a body: {body[:100]!r}"] if body else []
+    if method.upper() == "HEAD" or status in (204, 304):
+        return [f"{status} answer to {method} with a body: {body[:100]!r}"] if body else []
     return error_body_problems(status, header(headers, "content-type"), body, echoed) if status >= 400 else []
 
 

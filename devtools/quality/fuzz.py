@@ -32,6 +32,16 @@ TODO_IDS = ["getTodo", "headTodo", "updateTodo", "patchTodo", "deleteTodo"]
 JUSTIFIED: list[tuple[list[str], int, str, str, str]] = [
     (["listTodos", "headTodos"], 400, "BadRequestError", "cursor", "a well-formed cursor the API did not issue"),
     (["updateTodo", "patchTodo", "deleteTodo"], 412, "PreconditionFailed", "If-Match", "a tag another step made stale"),
+    (
+        ["updateTodo", "patchTodo"],
+        400,
+        "BadRequestError",
+        "If-None-Match",
+        "a create (If-None-Match: *) under an id that is no fresh UUIDv7, or with less than a whole new todo",
+    ),
+    # Not an error: the answer to a conditional GET whose tag is current has no body, so no Code; the word is the
+    # request header that asks for it.
+    (["listTodos", "headTodos"], 304, "", "If-None-Match", "If-None-Match named the page as it is (or was *)"),
     (TODO_IDS, 404, "NotFoundError", "", "an id the user does not have (made up, deleted earlier, another's)"),
 ]
 # Checks that do not apply to an operation, with the reason; fuzz_checks holds the operation to it.
