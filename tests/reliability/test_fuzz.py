@@ -1,6 +1,7 @@
 """Schema-driven fuzzing (schemathesis) of the running stack as a signed-in user: a short run here, a long one in
 `make fuzz`; and proof that the project's checks catch what they are there for."""
 
+import hashlib
 import json
 import os
 import re
@@ -204,7 +205,8 @@ def sharing(todos):
             todos[todo["id"]] = (caller, todo)
             return 201, {**ok, "Location": f"/todos/{todo['id']}", "ETag": '"1"'}, json.dumps(todo).encode()
         if method in ("GET", "HEAD") and path.split("?")[0] == "/todos":
-            return 200, ok, json.dumps([todo for owner, todo in todos.values() if owner == caller]).encode()
+            page = json.dumps([todo for owner, todo in todos.values() if owner == caller]).encode()
+            return 200, {**ok, "ETag": f'"{hashlib.md5(page).hexdigest()}"'}, page
         found = todos.get(path.rpartition("/")[2])
         if method in ("GET", "HEAD") and found:
             return 200, {**ok, "ETag": '"1"'}, json.dumps(found[1]).encode()
