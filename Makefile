@@ -13,11 +13,11 @@ help:
 	@echo "make run     start the local engine (:8001), accounts (:8003), the API (:8000) and the UI (:8002)"
 	@echo "make test    run the linters, then the whole test suite"
 	@echo "make lint    ruff (lint and format check) and mypy (strict on the Lambda code)"
-	@echo "make bench   warm calls against bare boto3, cold start, kept-alive connections, owner isolation"
+	@echo "make bench   warm calls against bare boto3, cold start, kept-alive connections, owner isolation, a phone loading 1,000 todos"
 	@echo "make fuzz    long schemathesis run against a throwaway stack, long stateful model test"
 	@echo "make loadtest 8 concurrent clients for 30 s against a throwaway stack, then a data audit"
 	@echo "make package write dist/STAGE/sam.json, deployment.zip and site/ (the UI), offline (STAGE=prod or staging)"
-	@echo "make deploy  package, deploy the stack and publish the UI, print the app's URL (AWS credentials, BUCKET=...)"
+	@echo "make deploy  package, deploy the stack and publish the UI, print the app's URL (AWS credentials, BUCKET=...; ALARM_EMAIL=... optional)"
 	@echo "make deploy-artifact  deploy an existing package (DIST=...) without building anything, as CI does"
 	@echo "make destroy empty the UI's bucket and delete the stack (the table and the user pool are kept)"
 
@@ -55,13 +55,13 @@ $(STAMP): pyproject.toml $(LOCK) $(UV_LOCK)
 
 # Rewrites the locks after a change in pyproject.toml; versions it does not change stay as locked.
 # Besides the project's own: its build backend and uv for every install, and for CI's jobs, what packaging
-# (Chalice, which imports the app and so boto3, and Transcrypt) and publishing the UI (boto3, click) need, at the versions of the main lock.
+# (Chalice, which imports the app and so boto3, and Transcrypt with tinycss2) and publishing the UI (boto3, click) need, at the versions of the main lock.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 lock: install
 	printf '%s\n' setuptools==80.9.0 $(UV) | $(UV_COMPILE) --extra test pyproject.toml - -o $(LOCK)
 	echo $(UV) | $(UV_COMPILE) -c $(LOCK) - -o $(UV_LOCK)
-	printf '%s\n' chalice boto3 transcrypt setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
+	printf '%s\n' chalice boto3 transcrypt tinycss2 setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PACKAGE_LOCK)
 	printf '%s\n' boto3 click setuptools | $(UV_COMPILE) -c $(LOCK) - -o $(PUBLISH_LOCK)
 
 # Node.js is optional: without it the stack falls back to moto's in-memory server.
@@ -89,11 +89,12 @@ lint: install
 
 bench: install
 	$(BIN)/python -m devtools.quality.bench
+	$(BIN)/python -m devtools.quality.phone
 
-# The long versions of what `make test` runs briefly (tests/reliability).
+# The long versions of what `make test` runs briefly (tests/quality).
 fuzz: install
 	$(BIN)/python -m devtools.quality.fuzz --max-examples 200
-	HOBOPY_STATEFUL_EXAMPLES=150 $(BIN)/python -m pytest -q -p no:logging tests/reliability/test_state_machine.py
+	HOBOPY_STATEFUL_EXAMPLES=150 $(BIN)/python -m pytest -q -p no:logging tests/quality/test_state_machine.py
 
 loadtest: install
 	$(BIN)/python -m devtools.quality.loadtest --clients 8 --users 2 --seconds 30
@@ -111,10 +112,11 @@ STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --out
 OUTPUT = $$($(STACK_OUTPUT) "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue")
 # The template's switches (README: Deploy to AWS). Only those given are passed: the others keep the stack's values
 # (its defaults on the first deploy). WEB_ACL=on|off, WEB_ACL_RATE_LIMIT=<requests per address in 5 minutes>,
-# API_ACCESS_LOG=off|on|on-and-set-account-role, APP_DOMAIN=<name> with APP_CERTIFICATE_ARN=<ACM ARN in us-east-1>.
+# API_ACCESS_LOG=off|on|on-and-set-account-role, APP_DOMAIN=<name> with APP_CERTIFICATE_ARN=<ACM ARN in us-east-1>,
+# ALARM_EMAIL=<an address the alarms tell>.
 PARAMETERS = $(if $(WEB_ACL),WebAcl=$(WEB_ACL)) $(if $(WEB_ACL_RATE_LIMIT),WebAclRateLimit=$(WEB_ACL_RATE_LIMIT)) \
 	$(if $(API_ACCESS_LOG),ApiAccessLog=$(API_ACCESS_LOG)) $(if $(APP_DOMAIN),AppDomain=$(APP_DOMAIN)) \
-	$(if $(APP_CERTIFICATE_ARN),AppCertificateArn=$(APP_CERTIFICATE_ARN))
+	$(if $(APP_CERTIFICATE_ARN),AppCertificateArn=$(APP_CERTIFICATE_ARN)) $(if $(ALARM_EMAIL),AlarmEmail=$(ALARM_EMAIL))
 # The Python that publishes the UI: the project's, else (CI's deploy jobs) the one their publishing lock went into.
 PY = $(if $(wildcard $(BIN)/python),$(BIN)/python,python3)
 PARAMETER_OVERRIDES = $(if $(strip $(PARAMETERS)),--parameter-overrides $(strip $(PARAMETERS)))

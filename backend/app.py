@@ -5,16 +5,17 @@ from chalicelib import deployguard  # noqa: F401, I001  (first: stops `chalice d
 
 import functools
 import gc
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, Request, Response
 
-from chalicelib import auth, errors, http, openapi, settings, storage, todos
+from chalicelib import auth, errors, http, observability, openapi, settings, storage, todos
 
-app = Chalice(app_name="hobopy")
-app.log.setLevel(logging.INFO)
+# Chalice's own messages go through the service's logger, as JSON records like the app's.
+app = Chalice(app_name="hobopy", configure_logs=False)
+app.log = observability.log
+storage.request_observers.append(observability.note_dynamodb_request)
 
 # API Gateway verifies the callers' ID tokens against this user pool before a
 # todo route runs. The deploy template puts the stack's own pool in place of
@@ -55,11 +56,16 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
             return view(*args, **kwargs)
         except errors.TodoError as exc:
             return error_response(exc.STATUS, exc.CODE, str(exc), exc.headers())
-        except Exception:
-            app.log.exception("unexpected error in %s", view.__name__)
-            return error_response(500, "InternalServerError", "an internal server error occurred.")
+        except Exception as exc:
+            observability.note_failure(exc)
+            return internal_error()
 
     return wrapper
+
+
+def internal_error() -> Response:
+    """The answer to a bug: a 500 that says nothing about it (the request's record holds the traceback)."""
+    return error_response(500, "InternalServerError", "an internal server error occurred.")
 
 
 def _request() -> Request:
@@ -70,7 +76,9 @@ def _request() -> Request:
 
 def _owner() -> str:
     request = _request()
-    return auth.caller(request.headers, request.context)
+    owner = auth.caller(request.headers, request.context)
+    observability.note_caller(owner)
+    return owner
 
 
 def _repository() -> todos.TodoRepository:
@@ -234,6 +242,15 @@ def common_headers(event: Request, get_response: Callable[[Request], Response]) 
     if event.method == "HEAD":
         response.body = ""
     return response
+
+
+@app.middleware("http")
+def observed(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """One structured record and one set of metrics for every request.
+
+    Registered after ``common_headers``, so it runs inside it and reads an error's code before HEAD empties the body.
+    """
+    return observability.observe(event, get_response, internal_error)
 
 
 # Everything imported so far lives as long as the function. Freezing it keeps

@@ -1,18 +1,11 @@
 """Fixtures shared by every suite: local engines, fresh tables, API clients."""
 
-import json
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 
 from chalicelib.settings import STACK_VARIABLES
-
-ROOT = Path(__file__).resolve().parent.parent
-BACKEND = ROOT / "backend"
-SEED_PATH = ROOT / "db" / "initial-data.json"
-DEMO_OWNER = "demo"
 
 # Never let a test find real AWS credentials or probe the EC2 metadata service.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
@@ -27,12 +20,11 @@ for _name in (
     os.environ.pop(_name, None)
 
 from chalicelib.storage import dynamodb_client  # noqa: E402
-from devtools.db import tables  # noqa: E402
-from devtools.db.datafiles import load_schema  # noqa: E402
 from devtools.local import engine, supervise  # noqa: E402
+from tests.support.project import app_client, chalice_project, create_fresh_table  # noqa: E402
 
-# Audits every error answer any suite receives (see tests/reliability/plugin.py).
-pytest_plugins = ["tests.reliability.plugin"]
+# Audits every error answer any suite receives (see tests/support/audit.py).
+pytest_plugins = ["tests.support.audit"]
 
 
 @pytest.fixture(scope="session")
@@ -58,31 +50,12 @@ def moto_endpoint():
         server.stop()
 
 
-def create_fresh_table(endpoint):
-    """A new table with the project's schema and a random name; returns the name."""
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    tables.ensure_table(dynamodb_client(endpoint), load_schema(table_name=name))
-    return name
-
-
 @pytest.fixture
 def dynalite_table(dynalite_endpoint):
     """(endpoint, table name) of a fresh, empty table on dynalite."""
     name = create_fresh_table(dynalite_endpoint)
     yield dynalite_endpoint, name
     dynamodb_client(dynalite_endpoint).delete_table(TableName=name)
-
-
-def seed_requests():
-    """The seed's batch-write-item requests, as db/initial-data.json holds them."""
-    return json.loads(SEED_PATH.read_text(encoding="utf-8"))["Todos"]
-
-
-def write_seed(endpoint, table):
-    """Put the seed's todos into ``table`` (they belong to the demo owner)."""
-    from chalicelib import storage
-
-    storage.dynamodb_client(endpoint).batch_write_item(RequestItems={table: seed_requests()})
 
 
 @pytest.fixture(scope="session")
@@ -116,46 +89,11 @@ def identity_provider(moto_endpoint):
     return accounts.Pool(client_id=client_id, endpoint=moto_endpoint, region="us-east-1"), stage
 
 
-def chalice_project(tmp_path, endpoint, table, stage="test", extra_env=None):
-    """A Chalice project dir whose ``stage`` points the app at ``endpoint``/``table``, with a demo owner."""
-    config = {
-        "version": "2.0",
-        "app_name": "hobopy",
-        "stages": {
-            stage: {
-                "environment_variables": {
-                    "DB_ENDPOINT": endpoint,
-                    "DB_TABLE_NAME": table,
-                    "CORS_ALLOW_ORIGINS": "http://127.0.0.1:8002",
-                    "ANONYMOUS_OWNER": DEMO_OWNER,
-                    **(extra_env or {}),
-                }
-            }
-        },
-    }
-    chalice_dir = tmp_path / "chalice-project" / ".chalice"
-    chalice_dir.mkdir(parents=True, exist_ok=True)
-    (chalice_dir / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    return str(chalice_dir.parent)
-
-
-def app_client(project_dir, stage="test"):
-    """``chalice.test.Client`` for the app, answering as the local API server does (the app checks tokens)."""
-    from chalice.test import Client
-
-    from app import app
-    from devtools.local.gateway import use_contract_gateway
-
-    client = Client(app, stage_name=stage, project_dir=project_dir)
-    use_contract_gateway(client)
-    return client
-
-
 @pytest.fixture
-def api(dynalite_table, tmp_path):
+def dynalite_api_client(dynalite_table, tmp_path):
     """``chalice.test.Client`` HTTP client for the app, on a fresh dynalite table."""
     endpoint, table = dynalite_table
-    from tests.reliability.plugin import audited
+    from tests.support.audit import audited
 
     with app_client(chalice_project(tmp_path, endpoint, table)) as client:
         yield audited(client.http)

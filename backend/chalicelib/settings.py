@@ -123,6 +123,17 @@ def anonymous_owner() -> str | None:
     return _first(ANONYMOUS_OWNER)
 
 
+def service_name() -> str:
+    """What the API's log records and metrics name as their service: the Lambda function, locally ``hobopy``."""
+    return _first("AWS_LAMBDA_FUNCTION_NAME") or "hobopy"
+
+
+def trace_id() -> str | None:
+    """The X-Ray trace of the request being served (Lambda sets ``_X_AMZN_TRACE_ID`` for each), as logs name it."""
+    header = _first("_X_AMZN_TRACE_ID")
+    return header.split(";")[0].removeprefix("Root=") if header else None
+
+
 def in_lambda() -> bool:
     """Whether this process is a Lambda function, behind API Gateway's authorizer."""
     return bool(_first("AWS_LAMBDA_FUNCTION_NAME"))

@@ -3,7 +3,7 @@
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,9 @@ RETRYABLE_CODES = {
 }
 # Errors that mean "the database is not usable right now" without retrying.
 UNAVAILABLE_CODES = {"ResourceNotFoundException", "ResourceInUseException"}
+
+# Told of each DynamoDB request a repository sends: its operation and attempt (0 the call, then its retries).
+request_observers: list[Callable[[str, int], None]] = []
 
 _clients: dict[tuple[str, str], DynamoDBClient] = {}
 _clients_lock = threading.Lock()
@@ -128,6 +131,8 @@ class DynamoTodoRepository:
         started = time.monotonic()
         attempt = 0
         while True:
+            for observer in request_observers:
+                observer(operation, attempt)
             try:
                 answer: dict[str, Any] = method(TableName=self.table_name, **kwargs)
                 return answer

@@ -10,6 +10,7 @@ import importlib.util
 import json
 import marshal
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,9 @@ from devtools.files import DataFileError, display_path
 from devtools.ui import build as ui
 
 RESOURCES = "deploy/resources.json"
+DASHBOARD = "deploy/dashboard.json"
+# AWS's Powertools layers are named by Python version and architecture, as the function's must be.
+POWERTOOLS_LAYER = re.compile(r":layer:AWSLambdaPowertoolsPythonV3-python(\d+)-(arm64|x86_64):\d+$")
 INDEX_KINDS = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 USER_POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
 ANY_METHOD = "x-amazon-apigateway-any-method"
@@ -46,8 +50,19 @@ class PackageError(Exception):
 
 
 def merge_template(project_dir: Path | str = settings.ROOT) -> dict[str, Any]:
-    """``deploy/resources.json`` with the table's keys and indexes taken from ``db/schema.json``."""
+    """``deploy/resources.json`` with the table's keys and indexes taken from ``db/schema.json``, and the dashboard's
+    widgets from ``deploy/dashboard.json`` (CloudWatch takes them as one JSON string, with the stack's names put in)."""
     template: dict[str, Any] = read_json(Path(project_dir) / RESOURCES)
+    widgets = read_json(Path(project_dir) / DASHBOARD)
+    # The 429 alarm counts the access log's lines, so it exists only with the access log: without it, so is the board.
+    without_log = json.loads(json.dumps(widgets).replace('"${GatewayThrottlesAlarm.Arn}", ', ""))
+    template["Resources"]["Dashboard"]["Properties"]["DashboardBody"] = {
+        "Fn::If": [
+            "WithAccessLog",
+            {"Fn::Sub": json.dumps(widgets, separators=(",", ":"))},
+            {"Fn::Sub": json.dumps(without_log, separators=(",", ":"))},
+        ]
+    }
     schema = load_schema(Path(project_dir) / "db" / "schema.json")
     table = template["Resources"]["TodosTable"]["Properties"]
     # On-demand tables take no provisioned throughput, neither do their indexes.
@@ -175,6 +190,7 @@ def finish_template(template: dict[str, Any]) -> dict[str, Any]:
         if routed and ANY_METHOD not in methods:
             kept = {k: v for k, v in copy.deepcopy(routed[0]).items() if k in ANY_METHOD_KEYS}
             methods[ANY_METHOD] = kept | {"summary": f"any other method on {path}: the app answers 405 with Allow."}
+    check_layers(template["Resources"]["APIHandler"]["Properties"])
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     origins = split_origins(variables.get("CORS_ALLOW_ORIGINS"))
     if len(origins) == 1:
@@ -182,6 +198,21 @@ def finish_template(template: dict[str, Any]) -> dict[str, Any]:
             parameters = response.setdefault("responseParameters", {})
             parameters["gatewayresponse.header.Access-Control-Allow-Origin"] = f"'{next(iter(origins))}'"
     return template
+
+
+def check_layers(function: dict[str, Any]) -> None:
+    """PackageError unless every Powertools layer of ``function`` is built for its runtime and architecture."""
+    runtime = function.get("Runtime", "")
+    architecture = function.get("Architectures", ["x86_64"])[0]
+    for layer in function.get("Layers", []):
+        arn = layer["Fn::Sub"] if isinstance(layer, dict) else layer
+        match = POWERTOOLS_LAYER.search(arn)
+        # python3.11 is python311 in a layer's name.
+        if match and (f"python{match[1]}", match[2]) != (runtime.replace(".", ""), architecture):
+            raise PackageError(
+                f"the Powertools layer in {RESOURCES} is for python{match[1]} on {match[2]}, but the function runs "
+                f"{runtime} on {architecture}: name the layer of the same Python and architecture."
+            )
 
 
 @click.command("package")

@@ -1,8 +1,10 @@
 """The local API server: backend/app.py served as API Gateway would, on ``chalice.local``.
 
-    python -m devtools.local.api --stage dev --host 127.0.0.1 --port 8000 [--project-dir backend]
+    python -m devtools.local.api --stage dev --host 127.0.0.1 --port 8000 [--project-dir backend] [--log-file F]
 
-``chalice local``'s app loading and gateway, behind ``GuardedRequestHandler``'s door.
+``chalice local``'s app loading and gateway, behind ``GuardedRequestHandler``'s door. The app writes one JSON record
+a request, as it does in Lambda: on standard output, or with ``--log-file`` to that file while the console keeps
+readable lines (the access log, and a 5xx with its traceback).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import click
 
 from devtools import settings
+from devtools.local.compression import negotiate
 from devtools.local.gateway import ContractGateway, load_app
 from devtools.local.http import REQUEST_TIMEOUT, GuardedRequestHandler, LocalServer, serve_until_stopped
 
@@ -45,15 +48,37 @@ class APIRequestHandler(GuardedRequestHandler):
         headers += [(name, str(value)) for name, values in multi for value in values]
         if body and not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
-        self.send_answer(int(response["statusCode"]), headers, body)
+        self.send_answer(int(response["statusCode"]), *self.encoded(headers, body))
+
+    def encoded(self, headers: list[tuple[str, str]], body: bytes) -> tuple[list[tuple[str, str]], bytes]:
+        """``headers`` and ``body`` gzipped as API Gateway does from the stage's minimum_compression_size on."""
+        minimum = self.server.minimum_compression_size
+        if minimum is None:
+            return headers, body
+        return negotiate(headers, body, self.headers.get("Accept-Encoding"), minimum)
 
 
 class LocalAPIServer(LocalServer):
-    """A threaded server for one ``ContractGateway`` (not started)."""
+    """A threaded server for one ``ContractGateway`` (not started); answers from ``minimum_compression_size``
+    bytes on are gzipped for clients that accept it (None: none are), as the stage's API Gateway does."""
 
-    def __init__(self, address: tuple[str, int], gateway: ContractGateway) -> None:
+    def __init__(
+        self, address: tuple[str, int], gateway: ContractGateway, minimum_compression_size: int | None = None
+    ) -> None:
         self.gateway = gateway
+        self.minimum_compression_size = minimum_compression_size
         super().__init__(address, APIRequestHandler)
+
+
+def send_records_to(path: Path) -> None:
+    """The app's JSON records go to ``path`` (appended); the console gets readable warnings and errors only."""
+    from chalicelib import observability
+
+    observability.output.target = path.open("a", encoding="utf-8")  # open as long as the server runs
+    console = logging.StreamHandler(sys.stdout)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    observability.log.addHandler(console)
 
 
 def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | None = None) -> tuple[float, float]:
@@ -84,23 +109,31 @@ def keepalive_medians(url: str, rounds: int = 30, headers: Mapping[str, str] | N
     help="The Chalice project (app.py and .chalice/).",
 )
 @click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the app's JSON records (one a request, as in CloudWatch Logs) here instead of on the console.",
+)
+@click.option(
     "--request-timeout",
     type=click.FloatRange(min=0.1),
     default=REQUEST_TIMEOUT,
     help="Seconds a client may take to send a whole request.",
 )
-def main(stage: str, host: str, port: int, project_dir: Path, request_timeout: float) -> None:
+def main(stage: str, host: str, port: int, project_dir: Path, log_file: Path | None, request_timeout: float) -> None:
     """Serve the Chalice app locally until SIGINT/SIGTERM."""
     APIRequestHandler.request_timeout = request_timeout
     # The app logs as it would in Lambda: its messages on standard output.
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     try:
-        server = LocalAPIServer((host, port), ContractGateway(*load_app(str(project_dir.resolve()), stage)))
+        app, config = load_app(str(project_dir.resolve()), stage)
+        server = LocalAPIServer((host, port), ContractGateway(app, config), config.minimum_compression_size)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     except RuntimeError as exc:
         # Chalice's config loader says what is wrong with the project.
         raise click.ClickException(str(exc)) from None
+    if log_file is not None:
+        send_records_to(log_file)
     click.echo(f"API ({stage}) at http://{host}:{server.server_port}/", err=True)
     serve_until_stopped(server)
     click.echo("API server stopped.", err=True)

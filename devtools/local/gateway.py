@@ -33,6 +33,8 @@ class _DecodingEventConverter(local.LambdaEventConverter):
     def create_lambda_event(self, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> Event:
         event = super().create_lambda_event(method=method, path=path, headers=headers, body=body)
         event["pathParameters"] = {name: unquote(value) for name, value in event["pathParameters"].items()}
+        # API Gateway names each request; the app's record carries the name.
+        event["requestContext"]["requestId"] = str(uuid.uuid4())
         return event
 
 

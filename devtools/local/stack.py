@@ -90,7 +90,9 @@ class Stack(supervise.Supervisor):
                     STACK_AUTH_CLIENT_ID: self.auth["clientId"],
                 }
             )
-            self._serve("API", "api", "devtools.local.api", "--stage", "dev", ready="/openapi.json")
+            # The API's records, JSON as in CloudWatch Logs, go to its log file; its console stays readable.
+            records = ("--log-file", str(self.log_dir / "api.log"))
+            self._serve("API", "api", "devtools.local.api", "--stage", "dev", *records, ready="/openapi.json")
             if self.with_ui:
                 self._serve("UI", "ui", "devtools.ui", "serve", "--api-server", self.api_url, timeout=180)
         except BaseException:

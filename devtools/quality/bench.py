@@ -1,12 +1,14 @@
 """``make bench``: the API measured the way it runs, against bare boto3 and against itself, on a private dynalite.
 
 Each figure is printed with its goal: warm calls through the handler (API Gateway proxy events into ``app``) against
-bare boto3 sending the same DynamoDB request, and the DynamoDB requests per call and per page; the packaged handler's
-cold start against bare boto3's; kept-alive against new connections, on our API server and on plain ``chalice local``;
-one owner's list beside many other owners' todos, and alone; the nesting check on hostile bodies, the former
-pattern beside it. README.md ("Speed") tells what each one means.
+bare boto3 sending the same DynamoDB request; a warm call writing its record and metrics against the same call
+without them; the DynamoDB requests per call and per page; the packaged handler's cold start (Powertools on the path
+as its layer puts it) against bare boto3's; kept-alive against new connections, on our API server and on plain
+``chalice local``; one owner's list beside many other owners' todos, and alone; the nesting check on hostile
+bodies, the former pattern beside it. docs/performance.md tells what each one means.
 """
 
+import importlib.util
 import itertools
 import json
 import os
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import boto3
@@ -96,17 +98,19 @@ def verdict(met: bool) -> str:
 class Handler:
     """The app imported in this process and called with API Gateway proxy events, as in Lambda."""
 
-    def __init__(self, endpoint: str, table: str) -> None:
+    def __init__(self, endpoint: str, table: str, log: IO[str]) -> None:
         # Deployed, the caller comes from the authorizer's claims, which the
         # app trusts only inside Lambda; no local identity provider is named.
         for name in LOCAL_STAGE_VARIABLES:
             os.environ.pop(name, None)
         os.environ.update(AWS_LAMBDA_FUNCTION_NAME=FUNCTION_NAME, DB_ENDPOINT=endpoint, DB_TABLE_NAME=table)
         sys.path.insert(0, str(settings.BACKEND))
-        from app import app
-        from chalicelib import storage
+        from app import app, observed
+        from chalicelib import observability, storage
 
-        self.app = app
+        # The records and metrics Lambda would send to CloudWatch Logs go to a file, not among the figures.
+        observability.output.target = log
+        self.app, self.observed = app, observed
         self.context = gateway.lambda_context(FUNCTION_NAME)
         # The app's own client: one per engine, whichever the table.
         self.client = storage.repository_from_environment().client
@@ -172,6 +176,37 @@ def warm_row(handler: Handler, bare: Any, ids: list[str], method: str, body: Any
     click.echo(f"{method + ' /todos/{id}':<18}{h:>12.0f}{b:>12.0f}{ratio:>8.2f}  {met}")
 
 
+def observability_cost(handler: Handler, ids: list[str], calls: int, rounds: int) -> None:
+    """A warm GET /todos/{id} writing its record and metrics against the same call without them, in turn.
+
+    The figure is the median of the paired calls' ratios: one call stalled by the busy machine moves it little.
+    The same call paired with itself shows how far from 1 the machine alone moves that figure in this run.
+    """
+    observed = list(handler.app.middleware_handlers)
+    unobserved = [entry for entry in observed if entry[0] is not handler.observed]
+    events = itertools.cycle([handler.event("GET", f"/todos/{todo_id}") for todo_id in ids])
+
+    def call(middleware: list[Any]) -> None:
+        handler.app.middleware_handlers = middleware
+        handler.call(next(events))
+
+    sides = (partial(call, observed), partial(call, unobserved))
+    try:
+        in_turn(*sides, 50)  # warm both paths
+        with_them, without = in_turn(*sides, calls * rounds)
+        itself = median_ratio(*in_turn(sides[1], sides[1], calls * rounds))
+    finally:
+        handler.app.middleware_handlers = observed
+    ratio = median_ratio(with_them, without)
+    extra_us = statistics.median(w - o for w, o in zip(with_them, without, strict=True)) * 1e6
+    click.echo(
+        f"record and metrics of a warm GET /todos/{{id}} ({calls * rounds} pairs in turn): "
+        f"{statistics.median(with_them) * 1000:.2f} ms with, {statistics.median(without) * 1000:.2f} ms without, "
+        f"{extra_us:+.0f} us a call, ratio {ratio:.3f} (median of pairs; goal <= 1.05) {verdict(ratio <= 1.05)}; "
+        f"the call without them against itself: {itself:.3f}"
+    )
+
+
 def requests_per_call(handler: Handler, todo_id: str) -> None:
     """Counts the DynamoDB requests of each kind of call; the todo it creates takes the place of ``todo_id``."""
     new = {"title": "数える", "memo": "", "priority": 1}
@@ -187,9 +222,9 @@ def requests_per_call(handler: Handler, todo_id: str) -> None:
 # leaves at once, since a cold start ends with the first answer, not with the interpreter's teardown.
 COLD_START = r"""
 import json, os, sys, types
-sys.path[:0] = sys.argv[1:3]
-argument = json.loads(sys.argv[4])
-if sys.argv[3] == "handler":
+sys.path[:0] = sys.argv[1:4]
+argument = json.loads(sys.argv[5])
+if sys.argv[4] == "handler":
     import app
     context = types.SimpleNamespace(
         function_name=os.environ["AWS_LAMBDA_FUNCTION_NAME"], memory_limit_in_mb=256,
@@ -204,10 +239,11 @@ os._exit(0)
 """
 
 
-def runtime_folder(target: Path) -> Path:
-    """A folder holding only boto3 and what it needs, like the Lambda runtime's (links to the installed files)."""
+def runtime_folder(target: Path, *distributions: str) -> Path:
+    """A folder holding only ``distributions`` (boto3 if none) and what they need, like the Lambda runtime's or a
+    layer's (links to the installed files)."""
     target.mkdir(parents=True, exist_ok=True)
-    pending, seen = ["boto3"], set()
+    pending, seen = list(distributions or ["boto3"]), set()
     while pending:
         dist = metadata.distribution(pending.pop())
         if dist.name.lower() in seen:
@@ -218,10 +254,25 @@ def runtime_folder(target: Path) -> Path:
             skipped = top.endswith((".dist-info", ".data")) or top in ("..", "__pycache__")
             if not skipped and source.exists() and not (target / top).exists():
                 (target / top).symlink_to(source)
+                if top.endswith(".py"):
+                    _link_bytecode(source, target)
         for requirement in map(Requirement, dist.requires or ()):
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
                 pending.append(requirement.name)
     return target
+
+
+def _link_bytecode(module: Path, target: Path) -> None:
+    # A single-module distribution (six, typing_extensions) keeps its bytecode in the folder's shared __pycache__.
+    cached = Path(importlib.util.cache_from_source(str(module)))
+    if cached.exists():
+        (target / "__pycache__").mkdir(exist_ok=True)
+        (target / "__pycache__" / cached.name).symlink_to(cached)
+
+
+def layer_folder(target: Path) -> Path:
+    """What AWS's Powertools layer puts on the function's path (/opt/python): Powertools and what it needs."""
+    return runtime_folder(target, "aws-lambda-powertools")
 
 
 def cold_start(app: Any, bare: Any, table: str, item: Item, pairs: int, scratch: Path) -> None:
@@ -237,7 +288,8 @@ def cold_start(app: Any, bare: Any, table: str, item: Item, pairs: int, scratch:
     env |= {"AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME, "DB_ENDPOINT": bare.meta.endpoint_url}
     _, archive = package.package("prod", scratch / "dist", echo=lambda _message: None)
     shutil.unpack_archive(archive, scratch / "task")
-    folders = [str(scratch / "task"), str(runtime_folder(scratch / "runtime"))]
+    # Lambda's order: the function's code, then its layers, then the runtime's own packages.
+    folders = [str(scratch / "task"), str(layer_folder(scratch / "layer")), str(runtime_folder(scratch / "runtime"))]
     cpu: dict[str, list[float]] = {"handler": [], "bare": []}
 
     def run(side: str) -> None:
@@ -247,7 +299,8 @@ def cold_start(app: Any, bare: Any, table: str, item: Item, pairs: int, scratch:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if result.returncode != 0 or result.stdout.split() != ["200", todo_id]:
+        # The handler's record and metrics come first; the run's answer is the last line.
+        if result.returncode != 0 or result.stdout.splitlines()[-1:] != [f"200 {todo_id}"]:
             raise click.ClickException(f"cold start run failed:\n{result.stdout}{result.stderr}")
         cpu[side].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 
@@ -406,18 +459,23 @@ def main(
     """
     if not engine.node_available():
         raise click.ClickException("dynalite is not installed: run `make install`.")
-    with engine.private_dynalite() as endpoint, tempfile.TemporaryDirectory(prefix="hobopy-bench-") as scratch:
+    with (
+        engine.private_dynalite() as endpoint,
+        tempfile.TemporaryDirectory(prefix="hobopy-bench-") as scratch,
+        open(Path(scratch, "handler.log"), "w", encoding="utf-8") as log,
+    ):
         # A default boto3 client, what a plain script would build.
         bare = boto3.Session("local", "local", region_name="us-east-1").client("dynamodb", endpoint_url=endpoint)
         table, seeded = f"bench-{uuid.uuid4().hex[:8]}", [todo_item(CALLER, n) for n in range(200)]
         fill_table(bare, table, seeded)
-        handler = Handler(endpoint, table)
+        handler = Handler(endpoint, table, log)
         click.echo(f"engine: dynalite (in memory) at {endpoint}; the caller signed in through the authorizer's claims")
         click.echo(f"warm: {calls} calls per side, interleaved, x {rounds} rounds; bare boto3 sends the same request")
         click.echo(f"{'operation':<18}{'handler/s':>12}{'boto3/s':>12}{'ratio':>8}  goal >= 0.9")
         ids = [item["id"]["S"] for item in seeded]
         for method, body in (("GET", None), ("PUT", {"title": "更新"})):
             warm_row(handler, bare, ids, method, body, calls, rounds)
+        observability_cost(handler, ids, calls, rounds)
         requests_per_call(handler, ids[0])
         fill_table(bare, table, [todo_item(CALLER, n) for n in range(max(0, list_size - len(ids)))])
         started = time.perf_counter()

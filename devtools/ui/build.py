@@ -1,8 +1,8 @@
 """Build the browser UI (Python compiled to JavaScript by Transcrypt): ``hobopy ui build``.
 
 ``frontend/build/`` is the whole site: ``index.html``, ``js/`` (compiled),
-``css/`` (the app's and Bootstrap's), ``config.js``/``config.json`` (the API's
-base URL and the identity provider). Nothing is loaded from anywhere else.
+``css/`` (the app's, and the Bootstrap rules the page uses), ``config.js``/``config.json``
+(the API's base URL and the identity provider). Nothing is loaded from anywhere else.
 """
 
 import hashlib
@@ -20,6 +20,7 @@ import click
 
 from devtools import settings
 from devtools.files import write_atomic
+from devtools.ui import stylesheet
 
 ROOT = settings.ROOT
 SOURCE_DIR = ROOT / "frontend" / "src"
@@ -28,6 +29,8 @@ CONFIG_DIR = ROOT / "frontend" / "config"
 BUILD_DIR = ROOT / "frontend" / "build"
 CHALICE_CONFIG = settings.BACKEND / ".chalice" / "config.json"
 BOOTSTRAP_CSS = ROOT / "node_modules" / "bootstrap" / "dist" / "css" / "bootstrap.min.css"
+# What the site serves of it: the rules the page can use (stylesheet.py).
+BOOTSTRAP_USED = Path("css", "bootstrap-used.css")
 STAGES = ("dev", "prod")
 PLACEHOLDER = "REPLACE-WITH"
 # -b: compile every module, so a stale one can never survive; -n: no minifying (that needs Java);
@@ -243,8 +246,15 @@ def build_files(out_dir: Path, api_files: dict[str, bytes] | None = None) -> Pat
         raise UIError(f"{BOOTSTRAP_CSS.relative_to(ROOT)} is missing: run `make install` (it runs npm ci).")
     compile_sources(out_dir / "js")
     files = {path.relative_to(STATIC_DIR): path.read_bytes() for path in STATIC_DIR.rglob("*") if path.is_file()}
-    files[Path("css", BOOTSTRAP_CSS.name)] = BOOTSTRAP_CSS.read_bytes()
+    files[BOOTSTRAP_USED] = bootstrap_used()
     files.update((Path(name), data) for name, data in (api_files or {}).items())
     for name, data in files.items():
         _write_if_changed(out_dir / name, data)
     return out_dir
+
+
+def bootstrap_used() -> bytes:
+    """Bootstrap's stylesheet less the rules no element of the page can match."""
+    page = (STATIC_DIR / PAGE).read_text(encoding="utf-8")
+    used = stylesheet.page_classes(page, sorted(SOURCE_DIR.rglob("*.py")))
+    return stylesheet.subset(BOOTSTRAP_CSS.read_text(encoding="utf-8"), used).encode()

@@ -12,6 +12,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from devtools.local.compression import CLOUDFRONT_MINIMUM, negotiate
 from devtools.local.http import GuardedRequestHandler, LocalServer
 from devtools.ui.build import BUILD_DIR, PAGE, Auth, api_files, auth_for, content_security_policy
 
@@ -70,7 +71,9 @@ class StaticHandler(GuardedRequestHandler):
         else:
             return self.refuse(404, "nothing is here.")
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        self.send_answer(200, [("Content-Type", kind + "; charset=utf-8" if kind.startswith("text/") else kind)], body)
+        headers = [("Content-Type", kind + "; charset=utf-8" if kind.startswith("text/") else kind)]
+        # Gzipped for a client that accepts it, as CloudFront serves the deployed site.
+        self.send_answer(200, *negotiate(headers, body, self.headers.get("Accept-Encoding"), CLOUDFRONT_MINIMUM))
 
     do_HEAD = do_GET
 

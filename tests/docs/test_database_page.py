@@ -7,8 +7,8 @@ import pytest
 
 from chalicelib.storage import dynamodb_client
 from devtools.db import datafiles
-from tests.cli.scripts import SEED_ITEMS, run, table_items
 from tests.docs import pages
+from tests.support.scripts import SEED_ITEMS, run, table_items
 
 pytestmark = pytest.mark.engine
 

@@ -39,7 +39,10 @@ NOT_PATHS = {
 # A word is taken for a file path when it has a slash or one of these endings.
 FILE_ENDINGS = ("json", "py", "md", "js", "toml", "lock", "yml", "png", "html", "css", "svg", "txt", "zip", "log")
 # What a shell line of the pages may start with.
-PROGRAMS = {"make", "curl", "export", "git"} | {f".venv/bin/{name}" for name in ("aws", "hobopy", "python", "pytest")}
+# `http` is httpie from .venv (pinned): tests/e2e/test_httpie.py runs every `http` line of the pages.
+PROGRAMS = {"make", "curl", "export", "git", "http"} | {
+    f".venv/bin/{name}" for name in ("aws", "hobopy", "python", "pytest", "http")
+}
 
 
 def page_ids() -> list[str]:

@@ -111,14 +111,16 @@ def test_the_book_tests_it_explains_add_up() -> None:
     assert (total, failing) == (passing + failing, refused + 1)
 
 
-def test_the_book_tests_bodies_get_the_answers_it_says(api) -> None:
+def test_the_book_tests_bodies_get_the_answers_it_says(dynalite_api_client) -> None:
     rows = book_test_rows()
     assert [status for _, _, status in rows] == [400, 400, 400, 201]
     created = 0
     for members, _, status in rows:
         for member in members:
             sent = {"title": "本のテスト", "memo": "", "priority": 1, **json.loads("{" + member + "}")}
-            response = api.post("/todos", headers={"Content-Type": "application/json"}, body=json.dumps(sent))
+            response = dynalite_api_client.post(
+                "/todos", headers={"Content-Type": "application/json"}, body=json.dumps(sent)
+            )
             assert response.status_code == status, (member, response.body)
             answer = json.loads(response.body)
             if status == 400:
@@ -127,7 +129,7 @@ def test_the_book_tests_bodies_get_the_answers_it_says(api) -> None:
                 assert answer["priority"] == int(sent["priority"]) and sent["priority"] != answer["priority"]
                 created += 1
     # A refused body writes nothing.
-    assert len(json.loads(api.get("/todos").body)) == created == 2
+    assert len(json.loads(dynalite_api_client.get("/todos").body)) == created == 2
 
 
 ASSIGNMENT = re.compile(r"[A-Z0-9_]+=\S*")

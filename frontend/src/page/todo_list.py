@@ -25,6 +25,7 @@ class TodoList:
         self.rows = by_id("todo-list")
         self.status = by_id("list-status")
         self.reload_button = by_id("reload-button")
+        self.blank_row = make_blank_row()
 
     def start(self):
         self.rows.addEventListener("click", self.on_rows_click)
@@ -35,17 +36,31 @@ class TodoList:
         return model.find(self.todos, todo_id)
 
     def put(self, todo, focus_id=None):
-        """Show ``todo`` in place of its old row, or as a new one."""
+        """Show ``todo`` in place of its old row, or as a new one, where the order puts it; other rows stay."""
+        todo_id = todo.get("id")
         self.todos = model.upsert(self.todos, todo)
-        self.render(focus_id)
+        old = self.row_of(todo_id)
+        if old is not None:
+            old.remove()
+        after = model.next_id(self.todos, todo_id)
+        self.rows.insertBefore(self.make_row(model.row_view(todo)), None if after is None else self.row_of(after))
+        self.show_state(focus_id)
 
     def drop(self, todo_id, focus_id=None):
         self.todos = model.without(self.todos, todo_id)
-        self.render(focus_id)
+        row = self.row_of(todo_id)
+        if row is not None:
+            row.remove()
+        self.show_state(focus_id)
 
     def clear(self):
         self.todos = []
         self.render(None)
+
+    def row_of(self, todo_id):
+        """The row showing ``todo_id``, found by its checkbox's id; None when there is none."""
+        check = by_id("check-" + todo_id)
+        return None if check == None else check.closest(".todo-row")  # noqa: E711 (getElementById gives null)
 
     async def load(self, event=None):
         self.reload_button.hidden = True
@@ -86,10 +101,15 @@ class TodoList:
         self.status.textContent = flows.list_failure_text(status)
 
     def render(self, focus_id):
-        while self.rows.firstChild:
-            self.rows.removeChild(self.rows.firstChild)
+        """Draw every row anew (after a load), built aside and put in at once: one layout, not one per row."""
+        built = document.createDocumentFragment()
         for todo in model.sort_todos(self.todos):
-            self.rows.appendChild(self.make_row(model.row_view(todo)))
+            built.appendChild(self.make_row(model.row_view(todo)))
+        self.rows.replaceChildren(built)
+        self.show_state(focus_id)
+
+    def show_state(self, focus_id):
+        """The table shown or hidden, the status line, and the focus, after the rows changed."""
         self.rows.setAttribute("aria-busy", "false")
         self.table.hidden = len(self.todos) == 0
         self.status.classList.remove("is-loading")
@@ -99,33 +119,23 @@ class TodoList:
             self.focus_row(focus_id)
 
     def make_row(self, view):
+        """The row of ``view`` (``model.row_view``): a copy of the blank row, filled in."""
         todo_id = view["id"]
-        row = make("tr", "todo-row is-completed" if view["completed"] else "todo-row", None)
+        row = self.blank_row.cloneNode(True)
         row.dataset.todoId = todo_id
-
-        check = make("input", "form-check-input", None)
-        check.js_type = "checkbox"  # plain .type would become Transcrypt's py_metatype
+        row.classList.toggle("is-completed", view["completed"])
+        cells = row.children
+        check = cells[0].firstChild.firstChild
         check.id = "check-" + todo_id
         check.checked = view["completed"]
-        check.dataset.todoId = todo_id
         check.setAttribute("aria-label", view["checkLabel"])
-        cell = make("td", "todo-check", None)
-        cell.appendChild(check)
-        row.appendChild(cell)
-
-        row.appendChild(make("td", "todo-title", view["title"]))
-        row.appendChild(make("td", "todo-memo", view["memo"]))
-
-        cell = make("td", "todo-priority", None)
-        cell.appendChild(make("span", "priority priority-" + str(view["level"]), view["priority"]))
-        row.appendChild(cell)
-
-        row.appendChild(
-            make_action_cell("update", todo_id, texts.UPDATE_BUTTON, view["updateLabel"], "btn-outline-primary")
-        )
-        row.appendChild(
-            make_action_cell("delete", todo_id, texts.DELETE_BUTTON, view["deleteLabel"], "btn-outline-danger")
-        )
+        cells[1].textContent = view["title"]
+        cells[2].textContent = view["memo"]
+        badge = cells[3].firstChild
+        badge.className = "priority priority-" + str(view["level"])
+        badge.textContent = view["priority"]
+        fill_action(cells[4].firstChild, todo_id, view["updateLabel"])
+        fill_action(cells[5].firstChild, todo_id, view["deleteLabel"])
         return row
 
     def focus_row(self, todo_id):
@@ -135,15 +145,16 @@ class TodoList:
         button = event.target.closest("button[data-action]")
         if button == None:  # noqa: E711
             return
+        todo_id = button.closest(".todo-row").dataset.todoId
         if button.dataset.action == "update":
-            self.on_edit(button.dataset.todoId, button)
+            self.on_edit(todo_id, button)
         elif button.dataset.action == "delete":
-            self.delete(button.dataset.todoId, button)
+            self.delete(todo_id, button)
 
     def on_rows_change(self, event):
         target = event.target
-        if target.js_type == "checkbox" and target.dataset.todoId != None:  # noqa: E711
-            self.toggle(target.dataset.todoId, target)
+        if target.js_type == "checkbox":
+            self.toggle(target.closest(".todo-row").dataset.todoId, target)
 
     async def toggle(self, todo_id, check):
         todo = self.find(todo_id)
@@ -210,13 +221,35 @@ class TodoList:
         self.notices.show_failure(failure)
 
 
-def make_action_cell(action, todo_id, text, label, style):
-    button = make("button", "btn btn-sm " + style, text)
-    button.js_type = "button"
-    button.id = action + "-" + todo_id
-    button.dataset.action = action
-    button.dataset.todoId = todo_id
+def make_blank_row():
+    """A row with its cells, checkbox, badge and buttons but no todo: cloning it is cheaper than building each row."""
+    row = make("tr", "todo-row", None)
+    check = make("input", "form-check-input", None)
+    check.js_type = "checkbox"  # plain .type would become Transcrypt's py_metatype
+    # The label around the box is what a finger hits: larger than the box on a phone.
+    target = make("label", "check-target", None)
+    target.appendChild(check)
+    cell = make("td", "todo-check", None)
+    cell.appendChild(target)
+    row.appendChild(cell)
+    row.appendChild(make("td", "todo-title", None))
+    row.appendChild(make("td", "todo-memo", None))
+    cell = make("td", "todo-priority", None)
+    cell.appendChild(make("span", "priority", None))
+    row.appendChild(cell)
+    for action, text, style in [
+        ["update", texts.UPDATE_BUTTON, "btn-outline-primary"],
+        ["delete", texts.DELETE_BUTTON, "btn-outline-danger"],
+    ]:
+        button = make("button", "btn btn-sm " + style, text)
+        button.js_type = "button"
+        button.dataset.action = action
+        cell = make("td", "todo-action todo-" + action, None)
+        cell.appendChild(button)
+        row.appendChild(cell)
+    return row
+
+
+def fill_action(button, todo_id, label):
+    button.id = button.dataset.action + "-" + todo_id
     button.setAttribute("aria-label", label)
-    cell = make("td", "todo-action", None)
-    cell.appendChild(button)
-    return cell

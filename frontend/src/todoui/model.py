@@ -38,11 +38,17 @@ def priority_options():
     ]
 
 
+def is_text(value):
+    """Whether ``value`` is a string; in the browser, without the thrown and caught error by which Transcrypt's
+    ``isinstance`` tells a string (a long list asks thousands of times)."""
+    return type(value) is str
+
+
 def text_of(value):
     """A field as text to display: missing fields are empty, never "None"."""
     if value is None:
         return ""
-    if isinstance(value, str):
+    if is_text(value):
         return value
     return str(value)
 
@@ -59,36 +65,44 @@ def _rank(todo):
 def _created(todo):
     # Seeded items have no createdAt: they count as the oldest.
     created = todo.get("createdAt")
-    return created if isinstance(created, str) else ""
+    return created if is_text(created) else ""
+
+
+def _sort_key(todo):
+    # What the order compares, read from the todo once rather than at every comparison.
+    return [_is_completed(todo), _rank(todo), _created(todo), text_of(todo.get("id")), todo]
+
+
+def _compare_keys(a, b):
+    if a[0] != b[0]:
+        return 1 if a[0] else -1
+    if a[1] != b[1]:
+        return -1 if a[1] > b[1] else 1
+    # RFC 3339 UTC timestamps written by one server sort as text.
+    if a[2] != b[2]:
+        return -1 if a[2] > b[2] else 1
+    if a[3] != b[3]:
+        return -1 if a[3] < b[3] else 1
+    return 0
 
 
 def compare_todos(a, b):
     """-1, 0 or 1: open before completed, then higher priority, then newer, then by id."""
-    if _is_completed(a) != _is_completed(b):
-        return 1 if _is_completed(a) else -1
-    if _rank(a) != _rank(b):
-        return -1 if _rank(a) > _rank(b) else 1
-    # RFC 3339 UTC timestamps written by one server sort as text.
-    if _created(a) != _created(b):
-        return -1 if _created(a) > _created(b) else 1
-    id_a, id_b = text_of(a.get("id")), text_of(b.get("id"))
-    if id_a != id_b:
-        return -1 if id_a < id_b else 1
-    return 0
+    return _compare_keys(_sort_key(a), _sort_key(b))
 
 
-def sort_todos(todos):
-    """A new list in display order (a stable merge sort, the same in CPython and in the browser)."""
-    if len(todos) <= 1:
-        return list(todos)
-    middle = len(todos) // 2
-    left = sort_todos(todos[:middle])
-    right = sort_todos(todos[middle:])
+def _merge_sort(keys):
+    # Stable, and the same in CPython and in the browser.
+    if len(keys) <= 1:
+        return keys
+    middle = len(keys) // 2
+    left = _merge_sort(keys[:middle])
+    right = _merge_sort(keys[middle:])
     merged = []
     i = 0
     j = 0
     while i < len(left) and j < len(right):
-        if compare_todos(right[j], left[i]) < 0:
+        if _compare_keys(right[j], left[i]) < 0:
             merged.append(right[j])
             j += 1
         else:
@@ -101,6 +115,11 @@ def sort_todos(todos):
         merged.append(right[j])
         j += 1
     return merged
+
+
+def sort_todos(todos):
+    """A new list in display order: open before completed, then higher priority, then newer, then by id."""
+    return [key[4] for key in _merge_sort([_sort_key(todo) for todo in todos])]
 
 
 def row_view(todo):
@@ -326,13 +345,30 @@ def find(todos, todo_id):
     return None
 
 
+def _place(ordered, todo_id):
+    for index in range(len(ordered)):
+        if ordered[index].get("id") == todo_id:
+            return index
+    return -1
+
+
 def neighbour_id(todos, todo_id):
     """The id of the row that takes focus when ``todo_id``'s row goes: the next one, else the previous, else None."""
     ordered = sort_todos(todos)
-    for index in range(len(ordered)):
-        if ordered[index].get("id") == todo_id:
-            if index + 1 < len(ordered):
-                return ordered[index + 1].get("id")
-            if index > 0:
-                return ordered[index - 1].get("id")
+    index = _place(ordered, todo_id)
+    if index < 0:
+        return None
+    if index + 1 < len(ordered):
+        return ordered[index + 1].get("id")
+    if index > 0:
+        return ordered[index - 1].get("id")
     return None
+
+
+def next_id(todos, todo_id):
+    """The id of the todo shown right after ``todo_id``'s, or None when it comes last (or is not there)."""
+    ordered = sort_todos(todos)
+    index = _place(ordered, todo_id)
+    if index < 0 or index + 1 >= len(ordered):
+        return None
+    return ordered[index + 1].get("id")
