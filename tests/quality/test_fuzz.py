@@ -11,16 +11,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import hypothesis
 import pytest
 import schemathesis
 import tomli_w
 from schemathesis.config import SchemathesisConfig
 from schemathesis.config._checks import _BUILTIN_CHECK_NAMES as BUILTIN_CHECKS
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
+from schemathesis.generation.hypothesis.builder import HypothesisTestConfig, HypothesisTestMode, create_test
 
 from chalicelib import openapi
 from devtools.local.http import SECURITY_HEADERS
-from devtools.quality import fuzz
+from devtools.quality import fuzz, fuzz_checks
 from tests.support.audit import report_figure
 
 ALL_PHASES = {"coverage": "success", "fuzzing": "success", "stateful": "success"}
@@ -58,6 +60,18 @@ def test_every_check_runs_on_every_operation_in_every_phase_but_the_one_not_appl
     assert off == {("OPTIONS /todos/{todo_id}", check) for _, check, _ in fuzz.NOT_APPLICABLE}
 
 
+def test_each_operation_takes_every_status_justified_for_it_in_every_phase():
+    config = SchemathesisConfig.from_str(tomli_w.dumps(fuzz.schemathesis_config({})))
+    schema = schemathesis.openapi.from_dict(openapi.document("/"), config=config)
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        justified = {str(s) for ops, s, *_ in fuzz.JUSTIFIED if operation.definition.raw["operationId"] in ops}
+        for phase in ("coverage", "fuzzing", "stateful"):
+            resolved = schema.config.checks_config_for(operation=operation, phase=phase)
+            taken = resolved.get_by_name(name="positive_data_acceptance").expected_statuses
+            assert set(taken) == set(POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES) | justified, (operation.label, phase)
+
+
 def test_the_configuration_widens_nothing_but_the_justified_statuses(tmp_path):
     auth = fuzz.wfc_auth(tmp_path, "Bearer x", "Bearer y")
     config = fuzz.schemathesis_config({"ids": ["x"], "cursors": [], "origins": ["http://127.0.0.1:8002"]}, auth)
@@ -65,13 +79,14 @@ def test_the_configuration_widens_nothing_but_the_justified_statuses(tmp_path):
     assert all(set(operation) == {"include-operation-id", "checks"} for operation in config["operations"])
     defaults = set(POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES)
     widened = {
-        (tuple(operation["include-operation-id"]), check, status)
+        (operation_id, check, status)
         for operation in config["operations"]
+        for operation_id in operation["include-operation-id"]
         for check, settings in operation["checks"].items()
         for status in settings.get("expected-statuses", [])
         if status not in defaults
     }
-    justified = {(tuple(ops), "positive_data_acceptance", str(status)) for ops, status, *_ in fuzz.JUSTIFIED}
+    justified = {(op, "positive_data_acceptance", str(status)) for ops, status, *_ in fuzz.JUSTIFIED for op in ops}
     assert widened == {entry for entry in justified if entry[2] not in defaults}
     disabled = {
         (tuple(operation["include-operation-id"]), check)
@@ -90,6 +105,40 @@ def test_the_configuration_widens_nothing_but_the_justified_statuses(tmp_path):
     }
     assert set(config["dictionaries"]) == {"ids", "origins", "tags"}
     assert config["parameters"]["path.todo_id"] == {"dictionary": "ids", "probability": 0.3}
+
+
+def coverage_cases(operation_id: str) -> list[schemathesis.Case]:
+    """The cases schemathesis's coverage phase makes for one operation of the document, with its fixed seed."""
+    document = {**openapi.document("/"), "servers": [{"url": "http://127.0.0.1:9"}]}
+    schema = schemathesis.openapi.from_dict(document)
+    operation = next(
+        r.ok() for r in schema.get_all_operations() if r.ok().definition.raw["operationId"] == operation_id
+    )
+    cases: list[schemathesis.Case] = []
+    config = HypothesisTestConfig(
+        modes=[HypothesisTestMode.COVERAGE],
+        settings=hypothesis.settings(max_examples=50, deadline=None, database=None),
+        seed=20261130,
+        project=schema.config,
+    )
+
+    def keep(case: schemathesis.Case) -> None:
+        cases.append(case)
+
+    create_test(operation=operation, test_func=keep, config=config)()
+    return cases
+
+
+@pytest.mark.parametrize("operation_id", ["updateTodo", "patchTodo", "deleteTodo"])
+def test_a_case_that_sends_an_if_match_its_schema_refuses_is_judged_as_invalid_data(operation_id):
+    valid_tag = re.compile(openapi.document("/")["components"]["parameters"]["IfMatch"]["schema"]["pattern"])
+    cases = coverage_cases(operation_id)
+    for case in cases:
+        fuzz_checks.before_call(None, case, {})
+    valid = [case for case in cases if case.meta.generation.mode.is_positive]
+    assert valid, "no case left to send as valid data"
+    assert all(valid_tag.match(case.headers["If-Match"]) for case in valid if "If-Match" in (case.headers or {}))
+    assert any((case.headers or {}).get("If-Match") == "0" for case in cases), "the case this guards against is gone"
 
 
 Answer = tuple[int, dict[str, str], bytes]
