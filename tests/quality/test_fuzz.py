@@ -178,13 +178,13 @@ def fake_api(answer: Callable[[str, str, dict[str, str]], Answer]) -> Iterator[s
         server.server_close()
 
 
-def failed_checks(url, tmp_path, phases=("coverage",), peer_token=None):
+def failed_checks(url, tmp_path, phases=("coverage",), peer_token=None, max_examples=1):
     code, report = fuzz.run_schemathesis(
         url,
         ["http://127.0.0.1:8002"],
         "Bearer a.b.c",
         peer_token,
-        max_examples=1,
+        max_examples=max_examples,
         report_dir=tmp_path,
         phases=",".join(phases),
         quiet=True,
@@ -242,13 +242,22 @@ def test_a_status_the_contract_does_not_give_fails_although_schemathesis_would_t
 
 
 def sharing(todos):
-    """An API that keeps each caller's list apart but hands any signed-in caller any todo by its id."""
+    """An API that keeps each caller's list apart but hands any signed-in caller any todo by its id.
+
+    That is its only flaw: it refuses tokens it did not issue and sends the headers the document requires, so no
+    other failure ends a stateful scenario before the peer has replayed the owner's read.
+    """
+    callers = {"Bearer a.b.c", "Bearer d.e.f"}
+    vary = {"Vary": "Origin", **dict(SECURITY_HEADERS)}
+    preflight = {"Access-Control-Allow-Methods": "GET", "Access-Control-Allow-Headers": "Authorization"}
 
     def answer(method, path, headers):
         caller = headers.get("Authorization")
-        ok = {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}
-        if method == "OPTIONS" or not caller:
-            return (204, dict(SECURITY_HEADERS), b"") if method == "OPTIONS" else error(401, "UnauthorizedError", "no.")
+        ok = {"Content-Type": "application/json", **vary}
+        if method == "OPTIONS":
+            return 204, {**preflight, "Access-Control-Max-Age": "600", **vary}, b""
+        if caller not in callers:
+            return error(401, "UnauthorizedError", "no.", headers=vary.items())
         if method == "POST" and path == "/todos":
             todo = {"id": uuid.uuid4().hex, "title": "t", "memo": "", "priority": 1, "completed": False, "version": 1}
             todos[todo["id"]] = (caller, todo)
@@ -259,12 +268,14 @@ def sharing(todos):
         found = todos.get(path.rpartition("/")[2])
         if method in ("GET", "HEAD") and found:
             return 200, {**ok, "ETag": '"1"'}, json.dumps(found[1]).encode()
-        return error(404, "NotFoundError", "no such todo.")
+        return error(404, "NotFoundError", "no such todo.", headers=vary.items())
 
     return answer
 
 
 def test_the_fuzz_run_catches_a_user_who_gets_another_user_s_todo(tmp_path):
     with fake_api(sharing({})) as url:
-        failed = failed_checks(url, tmp_path, phases=("stateful",), peer_token="Bearer d.e.f")
+        # Where nothing else fails, the stateful phase plays one scenario per example; the short run's five reach
+        # a todo the owner created and read, and the peer's replay of that read.
+        failed = failed_checks(url, tmp_path, phases=("stateful",), peer_token="Bearer d.e.f", max_examples=5)
     assert "Object-level authorization bypass" in failed, failed
