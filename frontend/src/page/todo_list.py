@@ -35,6 +35,7 @@ class TodoList:
         self.view = views.ALL
         self.words = []
         self.today = today_text()
+        self.drawn = False  # the rows show a list (not yet at the start; what the last load left after a failure)
         self.tools = ListTools(self)
         self.reorder = Reorder(self)
 
@@ -119,14 +120,24 @@ class TodoList:
         for todo in views.sort_todos(self.todos, self.sort):
             built.appendChild(self.draw_row(todo))
         self.rows.replaceChildren(built)
+        self.drawn = True
         self.show_state(focus_id)
 
     def show_state(self, focus_id):
         """The table shown or hidden, the status line, the count due today and the focus, after rows changed."""
-        shown = self.rows.querySelectorAll(".todo-row:not([hidden])").length
         self.rows.setAttribute("aria-busy", "false")
+        self.show_counts()
+        if focus_id is not None:
+            self.focus_row(focus_id)
+
+    def settled(self):
+        """Whether the rows show a list and no load is under way: what the status line may then count."""
+        return self.drawn and self.rows.getAttribute("aria-busy") != "true"
+
+    def show_counts(self):
+        """The table shown or hidden, the status line and the count due today, as the rows are."""
+        shown = self.rows.querySelectorAll(".todo-row:not([hidden])").length
         self.table.hidden = shown == 0
-        self.table.classList.toggle("is-reorderable", views.can_reorder(self.sort))
         self.status.classList.remove("is-loading")
         self.status.classList.toggle("is-empty", shown == 0)
         self.status.textContent = views.status_text(self.todos, shown, self.view, self.words)
@@ -135,8 +146,6 @@ class TodoList:
         badge.textContent = str(count)
         badge.classList.toggle("text-bg-danger", count > 0)
         badge.classList.toggle("text-bg-secondary", count == 0)
-        if focus_id is not None:
-            self.focus_row(focus_id)
 
     def draw_row(self, todo):
         """The row of ``todo`` as of today, hidden when the view or the search leaves it out."""
@@ -249,7 +258,8 @@ class TodoList:
         """A new day redraws every row: what was due today is overdue now."""
         if today != self.today:
             self.today = today
-            self.render(None)
+            if self.drawn:
+                self.render(None)
 
     def refilter(self):
         """Show the rows the view and the search keep and hide the others; no row is redrawn."""
@@ -260,7 +270,8 @@ class TodoList:
         for place in range(rows.length):
             row = rows[place]
             row.hidden = not views.shows(index[row.dataset.todoId], self.view, self.words, self.today)
-        self.show_state(None)
+        if self.settled():
+            self.show_counts()
 
     def set_sort(self, sort):
         """Put the rows in the order of ``sort``: the same rows, moved, and the focus where it was."""
@@ -273,7 +284,9 @@ class TodoList:
             if row is not None:
                 built.appendChild(row)
         self.rows.appendChild(built)
-        self.show_state(None)
+        self.table.classList.toggle("is-reorderable", views.can_reorder(sort))
+        if self.settled():
+            self.show_counts()
         if focused != None and self.rows.contains(focused):  # noqa: E711
             focused.focus()
 
