@@ -76,4 +76,5 @@ def test_the_next_day_crosses_months_and_years():
     ],
 )
 def test_a_row_says_when_a_todo_is_due_in_words_not_only_in_colour(due, completed, text):
-    assert dates.due_label(todo(due, completed), TODAY)["text"] == text
+    item = todo(due, completed)
+    assert dates.due_text(item, dates.due_state(item, TODAY), TODAY) == text

@@ -150,7 +150,8 @@ class TodoList:
     def draw_row(self, todo):
         """The row of ``todo`` as of today, hidden when the view or the search leaves it out."""
         row = self.make_row(views.row_view(todo, self.today))
-        row.hidden = not views.shows(todo, self.view, self.words, self.today)
+        if not views.shows(todo, self.view, self.words, self.today):
+            row.hidden = True
         return row
 
     def make_row(self, view):

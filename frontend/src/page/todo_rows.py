@@ -9,8 +9,11 @@ def fill_row(row, view):
     """``row`` (a copy of the blank row) filled in with ``view`` (``views.row_view``)."""
     todo_id = view["id"]
     row.dataset.todoId = todo_id
-    row.classList.toggle("is-completed", view["completed"])
-    row.classList.toggle("is-overdue", view["overdue"])
+    # The blank row has neither class, nor a date: a row without them is left as it is (a long list draws faster).
+    if view["completed"]:
+        row.classList.add("is-completed")
+    if view["overdue"]:
+        row.classList.add("is-overdue")
     cells = row.children
     check = cells[0].firstChild.firstChild
     check.id = "check-" + todo_id
@@ -21,9 +24,10 @@ def fill_row(row, view):
     badge = cells[3].firstChild
     badge.className = "priority priority-" + str(view["level"])
     badge.textContent = view["priority"]
-    due = cells[4].firstChild
-    due.className = "due due-" + view["dueState"]
-    due.textContent = view["due"]
+    if len(view["due"]) > 0:
+        due = cells[4].firstChild
+        due.className = "due due-" + view["dueState"]
+        due.textContent = view["due"]
     fill_action(cells[5].firstChild, todo_id, view["updateLabel"])
     fill_action(cells[6].firstChild, todo_id, view["deleteLabel"])
     moves = cells[7].children
@@ -49,7 +53,7 @@ def make_blank_row():
     cell.appendChild(make("span", "priority", None))
     row.appendChild(cell)
     cell = make("td", "todo-due", None)
-    cell.appendChild(make("span", "due", None))
+    cell.appendChild(make("span", "due due-none", None))
     row.appendChild(cell)
     for action, text, style in [
         ["update", texts.UPDATE_BUTTON, "btn-outline-primary"],

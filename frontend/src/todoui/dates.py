@@ -42,7 +42,7 @@ def month_days(year, month):
 
 def parts(text):
     """``[year, month, day]`` of a real date written ``YYYY-MM-DD`` (years 0001 to 9999), else None."""
-    if type(text) is not str or len(text) != 10 or text[4] != "-" or text[7] != "-":
+    if text is None or type(text) is not str or len(text) != 10 or text[4] != "-" or text[7] != "-":
         return None
     year = _number(text[0:4])
     month = _number(text[5:7])
@@ -129,10 +129,8 @@ def short_date(due, today):
     return text
 
 
-def due_label(todo, today):
-    """``{"state", "text"}``: the words a row shows for its due date ("" when it has none)."""
-    state = due_state(todo, today)
+def due_text(todo, state, today):
+    """The words a row shows for its due date, whose ``due_state`` is ``state`` ("" when it has none)."""
     if state == NONE:
-        return {"state": state, "text": ""}
-    date = short_date(due_of(todo), today)
-    return {"state": state, "text": texts.fill(texts.DUE_LABELS[state], [date])}
+        return ""
+    return texts.fill(texts.DUE_LABELS[state], [short_date(due_of(todo), today)])

@@ -42,8 +42,9 @@ def priority_options():
 
 def is_text(value):
     """Whether ``value`` is a string; in the browser, without the thrown and caught error by which Transcrypt's
-    ``isinstance`` tells a string (a long list asks thousands of times)."""
-    return type(value) is str
+    ``isinstance`` tells a string (a long list asks thousands of times). ``type(None)`` throws and catches one
+    too, so a missing field is told apart first."""
+    return value is not None and type(value) is str
 
 
 def text_of(value):

@@ -159,10 +159,10 @@ def neighbour_id(shown, todo_id):
 def row_view(todo, today):
     """Everything one row shows (``model.row_view``), with its due date on ``today`` and its move buttons' names."""
     view = model.row_view(todo)
-    due = dates.due_label(todo, today)
-    view["due"] = due["text"]
-    view["dueState"] = due["state"]
-    view["overdue"] = due["state"] == dates.OVERDUE
+    state = dates.due_state(todo, today)
+    view["due"] = dates.due_text(todo, state, today)
+    view["dueState"] = state
+    view["overdue"] = state == dates.OVERDUE
     view["upLabel"] = texts.fill(texts.MOVE_UP_LABEL, [view["title"]])
     view["downLabel"] = texts.fill(texts.MOVE_DOWN_LABEL, [view["title"]])
     return view
