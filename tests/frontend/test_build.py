@@ -290,7 +290,7 @@ PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6
     ("dates", "date_text", [7, 3, 5]),
     ("dates", "weekday", [2026, 1, 1]),
     ("dates", "next_day", ["2026-12-31"]),
-    ("dates", "due_text", [PLACED[1], "overdue", "2026-03-05"]),
+    ("dates", "due_text", [PLACED[0], "overdue", "2026-03-15"]),
     ("dates", "due_text", [PLACED[0], "later", "2025-03-05"]),
     ("dates", "due_state", [PLACED[3], "2026-03-05"]),
     ("order", "key_between", [None, None]),
