@@ -145,11 +145,13 @@ def test_overdue_todos_say_so_and_the_today_view_shows_them_with_those_due_today
     assert todos.shown() == ids
     expect(todos.page.locator("#list-status")).to_have_text("全 5 件 (未完了 4 件)")
 
-    # Completing one leaves the count; the today view shows one row fewer.
-    todos.page.locator(f"#check-{due_today}").check()
-    expect(todos.page.locator("#today-count")).to_have_text("1")
+    # Completing one in the today view takes its row away, and the focus goes to the row beside it.
     todos.page.click("label[for=view-today]")
+    todos.page.click(f"#check-{due_today}")
+    expect(todos.page.locator("#today-count")).to_have_text("1")
+    expect(todos.row(due_today)).to_be_hidden()
     assert todos.shown() == [overdue]
+    expect(todos.page.locator(f"#check-{overdue}")).to_be_focused()
 
 
 def test_search_narrows_the_list_as_each_character_is_typed(mine):

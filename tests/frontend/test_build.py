@@ -311,6 +311,7 @@ PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6
         [[{"id": "a", "position": "V" * 63 + "1"}, {"id": "b", "position": "V" * 63 + "2"}, {"id": "c"}], "c", "a"],
     ),
     ("order", "spread_keys", [100]),
+    ("order", "moved", [PLACED[0], "Z"]),
     ("order", "new_position", [PLACED[:2]]),
     ("order", "move_target", [PLACED, "b", 0]),
     ("order", "move_target", [PLACED, "e", 0]),

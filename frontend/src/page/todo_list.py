@@ -190,7 +190,11 @@ class TodoList:
         )
         changed = None if reply is None else reply.body(200)
         if changed is not None:
+            # A row the view no longer shows (completed in 今日) hands the focus to its neighbour.
+            neighbour = views.neighbour_id(self.shown(), todo_id)
             self.put(changed, todo_id)
+            if self.row_of(todo_id).hidden and neighbour is not None:
+                self.focus_row(neighbour)
             return
         check.checked = not wanted
         check.disabled = False
