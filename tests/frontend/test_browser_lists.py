@@ -284,6 +284,15 @@ def test_alt_and_an_arrow_move_the_focused_row_and_the_focus_stays(mine, screen)
     expect(page.locator(f"#check-{c}")).to_be_focused()
     expect(page.locator("#move-status")).to_have_text(re.compile("2 番目に移動しました"))
     assert_moved_once(todos, before, c, [a, c, b, d])
+    # Pressed again at once, each move starts from where the last one left the list.
+    todos.puts.clear()
+    page.focus(f"#check-{a}")
+    with page.expect_response(lambda response: response.request.method == "PUT" and len(todos.puts) == 2) as last:
+        page.keyboard.press("Alt+ArrowDown")
+        page.keyboard.press("Alt+ArrowDown")
+    assert last.value.status == 200
+    assert todos.stored_order() == [c, b, a, d]
+    assert todos.shown() == [c, b, a, d]
 
 
 @screens

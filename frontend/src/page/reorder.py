@@ -119,14 +119,15 @@ class Reorder:
         self.follow()
         self.timer = setTimeout(self.scroll_step, SCROLL_MS)
 
-    async def on_up(self, event):
+    def on_up(self, event):
         if self.drag is None or event.pointerId != self.drag["pointer"]:
             return
         self.drag["y"] = event.clientY
         self.follow()
         drag = self.finish()
-        if drag["target"] is not None:
-            await self.todos.move(drag["id"], drag["target"])
+        target = drag["target"]
+        if target is not None:
+            self.todos.queue_move(lambda: self.todos.move(drag["id"], target))
 
     def on_cancel(self, event):
         if self.drag is not None and event.pointerId == self.drag["pointer"]:

@@ -36,6 +36,7 @@ class TodoList:
         self.words = []
         self.today = today_text()
         self.drawn = False  # the rows show a list (not yet at the start; what the last load left after a failure)
+        self.moves = self.idle()  # the last move asked for: the next one starts when it is saved
         self.tools = ListTools(self)
         self.reorder = Reorder(self)
 
@@ -299,8 +300,23 @@ class TodoList:
         """The place in your own order of a todo added now: last (``order.new_position``)."""
         return order.new_position(self.todos)
 
-    async def step(self, todo_id, step, focus_id=None):
+    async def idle(self):
+        return None
+
+    def queue_move(self, action):
+        """Run the async ``action`` (a move) once the moves asked for before it are saved, each on the list the
+        last one left: a key held down makes one move after another, never two PUTs of one version."""
+
+        def run(ignored):
+            return action()
+
+        self.moves = self.moves.then(run, run)
+
+    def step(self, todo_id, step, focus_id=None):
         """Move a todo one row up (-1) or down (1) among those shown; the focus stays on ``focus_id``."""
+        self.queue_move(lambda: self.step_now(todo_id, step, focus_id))
+
+    async def step_now(self, todo_id, step, focus_id):
         shown = self.shown()
         target = order.move_target(shown, todo_id, order.index_of(shown, todo_id) + step)
         if target is not None:
