@@ -27,7 +27,7 @@ users = CognitoUserPoolAuthorizer(
 # Media types are checked by http.check_media_type, more strictly than Chalice would.
 ANY_TYPE = ["*/*"]
 EXPOSED_HEADERS = "ETag, Link, Location, Retry-After"
-ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-Match"
+ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-Match, If-None-Match"
 
 # Where the routes get their repository; tests put a factory of their own here.
 repository_factory: Callable[[], todos.TodoRepository] = storage.repository_from_environment
@@ -120,17 +120,34 @@ def list_todos() -> Response:
         query["cursor"] = next_cursor
         link = _request_path() + "?" + "&".join(f"{k}={v}" for k, v in query.items())
         headers["Link"] = f'<{link}>; rel="next"'
+    headers["ETag"] = http.list_etag(items, headers.get("Link"))
+    if http.none_match(_request().headers.get("if-none-match"), headers["ETag"]):
+        # The caller's page is current: the same validators, no body.
+        return Response(body="", status_code=304, headers={**headers})
     return json_response(items, 200, headers)
 
 
 @app.route("/todos", methods=["POST"], content_types=ANY_TYPE, authorizer=users)
 @translating_errors
 def create_todo() -> Response:
-    """POST /todos: create a todo from title, memo, priority (and completed)."""
+    """POST /todos: create a todo from title, memo, priority (and completed, due, position)."""
     owner = _owner()
     todo = _repository().create(owner, todos.validate_new(_json_body()))
     location = _request_path().rstrip("/") + "/" + todo["id"]
     return _todo_response(todo, status=201, headers={"Location": location})
+
+
+def _create_with_id(owner: str, todo_id: str) -> Response:
+    try:
+        if _request().headers.get("if-match") is not None:
+            raise errors.ValidationError("If-Match cannot be given beside If-None-Match: a create has no version.")
+        todos.check_client_id(todo_id)
+        fields = todos.validate_new(_json_body())
+    except errors.ValidationError as exc:
+        # Said so: the same body without the header is an update with other rules.
+        raise errors.ValidationError(f"{exc} (a PUT with If-None-Match: * creates a todo under its id.)") from None
+    todo = _repository().create_with_id(owner, todo_id, fields)
+    return _todo_response(todo, status=201, headers={"Location": _request_path()})
 
 
 @app.route("/todos/{todo_id}", methods=["GET", "HEAD"], content_types=ANY_TYPE, authorizer=users)
@@ -144,8 +161,10 @@ def get_todo(todo_id: str) -> Response:
 @app.route("/todos/{todo_id}", methods=["PUT", "PATCH"], content_types=ANY_TYPE, authorizer=users)
 @translating_errors
 def update_todo(todo_id: str) -> Response:
-    """PUT /todos/{id}: partial update (PATCH is the same)."""
+    """PUT /todos/{id}: partial update (PATCH is the same); with ``If-None-Match: *`` a create under that id."""
     owner = _owner()
+    if http.is_create_only(_request().headers.get("if-none-match")):
+        return _create_with_id(owner, todo_id)
     if_match = _if_match()
     changes = todos.validate_changes(_json_body())
     return _todo_response(_repository().update(owner, todo_id, changes, if_match=if_match))

@@ -66,6 +66,14 @@ def precondition_failed(todo_id: str) -> PreconditionFailed:
     return PreconditionFailed(f"todo {quoted(todo_id)} has changed since the version If-Match names; fetch it again.")
 
 
+def already_exists(todo_id: str) -> PreconditionFailed:
+    """The PreconditionFailed error of a create under ``todo_id`` when the caller has a todo with it."""
+    return PreconditionFailed(
+        f"a todo with id {quoted(todo_id)} exists already; nothing was changed (to change it, send the PUT "
+        "without If-None-Match, with If-Match naming its version)."
+    )
+
+
 class PayloadTooLarge(TodoError):
     """The request body is over the size the API reads (413)."""
 

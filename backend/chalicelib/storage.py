@@ -167,14 +167,9 @@ class DynamoTodoRepository:
     def create(self, owner: str, fields: Mapping[str, Any]) -> todos.Todo:
         """Store a new todo with a fresh id, timestamps and version 1; answers it."""
         created = todos.new_todo(fields)
-        item = {"owner": {"S": owner}, **{name: to_attribute(value) for name, value in created.items()}}
         try:
-            self._call(
-                "put_item",
-                Item=item,
-                # A fresh id is as good as unique, but an overwrite must be impossible.
-                ConditionExpression="attribute_not_exists(id)",
-            )
+            # A fresh id is as good as unique, but an overwrite must be impossible.
+            self._put_new(owner, created)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
@@ -185,17 +180,38 @@ class DynamoTodoRepository:
                 raise errors.Unavailable("the database answered inconsistently; try again shortly.") from None
         return created
 
+    def create_with_id(self, owner: str, todo_id: str, fields: Mapping[str, Any]) -> todos.Todo:
+        """Store a new todo under ``todo_id`` in one conditional put; PreconditionFailed if the owner has it already."""
+        created = todos.new_todo(fields, todo_id)
+        try:
+            self._put_new(owner, created)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            raise errors.already_exists(todo_id) from None
+        return created
+
+    def _put_new(self, owner: str, todo: todos.Todo) -> None:
+        """Put ``todo`` unless the owner has a todo with its id (then ConditionalCheckFailedException)."""
+        item = {"owner": {"S": owner}, **{name: to_attribute(value) for name, value in todo.items()}}
+        self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(id)")
+
     def update(self, owner: str, todo_id: str, fields: Mapping[str, Any], if_match: todos.IfMatch = None) -> todos.Todo:
         """Change ``fields`` of the owner's todo (if ``if_match`` accepts its version); answers the whole todo."""
         names: dict[str, str] = {"#version": "version"}
         values: dict[str, AttributeValueTypeDef] = {":one": {"N": "1"}}
-        sets = []
+        sets, removes = [], []
         changes = {**fields, "updatedAt": todos.now()}
         # Placeholders for every name, so no field can collide with a reserved word.
         for index, (name, value) in enumerate(changes.items()):
             names[f"#f{index}"] = name
+            if value is None:
+                # A cleared field is not stored at all, so the todo is answered without it.
+                removes.append(f"#f{index}")
+                continue
             values[f":v{index}"] = to_attribute(value)
             sets.append(f"#f{index} = :v{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         return self._write(
             "update_item",
             owner,
@@ -203,7 +219,7 @@ class DynamoTodoRepository:
             if_match,
             names,
             values,
-            UpdateExpression="SET " + ", ".join(sets) + " ADD #version :one",
+            UpdateExpression=expression + " ADD #version :one",
             ReturnValues="ALL_NEW",
         )
 

@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 
 from chalicelib.errors import ValidationError, quoted
@@ -23,10 +23,13 @@ PRIORITY_MIN, PRIORITY_MAX = 1, 5
 ID_MAX_BYTES = 2048
 
 # Every field a todo can have, in the order they are shown.
-FIELDS = ("id", "title", "memo", "priority", "completed", "createdAt", "updatedAt", "version")
+FIELDS = ("id", "title", "memo", "priority", "completed", "due", "position", "createdAt", "updatedAt", "version")
 # The fields a client may write; the rest are set by the server.
-WRITABLE = ("title", "memo", "priority", "completed")
+WRITABLE = ("title", "memo", "priority", "completed", "due", "position")
 REQUIRED_ON_CREATE = ("title", "memo", "priority")
+POSITION_MAX = 64
+# A client-chosen id may be at most this far ahead of the server's clock.
+CLIENT_ID_AHEAD_MAX_MS = 5 * 60 * 1000
 
 Todo = dict[str, Any]
 # What If-Match accepts: None (no header), "*" (any version), or the versions its tags name.
@@ -56,6 +59,10 @@ class TodoRepository(Protocol):
 
     def delete(self, owner: str, todo_id: str, if_match: IfMatch = None) -> Todo:
         """Delete an existing todo whose version ``if_match`` accepts; answers it as it was."""
+        ...
+
+    def create_with_id(self, owner: str, todo_id: str, fields: Mapping[str, Any]) -> Todo:
+        """Store a new todo under ``todo_id`` (timestamps now, version 1); PreconditionFailed if the id exists."""
         ...
 
     def list(
@@ -103,10 +110,37 @@ def is_storable_id(todo_id: object) -> bool:
         return False
 
 
-def new_todo(fields: Mapping[str, Any]) -> Todo:
-    """A todo as it starts: a fresh id, ``fields``, both timestamps now and version 1 (known fields only)."""
+# A UUIDv7 in the API's form: 48 bits of Unix milliseconds, version 7, 12 bits, variant 10, 62 bits.
+_CLIENT_ID = re.compile(r"[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}")
+
+
+def check_client_id(todo_id: str) -> str:
+    """``todo_id`` if a client may create a todo under it: a UUIDv7 in the API's form, not from the future.
+
+    An id made offline long ago is fine (it records when the todo was made);
+    one more than ``CLIENT_ID_AHEAD_MAX_MS`` ahead of this clock is not.
+    """
+    if not _CLIENT_ID.fullmatch(todo_id):
+        raise ValidationError(
+            f"id {quoted(todo_id)} must be a UUIDv7 as 32 lowercase hex digits (version 7, variant 10) "
+            "to create a todo under it."
+        )
+    if int(todo_id[:12], 16) > time.time_ns() // 1_000_000 + CLIENT_ID_AHEAD_MAX_MS:
+        raise ValidationError(
+            f"id {quoted(todo_id)} is timestamped more than {CLIENT_ID_AHEAD_MAX_MS // 60000} minutes "
+            "ahead of the server's clock."
+        )
+    return todo_id
+
+
+def new_todo(fields: Mapping[str, Any], todo_id: str | None = None) -> Todo:
+    """A todo as it starts: ``todo_id`` (else a fresh id), ``fields``, both timestamps now and version 1.
+
+    Known fields only; a cleared field (None) is left out.
+    """
     stamp = now()
-    todo = {"id": new_id(), **fields, "createdAt": stamp, "updatedAt": stamp, "version": 1}
+    fields = {name: value for name, value in fields.items() if value is not None}
+    todo = {"id": todo_id or new_id(), **fields, "createdAt": stamp, "updatedAt": stamp, "version": 1}
     return {name: todo[name] for name in FIELDS if name in todo}
 
 
@@ -213,11 +247,45 @@ def _check_completed(value: object) -> object:
     return value
 
 
+def _clearable(check: Callable[[object], object]) -> Callable[[object], object]:
+    """``check`` for a field that null clears: None passes as None."""
+    return lambda value: None if value is None else check(value)
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_PATTERN = f"^{_DATE.pattern}$"
+
+
+def _check_due(value: object) -> object:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValidationError('due must be a date as "YYYY-MM-DD" (such as "2026-03-01") or null.')
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"due {quoted(value)} is not a real calendar date.") from None
+    return value
+
+
+# Digits and letters, never ending in "0": a key can then always be made between any two.
+_POSITION = re.compile(f"[0-9A-Za-z]{{0,{POSITION_MAX - 1}}}[1-9A-Za-z]")
+POSITION_PATTERN = f"^{_POSITION.pattern}$"
+
+
+def _check_position(value: object) -> object:
+    if not isinstance(value, str) or not _POSITION.fullmatch(value):
+        raise ValidationError(
+            f"position must be 1 to {POSITION_MAX} characters from 0-9, A-Z and a-z, not ending in 0, or null."
+        )
+    return value
+
+
 _CHECKS: dict[str, Callable[[object], object]] = {
     "title": _check_title,
     "memo": _check_memo,
     "priority": _check_priority,
     "completed": _check_completed,
+    "due": _clearable(_check_due),
+    "position": _clearable(_check_position),
 }
 
 
@@ -229,13 +297,16 @@ def validate_new(body: Mapping[str, Any]) -> dict[str, Any]:
     for name in REQUIRED_ON_CREATE:
         if name not in body:
             raise ValidationError(f"{name} is required.")
-    fields = validate_changes(body, require_any=False)
+    fields = {name: value for name, value in validate_changes(body, require_any=False).items() if value is not None}
     fields.setdefault("completed", False)
     return fields
 
 
 def validate_changes(body: Mapping[str, Any], require_any: bool = True) -> dict[str, Any]:
-    """The fields a partial update may change, from a parsed request body, in their stored types."""
+    """The fields a partial update may change, from a parsed request body, in their stored types.
+
+    A cleared field (``due`` or ``position`` given as null) is None: the update removes it.
+    """
     fields = {name: _CHECKS[name](body[name]) for name in WRITABLE if name in body}
     if require_any and not fields:
         raise ValidationError("nothing to update: give at least one of " + ", ".join(WRITABLE) + ".")

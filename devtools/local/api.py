@@ -46,7 +46,7 @@ class APIRequestHandler(GuardedRequestHandler):
         headers = [(name, str(value)) for name, value in (response.get("headers") or {}).items()]
         multi = (response.get("multiValueHeaders") or {}).items()
         headers += [(name, str(value)) for name, values in multi for value in values]
-        if not any(name.lower() == "content-type" for name, _ in headers):
+        if body and not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
         self.send_answer(int(response["statusCode"]), *self.encoded(headers, body))
 

@@ -45,6 +45,8 @@ CODES = {413: "RequestEntityTooLargeError", 414: "URITooLongError", 500: "Intern
 SECURITY_HEADERS = tuple(API_SECURITY_HEADERS.items())
 # After these answers the stream's framing cannot be trusted any more.
 CLOSING = {400, 408, 411, 413, 414, 431}
+# Answers that never carry content (RFC 9110 section 6.4.1).
+BODILESS = {204, 304}
 
 
 class LocalServer(socketserver.ThreadingTCPServer):
@@ -144,6 +146,10 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
     def send_answer(self, status: int, headers: Iterable[tuple[str, str]], body: bytes = b"") -> None:
         """Write a whole answer in one send; a HEAD answer keeps its headers and drops the body."""
         given = list(headers)
+        if status in BODILESS:
+            # RFC 9110: these answers have no content, and a 304's Content-Length would have to be the 200's.
+            body = b""
+            given = [(name, value) for name, value in given if name.lower() != "content-length"]
         names = {name.lower() for name, _ in given}
         lines = [
             f"{self.protocol_version} {status} {self.responses.get(status, ('', ''))[0]}",
@@ -152,7 +158,7 @@ class GuardedRequestHandler(http.server.BaseHTTPRequestHandler):
             *(f"{name}: {value}" for name, value in given),
             *(f"{name}: {value}" for name, value in self.answer_headers() if name.lower() not in names),
         ]
-        if "content-length" not in names:
+        if "content-length" not in names and status not in BODILESS:
             lines.append(f"Content-Length: {len(body)}")
         if self.close_connection or status in CLOSING:
             self.close_connection = True

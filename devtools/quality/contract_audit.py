@@ -27,7 +27,8 @@ LEAKS = {
     "an object address": r"\bat 0x[0-9a-f]{6,}",
     "a Python object": r"<(?:module|class|function|bound method)\b",
     # Python's own wording for values it printed: `origin None`, `limit (4300 digits) for integer string`.
-    "a Python value": r"\bNone\b|\bint\(\)|integer string conversion|sys\.set_int_max_str_digits",
+    # The header name If-None-Match is a word of its own, not a printed None.
+    "a Python value": r"(?<![\w-])None(?![\w-])|\bint\(\)|integer string conversion|sys\.set_int_max_str_digits",
 }
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
 
@@ -108,8 +109,8 @@ def body_problems(
 ) -> list[str]:
     """What is wrong with the body of an answer to ``method``: an error's shape and leaks; any body of a HEAD answer
     (RFC 9110), errors included: one would be read as the start of the next answer on a kept-alive connection."""
-    if method.upper() == "HEAD":
-        return [f"{status} answer to HEAD with a body: {body[:100]!r}"] if body else []
+    if method.upper() == "HEAD" or status in (204, 304):
+        return [f"{status} answer to {method} with a body: {body[:100]!r}"] if body else []
     return error_body_problems(status, header(headers, "content-type"), body, echoed) if status >= 400 else []
 
 

@@ -1,6 +1,7 @@
 """Schema-driven fuzzing (schemathesis) of the running stack as a signed-in user: a short run here, a long one in
 `make fuzz`; and proof that the project's checks catch what they are there for."""
 
+import hashlib
 import json
 import os
 import re
@@ -10,16 +11,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import hypothesis
 import pytest
 import schemathesis
 import tomli_w
 from schemathesis.config import SchemathesisConfig
 from schemathesis.config._checks import _BUILTIN_CHECK_NAMES as BUILTIN_CHECKS
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
+from schemathesis.generation.hypothesis.builder import HypothesisTestConfig, HypothesisTestMode, create_test
 
 from chalicelib import openapi
 from devtools.local.http import SECURITY_HEADERS
-from devtools.quality import fuzz
+from devtools.quality import fuzz, fuzz_checks
 from tests.support.audit import report_figure
 
 ALL_PHASES = {"coverage": "success", "fuzzing": "success", "stateful": "success"}
@@ -57,6 +60,18 @@ def test_every_check_runs_on_every_operation_in_every_phase_but_the_one_not_appl
     assert off == {("OPTIONS /todos/{todo_id}", check) for _, check, _ in fuzz.NOT_APPLICABLE}
 
 
+def test_each_operation_takes_every_status_justified_for_it_in_every_phase():
+    config = SchemathesisConfig.from_str(tomli_w.dumps(fuzz.schemathesis_config({})))
+    schema = schemathesis.openapi.from_dict(openapi.document("/"), config=config)
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        justified = {str(s) for ops, s, *_ in fuzz.JUSTIFIED if operation.definition.raw["operationId"] in ops}
+        for phase in ("coverage", "fuzzing", "stateful"):
+            resolved = schema.config.checks_config_for(operation=operation, phase=phase)
+            taken = resolved.get_by_name(name="positive_data_acceptance").expected_statuses
+            assert set(taken) == set(POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES) | justified, (operation.label, phase)
+
+
 def test_the_configuration_widens_nothing_but_the_justified_statuses(tmp_path):
     auth = fuzz.wfc_auth(tmp_path, "Bearer x", "Bearer y")
     config = fuzz.schemathesis_config({"ids": ["x"], "cursors": [], "origins": ["http://127.0.0.1:8002"]}, auth)
@@ -64,13 +79,14 @@ def test_the_configuration_widens_nothing_but_the_justified_statuses(tmp_path):
     assert all(set(operation) == {"include-operation-id", "checks"} for operation in config["operations"])
     defaults = set(POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES)
     widened = {
-        (tuple(operation["include-operation-id"]), check, status)
+        (operation_id, check, status)
         for operation in config["operations"]
+        for operation_id in operation["include-operation-id"]
         for check, settings in operation["checks"].items()
         for status in settings.get("expected-statuses", [])
         if status not in defaults
     }
-    justified = {(tuple(ops), "positive_data_acceptance", str(status)) for ops, status, *_ in fuzz.JUSTIFIED}
+    justified = {(op, "positive_data_acceptance", str(status)) for ops, status, *_ in fuzz.JUSTIFIED for op in ops}
     assert widened == {entry for entry in justified if entry[2] not in defaults}
     disabled = {
         (tuple(operation["include-operation-id"]), check)
@@ -89,6 +105,40 @@ def test_the_configuration_widens_nothing_but_the_justified_statuses(tmp_path):
     }
     assert set(config["dictionaries"]) == {"ids", "origins", "tags"}
     assert config["parameters"]["path.todo_id"] == {"dictionary": "ids", "probability": 0.3}
+
+
+def coverage_cases(operation_id: str) -> list[schemathesis.Case]:
+    """The cases schemathesis's coverage phase makes for one operation of the document, with its fixed seed."""
+    document = {**openapi.document("/"), "servers": [{"url": "http://127.0.0.1:9"}]}
+    schema = schemathesis.openapi.from_dict(document)
+    operation = next(
+        r.ok() for r in schema.get_all_operations() if r.ok().definition.raw["operationId"] == operation_id
+    )
+    cases: list[schemathesis.Case] = []
+    config = HypothesisTestConfig(
+        modes=[HypothesisTestMode.COVERAGE],
+        settings=hypothesis.settings(max_examples=50, deadline=None, database=None),
+        seed=20261130,
+        project=schema.config,
+    )
+
+    def keep(case: schemathesis.Case) -> None:
+        cases.append(case)
+
+    create_test(operation=operation, test_func=keep, config=config)()
+    return cases
+
+
+@pytest.mark.parametrize("operation_id", ["updateTodo", "patchTodo", "deleteTodo"])
+def test_a_case_that_sends_an_if_match_its_schema_refuses_is_judged_as_invalid_data(operation_id):
+    valid_tag = re.compile(openapi.document("/")["components"]["parameters"]["IfMatch"]["schema"]["pattern"])
+    cases = coverage_cases(operation_id)
+    for case in cases:
+        fuzz_checks.before_call(None, case, {})
+    valid = [case for case in cases if case.meta.generation.mode.is_positive]
+    assert valid, "no case left to send as valid data"
+    assert all(valid_tag.match(case.headers["If-Match"]) for case in valid if "If-Match" in (case.headers or {}))
+    assert any((case.headers or {}).get("If-Match") == "0" for case in cases), "the case this guards against is gone"
 
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -128,13 +178,13 @@ def fake_api(answer: Callable[[str, str, dict[str, str]], Answer]) -> Iterator[s
         server.server_close()
 
 
-def failed_checks(url, tmp_path, phases=("coverage",), peer_token=None):
+def failed_checks(url, tmp_path, phases=("coverage",), peer_token=None, max_examples=1):
     code, report = fuzz.run_schemathesis(
         url,
         ["http://127.0.0.1:8002"],
         "Bearer a.b.c",
         peer_token,
-        max_examples=1,
+        max_examples=max_examples,
         report_dir=tmp_path,
         phases=",".join(phases),
         quiet=True,
@@ -192,28 +242,40 @@ def test_a_status_the_contract_does_not_give_fails_although_schemathesis_would_t
 
 
 def sharing(todos):
-    """An API that keeps each caller's list apart but hands any signed-in caller any todo by its id."""
+    """An API that keeps each caller's list apart but hands any signed-in caller any todo by its id.
+
+    That is its only flaw: it refuses tokens it did not issue and sends the headers the document requires, so no
+    other failure ends a stateful scenario before the peer has replayed the owner's read.
+    """
+    callers = {"Bearer a.b.c", "Bearer d.e.f"}
+    vary = {"Vary": "Origin", **dict(SECURITY_HEADERS)}
+    preflight = {"Access-Control-Allow-Methods": "GET", "Access-Control-Allow-Headers": "Authorization"}
 
     def answer(method, path, headers):
         caller = headers.get("Authorization")
-        ok = {"Content-Type": "application/json", **dict(SECURITY_HEADERS)}
-        if method == "OPTIONS" or not caller:
-            return (204, dict(SECURITY_HEADERS), b"") if method == "OPTIONS" else error(401, "UnauthorizedError", "no.")
+        ok = {"Content-Type": "application/json", **vary}
+        if method == "OPTIONS":
+            return 204, {**preflight, "Access-Control-Max-Age": "600", **vary}, b""
+        if caller not in callers:
+            return error(401, "UnauthorizedError", "no.", headers=vary.items())
         if method == "POST" and path == "/todos":
             todo = {"id": uuid.uuid4().hex, "title": "t", "memo": "", "priority": 1, "completed": False, "version": 1}
             todos[todo["id"]] = (caller, todo)
             return 201, {**ok, "Location": f"/todos/{todo['id']}", "ETag": '"1"'}, json.dumps(todo).encode()
         if method in ("GET", "HEAD") and path.split("?")[0] == "/todos":
-            return 200, ok, json.dumps([todo for owner, todo in todos.values() if owner == caller]).encode()
+            page = json.dumps([todo for owner, todo in todos.values() if owner == caller]).encode()
+            return 200, {**ok, "ETag": f'"{hashlib.md5(page).hexdigest()}"'}, page
         found = todos.get(path.rpartition("/")[2])
         if method in ("GET", "HEAD") and found:
             return 200, {**ok, "ETag": '"1"'}, json.dumps(found[1]).encode()
-        return error(404, "NotFoundError", "no such todo.")
+        return error(404, "NotFoundError", "no such todo.", headers=vary.items())
 
     return answer
 
 
 def test_the_fuzz_run_catches_a_user_who_gets_another_user_s_todo(tmp_path):
     with fake_api(sharing({})) as url:
-        failed = failed_checks(url, tmp_path, phases=("stateful",), peer_token="Bearer d.e.f")
+        # Where nothing else fails, the stateful phase plays one scenario per example; the short run's five reach
+        # a todo the owner created and read, and the peer's replay of that read.
+        failed = failed_checks(url, tmp_path, phases=("stateful",), peer_token="Bearer d.e.f", max_examples=5)
     assert "Object-level authorization bypass" in failed, failed

@@ -7,7 +7,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app import app
-from chalicelib import errors, openapi
+from chalicelib import errors, openapi, todos
 from tests.quality import openapi_doc
 from tests.quality.openapi_doc import DOCUMENT
 from tests.support.audit import audited
@@ -149,6 +149,8 @@ PROVOKERS = {
     ("listTodos", 200): ("GET", "/todos", {}, None, "api"),
     ("listTodos", 400): ("GET", "/todos?limit=0", {}, None, "api"),
     ("listTodos", 503): ("GET", "/todos", {}, None, "down"),
+    ("listTodos", 304): ("GET", "/todos", {"If-None-Match": "*"}, None, "api"),
+    ("headTodos", 304): ("HEAD", "/todos", {"If-None-Match": "*"}, None, "api"),
     ("createTodo", 201): ("POST", "/todos", JSON, json.dumps(NEW), "api"),
     ("createTodo", 400): ("POST", "/todos", JSON, "{}", "api"),
     ("createTodo", 413): ("POST", "/todos", JSON, BIG, "api"),
@@ -189,6 +191,7 @@ for _update in ("updateTodo", "patchTodo"):
     PROVOKERS.update(
         {
             (_update, 200): ("{method}", "{id}", {**JSON, "If-Match": '"1"'}, '{"completed": true}', "api"),
+            (_update, 201): ("{method}", "{new id}", {**JSON, "If-None-Match": "*"}, json.dumps(NEW), "api"),
             (_update, 400): ("{method}", "{id}", JSON, '{"priority": 9}', "api"),
             (_update, 404): ("{method}", "/todos/missing", JSON, '{"completed": true}', "api"),
             (_update, 412): ("{method}", "{id}", {**JSON, "If-Match": '"2"'}, '{"completed": true}', "api"),
@@ -220,6 +223,8 @@ def test_every_documented_answer_is_real_and_conforms_to_the_document(
     verb, target, headers, body, which = PROVOKERS[(operation_id, status)]
     if target == "{id}":
         target = f"/todos/{_create(dynalite_api_client)}"
+    elif target == "{new id}":
+        target = f"/todos/{todos.new_id()}"
     client = {"api": dynalite_api_client, "down": down_api}[which]
     response = client.request(verb.format(method=method), target, headers=headers, body=body or b"")
     assert response.status_code == status, response.body

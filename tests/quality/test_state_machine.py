@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 )
 
 from chalicelib.storage import dynamodb_client
-from chalicelib.todos import MEMO_PATTERN, TITLE_PATTERN
+from chalicelib.todos import MEMO_PATTERN, POSITION_PATTERN, TITLE_PATTERN, WRITABLE, new_id
 from tests.support.audit import audited, report_figure
 from tests.support.project import app_client, chalice_project, create_fresh_table
 
@@ -54,9 +54,17 @@ titles = st.text(min_size=1, max_size=40).filter(lambda s: re.fullmatch(TITLE_PA
 memos = st.text(max_size=60).filter(lambda s: re.fullmatch(MEMO_PATTERN, s))
 # The book's form sends the priority as the string its <select> gives.
 priorities = st.one_of(st.integers(1, 5), st.sampled_from(["1", "2", "3", "4", "5"]))
+dues = st.one_of(st.none(), st.dates().map(str))
+positions = st.one_of(st.none(), st.from_regex(POSITION_PATTERN, fullmatch=True))
 new_todos = st.fixed_dictionaries(
     {"title": titles, "memo": memos, "priority": priorities},
-    optional={"completed": st.booleans(), "version": st.integers(), "colour": st.text(max_size=5)},
+    optional={
+        "completed": st.booleans(),
+        "due": dues,
+        "position": positions,
+        "version": st.integers(),
+        "colour": st.text(max_size=5),
+    },
 )
 changes = st.fixed_dictionaries(
     {},
@@ -65,9 +73,11 @@ changes = st.fixed_dictionaries(
         "memo": memos,
         "priority": priorities,
         "completed": st.booleans(),
+        "due": dues,
+        "position": positions,
         "createdAt": st.just("1999-01-01T00:00:00.000Z"),
     },
-).filter(lambda c: set(c) & {"title", "memo", "priority", "completed"})
+).filter(lambda c: set(c) & set(WRITABLE))
 tag_kinds = st.sampled_from(["none", "current", "stale", "star", "weak", "several"])
 bad_bodies = st.sampled_from(
     [
@@ -88,8 +98,14 @@ users = st.sampled_from(USERS)
 
 
 def _stored(fields):
-    """What the API stores for the fields a client sent: priorities as integers."""
-    return {k: int(v) if k == "priority" else v for k, v in fields.items()}
+    """What the API stores of the fields a client sent: writable ones, priorities as integers, nulls left out."""
+    return {k: int(v) if k == "priority" else v for k, v in fields.items() if k in WRITABLE and v is not None}
+
+
+def _updated(before, body):
+    """A todo after an update with ``body``: its fields written, those sent as null removed."""
+    cleared = {k for k, v in body.items() if k in WRITABLE and v is None}
+    return {k: v for k, v in {**before, **_stored(body)}.items() if k not in cleared}
 
 
 def _subject(id_token):
@@ -157,8 +173,7 @@ class TodoMachine(RuleBasedStateMachine):
         assert status == 201, todo
         assert re.fullmatch(r"[0-9a-f]{32}", todo["id"]) and all(todo["id"] not in m for m in self.model.values())
         assert headers["Location"] == f"/todos/{todo['id']}" and headers["ETag"] == '"1"'
-        sent = {k: v for k, v in body.items() if k in ("title", "memo", "priority", "completed")}
-        expected = {"completed": False, **_stored(sent)}
+        expected = {"completed": False, **_stored(body)}
         assert TIMESTAMP.fullmatch(todo["createdAt"]) and todo["updatedAt"] == todo["createdAt"]
         assert todo == {
             **expected,
@@ -169,6 +184,28 @@ class TodoMachine(RuleBasedStateMachine):
         }
         self.model[user][todo["id"]] = todo
         return todo["id"]
+
+    @rule(target=ids, user=users, body=new_todos, todo_id=st.one_of(st.builds(new_id), ids))
+    def create_under_an_id(self, user, body, todo_id):
+        status, todo, headers = self._send(user, "PUT", f"/todos/{_quote(todo_id)}", body, {"If-None-Match": "*"})
+        if not re.fullmatch(r"[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}", todo_id):
+            assert status == 400 and todo["Code"] == "BadRequestError", todo
+        elif todo_id in self.model[user]:
+            assert status == 412 and todo["Code"] == "PreconditionFailed", todo
+        else:
+            assert status == 201 and headers["Location"] == f"/todos/{todo_id}", todo
+            expected = {"completed": False, **_stored(body), "id": todo_id, "version": 1}
+            assert todo == {**expected, "createdAt": todo["createdAt"], "updatedAt": todo["createdAt"]}
+            self.model[user][todo_id] = todo
+        return todo_id
+
+    @rule(user=users, completed=st.sampled_from([None, "true"]))
+    def poll_an_unchanged_list(self, user, completed):
+        path = "/todos" + (f"?completed={completed}" if completed else "")
+        status, _, headers = self._send(user, "GET", path)
+        assert status == 200
+        status, body, again = self._send(user, "GET", path, headers={"If-None-Match": headers["ETag"]})
+        assert status == 304 and body is None and again["ETag"] == headers["ETag"]
 
     @rule(user=users, todo_id=st.one_of(ids, st.sampled_from(UNKNOWN_IDS)), method=st.sampled_from(["GET", "HEAD"]))
     def get(self, user, todo_id, method):
@@ -207,8 +244,7 @@ class TodoMachine(RuleBasedStateMachine):
             assert status == 412 and todo["Code"] == "PreconditionFailed"
             return
         assert status == 200, todo
-        written = _stored({k: v for k, v in body.items() if k in ("title", "memo", "priority", "completed")})
-        expected = {**before, **written, "version": before.get("version", 0) + 1, "updatedAt": todo["updatedAt"]}
+        expected = {**_updated(before, body), "version": before.get("version", 0) + 1, "updatedAt": todo["updatedAt"]}
         assert todo == expected and headers["ETag"] == f'"{expected["version"]}"'
         assert TIMESTAMP.fullmatch(todo["updatedAt"]) and todo["updatedAt"] >= before.get("updatedAt", "")
         self.model[user][todo_id] = todo

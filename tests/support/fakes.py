@@ -38,12 +38,26 @@ class InMemoryTodoRepository:
             self._items[(owner, todo["id"])] = todo
             return copy.deepcopy(todo)
 
+    def create_with_id(self, owner: str, todo_id: str, fields: Mapping[str, Any]) -> todos.Todo:
+        todo = todos.new_todo(fields, todo_id)
+        with self._lock:
+            self.requests += 1
+            if (owner, todo_id) in self._items:
+                raise errors.already_exists(todo_id)
+            self._items[(owner, todo_id)] = todo
+            return copy.deepcopy(todo)
+
     def update(self, owner: str, todo_id: str, fields: Mapping[str, Any], if_match: todos.IfMatch = None) -> todos.Todo:
         with self._lock:
             self.requests += 1
             item = self._find(owner, todo_id)
             self._check_version(item, if_match)
-            item.update(fields, updatedAt=todos.now(), version=todos.version_of(item) + 1)
+            for name, value in fields.items():
+                if value is None:
+                    item.pop(name, None)
+                else:
+                    item[name] = value
+            item.update(updatedAt=todos.now(), version=todos.version_of(item) + 1)
             return copy.deepcopy(item)
 
     def delete(self, owner: str, todo_id: str, if_match: todos.IfMatch = None) -> todos.Todo:

@@ -272,3 +272,38 @@ def test_a_page_is_cut_before_its_answer_outgrows_lambda(repo, monkeypatch):
         if cursor is None:
             break
     assert seen == created
+
+
+def test_create_with_id_stores_under_that_id_in_one_request(repo):
+    todo_id = todos.new_id()
+    created, sent = requests_for(repo, repo.create_with_id, OWNER, todo_id, {**NEW, "due": "2026-04-01"})
+    assert sent == 1
+    assert created["id"] == todo_id and created["version"] == 1 and created["due"] == "2026-04-01"
+    assert created["createdAt"] == created["updatedAt"]
+    assert repo.get(OWNER, todo_id) == created
+
+
+def test_create_with_an_existing_id_is_refused_in_one_request_and_changes_nothing(repo):
+    todo_id = todos.new_id()
+    created = repo.create_with_id(OWNER, todo_id, dict(NEW))
+    refused, sent = requests_for(repo, repo.create_with_id, OWNER, todo_id, {**NEW, "title": "other"})
+    assert isinstance(refused, errors.PreconditionFailed) and sent == 1
+    assert repo.get(OWNER, todo_id) == created
+
+
+def test_create_with_an_id_another_owner_holds_is_independent(repo):
+    todo_id = todos.new_id()
+    theirs = repo.create_with_id(OTHER, todo_id, dict(NEW))
+    mine = repo.create_with_id(OWNER, todo_id, {**NEW, "title": "mine"})
+    assert repo.get(OTHER, todo_id) == theirs and repo.get(OWNER, todo_id) == mine
+
+
+def test_due_and_position_round_trip_and_none_removes_them_in_one_request(repo):
+    created = repo.create(OWNER, {**NEW, "due": "2026-12-31", "position": "a0Zz"})
+    assert repo.get(OWNER, created["id"]) == created
+    cleared, sent = requests_for(repo, repo.update, OWNER, created["id"], {"due": None, "position": None})
+    assert sent == 1
+    assert "due" not in cleared and "position" not in cleared and cleared["version"] == 2
+    assert repo.get(OWNER, created["id"]) == cleared
+    again = repo.update(OWNER, created["id"], {"position": None, "title": "t"})
+    assert "position" not in again and again["title"] == "t"

@@ -371,3 +371,73 @@ def test_page_size_counts_what_lambda_sends_back():
     one = len(json.dumps(http.to_json(heavy)))
     assert paging.count_fitting([heavy] * 10, budget=one * 3 + one // 2) == 3
     assert paging.count_fitting([heavy] * 10, budget=10) == 1
+
+
+@pytest.mark.parametrize("due", ["2026-02-28", "2028-02-29", "0001-01-01", "9999-12-31"])
+def test_real_dates_are_due_dates(due):
+    assert todos.validate_changes({"due": due}) == {"due": due}
+
+
+@pytest.mark.parametrize("due", ["2026-02-29", "2026-02-30", "2026-04-31", "0000-01-01", "2026-00-10", "2026-1-1"])
+def test_impossible_dates_are_refused_naming_due(due):
+    with pytest.raises(errors.ValidationError, match=r"^due "):
+        todos.validate_changes({"due": due})
+
+
+@pytest.mark.parametrize("position", ["1", "a0V", "Zz", "0" * 63 + "1"])
+def test_positions_of_the_alphabet_not_ending_in_zero_are_kept(position):
+    assert todos.validate_changes({"position": position}) == {"position": position}
+
+
+@pytest.mark.parametrize("position", ["", "0", "a0", "1" * 65, "a b", "a\n", "٣", True])
+def test_other_positions_are_refused_naming_position(position):
+    with pytest.raises(errors.ValidationError, match=r"^position "):
+        todos.validate_changes({"position": position})
+
+
+def test_null_clears_in_an_update_and_is_left_out_of_a_create():
+    assert todos.validate_changes({"due": None, "position": None}) == {"due": None, "position": None}
+    fields = todos.validate_new({"title": "t", "memo": "", "priority": 1, "due": None, "position": None})
+    assert fields == {"title": "t", "memo": "", "priority": 1, "completed": False}
+
+
+def test_client_ids_must_be_current_uuidv7s():
+    made = todos.new_id()
+    assert todos.check_client_id(made) == made
+    now_ms = time.time_ns() // 1_000_000
+    just_inside = f"{now_ms + todos.CLIENT_ID_AHEAD_MAX_MS - 1000:012x}" + made[12:]
+    assert todos.check_client_id(just_inside) == just_inside
+    too_far = f"{now_ms + todos.CLIENT_ID_AHEAD_MAX_MS + 1000:012x}" + made[12:]
+    with pytest.raises(errors.ValidationError, match="minutes ahead"):
+        todos.check_client_id(too_far)
+    for bad in (made.upper(), made[:12] + "4" + made[13:], made[:16] + "0" + made[17:], made[:-1], "L5"):
+        with pytest.raises(errors.ValidationError, match="UUIDv7"):
+            todos.check_client_id(bad)
+
+
+@pytest.mark.parametrize(
+    "header, current, expected",
+    [(None, '"a"', False), ('"a"', '"a"', True), ('W/"a"', '"a"', True), ('"b", "a"', '"a"', True), ("*", '"a"', True)],
+)
+def test_if_none_match_compares_weakly(header, current, expected):
+    assert http.none_match(header, current) is expected
+
+
+def test_list_etag_is_strong_and_depends_on_items_and_link():
+    items = [{"id": "a", "title": "t"}]
+    tag = http.list_etag(items, None)
+    assert tag.startswith('"') and tag.endswith('"') and len(tag) == 34
+    assert tag == http.list_etag([dict(items[0])], None)
+    assert tag != http.list_etag(items, '</todos?cursor=x>; rel="next"')
+    assert tag != http.list_etag([{"id": "a", "title": "u"}], None)
+
+
+@pytest.mark.parametrize("header, create", [(None, False), ("*", True), (" * ", True)])
+def test_only_star_makes_a_put_a_create(header, create):
+    assert http.is_create_only(header) is create
+
+
+@pytest.mark.parametrize("header", ['"1"', "", "W/*", '*, "1"'])
+def test_other_if_none_match_on_a_put_is_refused(header):
+    with pytest.raises(errors.ValidationError, match="If-None-Match"):
+        http.is_create_only(header)

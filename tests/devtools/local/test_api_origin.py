@@ -232,3 +232,23 @@ def test_without_an_api_server_api_paths_are_the_sites_404(tmp_path: Path) -> No
     finally:
         stop(server)
     assert answer.status_code == 404
+
+
+def test_a_304_has_no_body_nor_content_length_on_both_addresses_and_the_connection_stays_clean(
+    origins: Origins,
+) -> None:
+    for port, prefix in ((origins.api.port, ""), (origins.ui_port, "/api")):
+        request = f"GET {prefix}/todos HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        with connect(port) as sock:
+            sock.sendall(f"{request}\r\n".encode())
+            first = read_answer(sock)
+            assert first.status == 200, first
+            tag = first.headers["etag"]
+            # The conditional GET, then a plain one on the same connection: nothing of the 304 may spill over.
+            sock.sendall(f"{request}If-None-Match: {tag}\r\n\r\n{request}\r\n".encode())
+            unchanged, after = read_answers(sock, 2)
+        assert unchanged.status == 304, unchanged
+        assert unchanged.body == b"" and "content-length" not in unchanged.headers
+        assert "content-type" not in unchanged.headers
+        assert unchanged.headers["etag"] == tag
+        assert after.status == 200 and after.body == first.body
