@@ -7,8 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from todoui import dates
 
-from chalicelib import todos
-
 TODAY = "2026-03-05"  # a Thursday
 
 
@@ -80,13 +78,3 @@ def test_the_next_day_crosses_months_and_years():
 def test_a_row_says_when_a_todo_is_due_in_words_not_only_in_colour(due, completed, text):
     item = todo(due, completed)
     assert dates.due_text(item, dates.due_state(item, TODAY), TODAY) == text
-
-
-@given(st.one_of(st.dates().map(datetime.date.isoformat), st.text(alphabet="0123456789-", min_size=8, max_size=11)))
-def test_the_page_and_the_api_agree_on_what_a_date_is(value):
-    try:
-        todos.validate_changes({"due": value})
-        stored = True
-    except todos.ValidationError:
-        stored = False
-    assert stored == dates.is_date(value)

@@ -3,9 +3,7 @@
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from todoui import model, order
-
-from chalicelib import todos as api_todos
+from todoui import order
 
 keys = st.text(alphabet=order.DIGITS, min_size=1, max_size=12).filter(order.is_position)
 bounds = st.one_of(st.none(), keys)
@@ -258,14 +256,3 @@ def test_a_moved_copy_has_the_new_key_and_leaves_the_todo_alone():
     original = todo("a", "V")
     copy = order.moved(original, "W")
     assert copy == {**original, "position": "W"} and original["position"] == "V"
-
-
-@given(st.one_of(keys, st.text(max_size=70), st.text(alphabet=order.DIGITS, min_size=60, max_size=70)))
-def test_the_page_and_the_api_agree_on_what_a_position_is(value):
-    try:
-        api_todos.validate_changes({"position": value})
-        stored = True
-    except api_todos.ValidationError:
-        stored = False
-    assert stored == order.is_position(value)
-    assert model.POSITION_MAX == api_todos.POSITION_MAX
