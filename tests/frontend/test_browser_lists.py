@@ -243,6 +243,7 @@ def test_dragging_a_row_with_the_mouse_moves_it_with_one_put_that_persists(mine,
     page.mouse.move(x, above_middle_of(todos, b), steps=12)
     expect(todos.row(d)).to_have_class(re.compile(r"\bis-dragging\b"))
     expect(todos.row(a)).to_have_class(re.compile(r"\bdrop-after\b"))
+    page.wait_for_timeout(300)  # the rows passed slide aside (0.15 s): the picture shows them settled
     page.screenshot(path=tmp_path / "desktop-drag.png")
     move_and_wait(todos, page.mouse.up)
     expect(todos.row(d)).not_to_have_class(re.compile(r"\bis-dragging\b"))
@@ -268,6 +269,7 @@ def test_dragging_a_row_with_a_finger_moves_it_with_one_put_that_persists(mine, 
     for step in range(1, steps + 1):
         touch(cdp, "touchMove", x, y + (goal - y) * step / steps)
     expect(todos.row(c)).to_have_class(re.compile(r"\bdrop-after\b"))
+    page.wait_for_timeout(300)  # the rows passed slide aside (0.15 s): the picture shows them settled
     page.screenshot(path=tmp_path / "phone-drag.png")
     move_and_wait(todos, lambda: touch(cdp, "touchEnd"))
     assert page.evaluate("window.__pointers") == ["touch"]

@@ -316,6 +316,8 @@ PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6
     ("order", "move_target", [PLACED, "b", 0]),
     ("order", "move_target", [PLACED, "e", 0]),
     ("order", "drop_slot", [[1.5, 20, 40.25], 30]),
+    ("order", "landing_slot", [["a", "b", "c"], {"after": None, "before": "b"}, 2]),
+    ("order", "shift_of", [1, 2, 0]),
     ("order", "key_step", ["ArrowDown", True]),
     ("remote", "collection_url", ["http://127.0.0.1:8000"]),
     ("remote", "item_url", ["http://h/api/", "a/b?c#d 𩸽é"]),

@@ -256,3 +256,13 @@ def test_a_moved_copy_has_the_new_key_and_leaves_the_todo_alone():
     original = todo("a", "V")
     copy = order.moved(original, "W")
     assert copy == {**original, "position": "W"} and original["position"] == "V"
+
+
+def test_while_a_row_is_dragged_the_rows_it_passes_make_room():
+    others = ["a", "b", "c", "d"]  # the dragged row was between b and c (its slot: 2)
+    assert order.landing_slot(others, {"after": "a", "before": None}, 2) == 1
+    assert order.landing_slot(others, {"after": None, "before": "d"}, 2) == 3
+    assert order.landing_slot(others, None, 2) == 2
+    assert [order.shift_of(index, 2, 0) for index in range(4)] == [1, 1, 0, 0]
+    assert [order.shift_of(index, 2, 4) for index in range(4)] == [0, 0, -1, -1]
+    assert [order.shift_of(index, 2, 2) for index in range(4)] == [0, 0, 0, 0]

@@ -49,13 +49,18 @@ class Reorder:
         event.preventDefault()
         row = grip.closest(".todo-row")
         others = []
+        ids = []
         middles = []
+        moving = -1
         rows = self.todos.rows.children
         for place in range(rows.length):
             other = rows[place]
-            if other != row and not other.hidden:
+            if other == row:
+                moving = len(others)
+            elif not other.hidden:
                 box = other.getBoundingClientRect()
                 others.append(other)
+                ids.append(other.dataset.todoId)
                 middles.append(box.top + box.height / 2 + window.scrollY)
         grip.setPointerCapture(event.pointerId)
         self.drag = {
@@ -66,7 +71,10 @@ class Reorder:
             "start": event.clientY + window.scrollY,
             "y": event.clientY,
             "others": others,
+            "ids": ids,
             "middles": middles,
+            "moving": moving,
+            "height": row.getBoundingClientRect().height,
             "shown": self.todos.shown(),
             "marked": None,
             "target": None,
@@ -87,13 +95,18 @@ class Reorder:
         self.scroll_while(edge)
 
     def follow(self):
-        """The row under the pointer, and the line where it would land."""
+        """The row under the pointer, the rows it passed moved aside to make room, and a line where it lands."""
         drag = self.drag
         y = drag["y"] + window.scrollY
         drag["row"].style.transform = "translateY(" + str(y - drag["start"]) + "px)"
         slot = order.drop_slot(drag["middles"], y)
         target = order.move_target(drag["shown"], drag["id"], slot)
         drag["target"] = target
+        landing = order.landing_slot(drag["ids"], target, drag["moving"])
+        others = drag["others"]
+        for index in range(len(others)):
+            shift = order.shift_of(index, drag["moving"], landing)
+            others[index].style.transform = "" if shift == 0 else "translateY(" + str(shift * drag["height"]) + "px)"
         self.mark(None if target is None else target_row(drag, target))
 
     def mark(self, marking):
@@ -140,6 +153,8 @@ class Reorder:
         self.mark(None)
         self.drag = None
         drag["row"].style.transform = ""
+        for other in drag["others"]:
+            other.style.transform = ""
         drag["row"].classList.remove("is-dragging")
         document.body.classList.remove("is-reordering")
         if drag["grip"].hasPointerCapture(drag["pointer"]):

@@ -264,6 +264,29 @@ def move_target(shown, todo_id, slot):
     return {"after": None, "before": others[slot].get("id")}
 
 
+def landing_slot(others, target, moving):
+    """The slot among ``others`` (todo ids shown, the dragged one left out) where ``target`` puts the dragged
+    todo; ``moving``: its own slot, where no target leaves it."""
+    if target is None:
+        return moving
+    for index in range(len(others)):
+        if others[index] == target["after"]:
+            return index + 1
+        if others[index] == target["before"]:
+            return index
+    return moving
+
+
+def shift_of(index, moving, slot):
+    """How the row at ``index`` of the others makes room for the dragged row (from ``moving``, held over
+    ``slot``): 1 a row's height down, -1 up, 0 not at all."""
+    if slot <= index < moving:
+        return 1
+    if moving <= index < slot:
+        return -1
+    return 0
+
+
 def drop_slot(middles, y):
     """The slot a dragged row lands in: how many of the other rows' middles (top to bottom) are above ``y``."""
     slot = 0
