@@ -69,6 +69,7 @@ class Replay:
     def later(self):
         """After a run that could not send: try again, less often each time."""
         self.tries += 1
+        self.page.show_banner()
         self.soon(sync.retry_delay(self.tries))
 
     async def send_all(self, wanted):
