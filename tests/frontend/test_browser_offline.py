@@ -3,13 +3,13 @@ when the network returns; a conflict is shown with both versions; an ended sessi
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from todoui import account, texts
 
+from tests.support.browser import eventually
 from tests.support.signin import PASSWORD, fill_account_form, sign_in
 from tests.support.todoapi import TodoApi
 
@@ -32,14 +32,6 @@ def keep_shot(page, tmp_path, name):
     page.screenshot(path=path)
     SHOTS.mkdir(exist_ok=True)
     shutil.copy(path, SHOTS / path.name)
-
-
-def eventually(check, seconds=15):
-    """Wait until ``check()`` holds (what the server holds changes after the page's requests); its last value."""
-    deadline = time.monotonic() + seconds
-    while not (held := check()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return held
 
 
 def until_the_worker_serves(page):
@@ -153,6 +145,7 @@ def test_an_edit_that_meets_a_newer_version_shows_both_and_keeps_the_one_chosen(
     page.click("#keep-mine")
     expect(dialog).to_be_hidden()
     expect(page.locator("#notice")).to_contain_text(texts.fill(texts.KEPT_MINE, ["この端末の題"]))
+    assert eventually(lambda: mine.get(todo["id"]).json()["title"] == "この端末の題")
     expect(page.locator("#offline-banner")).to_be_hidden()
     stored = mine.get(todo["id"]).json()
     assert (stored["title"], stored["memo"], stored["priority"]) == ("この端末の題", "この端末のメモ", 3)

@@ -208,7 +208,7 @@ class Sync:
                 etag = reply.header("ETag")
             url = remote.resolve(url, step["next"]) if step["next"] is not None else None
         self.base = sync.list_record(items, etag if pages == 1 else None)
-        self.store.save_list(self.owner, self.base)
+        await self.store.save_list(self.owner, self.base)
         self.tell(self.owner, sync.CHANGED)
         return {"state": sync.FRESH, "reply": None}
 
@@ -238,14 +238,14 @@ class Sync:
             self.tell(owner, sync.CHANGED)
         return result
 
-    def keep_todo(self, todo_id, todo):
+    async def keep_todo(self, todo_id, todo):
         """Take the server's ``todo`` (None: gone) into the kept list."""
         if self.base is None:
             return
         todos = self.base["todos"]
         todos = model.without(todos, todo_id) if todo is None else model.upsert(todos, todo)
         self.base = sync.list_record(todos, self.base["etag"])
-        self.store.save_list(self.owner, self.base)
+        await self.store.save_list(self.owner, self.base)
         self.show(self.view())
         self.tell(self.owner, sync.CHANGED)
 
