@@ -24,9 +24,6 @@ from devtools import settings
 from devtools.local.stack import Stack
 from devtools.quality.bench import fill_table, todo_item
 
-# What frontend/src/todoui/sync.py waits between two checks of the list (a focus sooner is not a check).
-CHECK_GAP_SECONDS = 2
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 390, "height": 844}
@@ -38,6 +35,8 @@ UP_BITS = 750_000
 TABLE = "Todos"
 # What each kind of answer counts as: the page's own HTML, CSS and JavaScript, or the API's answers.
 KINDS = {"Document": "page", "Stylesheet": "page", "Script": "page", "Fetch": "api", "XHR": "api"}
+# What frontend/src/todoui/sync.py waits between two checks of the list (a focus sooner is not a check).
+CHECK_GAP_SECONDS = 2
 
 # Runs before the page's own scripts: the time of the first frame painted after the list holds ``want`` rows.
 WATCH_LIST = """
