@@ -5,7 +5,8 @@ Chromium at 390 x 844 with the CPU slowed 4x, 150 ms of latency and 1.6 Mbit/s d
 Each load is timed from the start of navigation to the first frame painted after the last row went in; the bytes
 are those the page's own HTML, CSS and JavaScript, and the API's answers, took on the wire. Each way of serving
 (gzip where the browser accepts it, and none) is loaded in turn with the other, so a busy machine slows both
-alike. ``make bench`` runs it after ``bench.py``; alone: ``python -m devtools.quality.phone --help``.
+alike. Last, what one check of the unchanged list (a focus, as the 20 s poll does)
+takes on the wire: a 304. ``make bench`` runs it after ``bench.py``; alone: ``python -m devtools.quality.phone --help``.
 """
 
 import statistics
@@ -34,6 +35,8 @@ UP_BITS = 750_000
 TABLE = "Todos"
 # What each kind of answer counts as: the page's own HTML, CSS and JavaScript, or the API's answers.
 KINDS = {"Document": "page", "Stylesheet": "page", "Script": "page", "Fetch": "api", "XHR": "api"}
+# What frontend/src/todoui/sync.py waits between two checks of the list (a focus sooner is not a check).
+CHECK_GAP_SECONDS = 2
 
 # Runs before the page's own scripts: the time of the first frame painted after the list holds ``want`` rows.
 WATCH_LIST = """
@@ -117,6 +120,35 @@ def load_once(browser: Any, url: str, todos: int, accept_encoding: str | None) -
         context.close()
 
 
+def poll_bytes(browser: Any, url: str, todos: int) -> tuple[int, int]:
+    """``(status, bytes on the wire)`` of the page's check of its list once it is shown and unchanged."""
+    context = browser.new_context(locale="ja-JP", viewport=VIEWPORT, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.add_init_script(f"({WATCH_LIST})({todos})")
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        page.goto(url, wait_until="commit")
+        page.wait_for_function("() => window.__listShown !== undefined", timeout=120_000, polling=250)
+        page.wait_for_timeout((CHECK_GAP_SECONDS + 1) * 1000)  # the page checks no sooner after the last time
+        answers: dict[str, int] = {}
+        wire: dict[str, int] = {}
+
+        def answered(event: dict[str, Any]) -> None:
+            if event["response"]["url"].endswith("/api/todos"):
+                answers[event["requestId"]] = event["response"]["status"]
+
+        cdp.on("Network.responseReceived", answered)
+        cdp.on("Network.loadingFinished", lambda event: wire.update({event["requestId"]: event["encodedDataLength"]}))
+        with page.expect_response(lambda answer: answer.url.endswith("/api/todos")):
+            page.evaluate("() => window.dispatchEvent(new Event('focus'))")
+        page.wait_for_timeout(500)
+        (request_id,) = answers
+        return answers[request_id], int(wire[request_id])
+    finally:
+        context.close()
+
+
 def kilobytes(count: float) -> str:
     return f"{count / 1000:.0f} KB"
 
@@ -159,12 +191,17 @@ def phone_profile(todos: int, rounds: int) -> None:
                 for label, encoding in ways.items():
                     loads[label].append(load_once(browser, url, todos, encoding))
             figures = {label: report(label, done) for label, done in loads.items()}
+            status, polled = poll_bytes(browser, url, todos)
         finally:
             browser.close()
     shown, own = figures["as served (gzip where accepted)"]
     click.echo(
         f"  goals: {todos} todos on screen within 3.5 s {'ok' if shown <= 3500 else 'ABOVE GOAL'}; "
         f"the page's own files at most 150 KB on the wire {'ok' if own <= 150_000 else 'ABOVE GOAL'}"
+    )
+    click.echo(
+        f"  a check of the unchanged list (HTTP {status}): {polled} bytes on the wire; "
+        f"goal under 1 KB {'ok' if status == 304 and polled < 1000 else 'ABOVE GOAL'}"
     )
 
 

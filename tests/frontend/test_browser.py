@@ -172,7 +172,7 @@ def test_delete_removes_the_todo_from_the_api_and_the_list_and_undo_brings_it_ba
 def test_a_change_redraws_its_own_row_and_leaves_the_other_rows_as_they_were(screen_ui, todo_api):
     todo = todo_api.create(title=unique("この行だけ"), priority=5)
     screen_ui.reload()
-    expect(row(screen_ui, todo["id"])).to_be_visible()  # the list has loaded
+    expect(row(screen_ui, todo["id"])).to_be_visible()  # the list is drawn: the count below is the whole list's
     rows = screen_ui.locator("#todo-list tr")
     count = rows.count()
     rows.evaluate_all("rows => rows.forEach(row => { row.drawnBefore = true; })")
@@ -210,10 +210,11 @@ def test_markup_typed_into_the_form_is_saved_and_shown_as_text(screen_ui, todo_a
 
 
 def replace_body(text):
-    """A route handler that sends ``text`` instead of the body of the page's POST /todos."""
+    """A route handler that sends ``text`` instead of the body of the page's create (PUT /todos/{id} with
+    ``If-None-Match: *``)."""
 
     def handle(route):
-        if route.request.method == "POST":
+        if route.request.method == "PUT" and route.request.headers.get("if-none-match") == "*":
             route.continue_(post_data=text)
         else:
             route.continue_()
@@ -264,7 +265,9 @@ def test_the_apis_refusal_of_a_known_field_is_shown_in_japanese(screen_ui, ui_st
     """The page checks first, so the body is changed on its way out for the API itself to refuse it."""
     screen_ui.log.allow_status(400)
     before = todo_api.list()
-    screen_ui.route(f"{ui_stack.ui_url}/api/todos", replace_body(json.dumps({"title": " ", "memo": "", "priority": 3})))
+    screen_ui.route(
+        f"{ui_stack.ui_url}/api/todos/*", replace_body(json.dumps({"title": " ", "memo": "", "priority": 3}))
+    )
     open_new_dialog(screen_ui)
     fill_form(screen_ui, title="送る途中で空になる")
     screen_ui.click("#register-button")
@@ -276,7 +279,7 @@ def test_the_apis_refusal_of_a_known_field_is_shown_in_japanese(screen_ui, ui_st
 
 def test_a_refusal_the_page_has_no_words_for_keeps_the_apis_english_apart_from_the_japanese(screen_ui, ui_stack):
     screen_ui.log.allow_status(400)
-    screen_ui.route(f"{ui_stack.ui_url}/api/todos", replace_body("{not json"))
+    screen_ui.route(f"{ui_stack.ui_url}/api/todos/*", replace_body("{not json"))
     open_new_dialog(screen_ui)
     fill_form(screen_ui, title="壊れた本文")
     screen_ui.click("#register-button")

@@ -210,7 +210,7 @@ def test_a_401_brings_back_sign_in_and_the_form_keeps_its_text(ui, api_url, page
         headers = {**route.request.headers, "authorization": tampered(route.request.headers["authorization"])}
         route.continue_(headers=headers)
 
-    ui.route(f"{page_api_url}/todos", tamper)
+    ui.route(f"{page_api_url}/todos/*", tamper)  # the create: PUT under the id the page made
     ui.click("#register-button")
     expect(ui.locator("#auth-dialog")).to_be_visible()
     expect(ui.locator("#auth-note")).to_have_text("ログインの有効期限が切れました。もう一度ログインしてください。")
@@ -218,7 +218,7 @@ def test_a_401_brings_back_sign_in_and_the_form_keeps_its_text(ui, api_url, page
     assert stored_session(ui) is None
     assert TodoApi(api_url, user).list() == []
 
-    ui.unroute(f"{page_api_url}/todos")
+    ui.unroute(f"{page_api_url}/todos/*")
     fill_account_form(ui, user.email, PASSWORD)
     expect(ui.locator("#auth-dialog")).to_be_hidden()
     expect(ui.locator("#input-form")).to_be_visible()

@@ -65,18 +65,21 @@ def test_tries_that_could_not_send_wait_longer_each_time_up_to_a_poll():
 
 
 @pytest.mark.parametrize(
-    "offline, waiting, needs_sign_in, text",
+    "offline, sending, choosing, needs_sign_in, stalled, text",
     [
-        (True, 0, False, texts.OFFLINE),
-        (True, 3, False, texts.fill(texts.OFFLINE_WAITING, [3])),
-        (True, 3, True, texts.fill(texts.OFFLINE_WAITING, [3])),
-        (False, 0, False, None),
-        (False, 2, True, texts.fill(texts.WAITING_SIGN_IN, [2])),
-        (False, 1, False, texts.fill(texts.SENDING, [1])),
+        (True, 0, 0, False, False, texts.OFFLINE),
+        (True, 3, 1, False, False, texts.fill(texts.OFFLINE_WAITING, [4])),
+        (True, 3, 0, True, True, texts.fill(texts.OFFLINE_WAITING, [3])),
+        (False, 0, 0, False, False, None),
+        # A change on its way while all is well: nothing to say.
+        (False, 1, 0, False, False, None),
+        (False, 2, 0, True, False, texts.fill(texts.WAITING_SIGN_IN, [2])),
+        (False, 1, 0, False, True, texts.fill(texts.STALLED, [1])),
+        (False, 0, 2, False, False, texts.fill(texts.CHOICE_WAITING, [2])),
     ],
 )
-def test_the_banner_says_offline_and_how_many_changes_wait(offline, waiting, needs_sign_in, text):
-    assert sync.banner_text(offline, waiting, needs_sign_in) == text
+def test_the_banner_says_offline_and_how_many_changes_wait(offline, sending, choosing, needs_sign_in, stalled, text):
+    assert sync.banner_text(offline, sending, choosing, needs_sign_in, stalled) == text
 
 
 @pytest.mark.parametrize(
@@ -155,6 +158,13 @@ def test_a_conflict_shows_a_due_date_and_a_new_place_in_the_order_when_there_is_
         {"label": "期限", "mine": "2026-05-01", "theirs": texts.NO_DUE, "differs": True},
         {"label": "並び順", "mine": texts.MOVED_HERE, "theirs": texts.MOVED_THERE, "differs": True},
     ]
+
+
+def test_an_empty_field_says_so_rather_than_showing_nothing():
+    view = sync.conflict_view(
+        {"seq": 1, "id": "a", "kind": outbox.UPDATE, "mine": todo("a", memo="m"), "theirs": todo("a")}
+    )
+    assert view["rows"][1] == {"label": "メモ", "mine": "m", "theirs": texts.EMPTY_VALUE, "differs": True}
 
 
 def test_a_side_that_was_deleted_is_said_so_instead_of_its_fields():

@@ -1,6 +1,7 @@
-"""Where the browser tests find Chromium, and what they do when it is missing."""
+"""Where the browser tests find Chromium, what they do when it is missing, and waiting for what a page did."""
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,11 @@ def require_chromium(path: Path, environ: Mapping[str, str]) -> None:
     if environ.get("CI"):
         pytest.fail(missing)
     pytest.skip(missing)
+
+
+def eventually(check: Callable[[], object], seconds: float = 15) -> object:
+    """Wait until ``check()`` holds (what the server holds changes after the page's requests); its last value."""
+    deadline = time.monotonic() + seconds
+    while not (held := check()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return held

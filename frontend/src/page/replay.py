@@ -69,6 +69,7 @@ class Replay:
     def later(self):
         """After a run that could not send: try again, less often each time."""
         self.tries += 1
+        self.page.show_banner()
         self.soon(sync.retry_delay(self.tries))
 
     async def send_all(self, wanted):
@@ -110,8 +111,9 @@ class Replay:
         self.tries = 0
         if outcome == outbox.DONE or outcome == outbox.GONE:
             answered = as_dict(reply.data) if outcome == outbox.DONE and op["kind"] != outbox.DELETE else None
+            # The kept list first: a tab that reads both between the two writes still sees the change.
+            await page.keep_todo(todo_id, answered)
             await page.change(owner, lambda record: [outbox.settle(record, seq, answered)])
-            page.keep_todo(todo_id, answered)
             return True
         if outcome == outbox.REFUSED:
             title = model.text_of(page.seen(todo_id).get("title"))
@@ -129,10 +131,10 @@ class Replay:
             self.later()
             return False
         theirs = as_dict(latest.data) if status == 200 else None
+        mine = page.seen(todo_id)
+        await page.keep_todo(todo_id, theirs)
         if outcome == outbox.LANDED:
             await page.change(owner, lambda record: outbox.landed(record, seq, theirs))
         else:
-            mine = page.seen(todo_id)
             await page.change(owner, lambda record: outbox.conflicted(record, seq, mine, theirs))
-        page.keep_todo(todo_id, theirs)
         return True

@@ -152,7 +152,8 @@ class Sync:
     async def write(self, kind, todo_id, body, tag):
         before = model.find(self.view(), todo_id)
         made = __new__(Date()).toISOString()
-        added = await self.change(self.owner, lambda record: outbox.add(record, kind, todo_id, body, tag, made))
+        # The row is the caller's to draw, with the answer it gets.
+        added = await self.change(self.owner, lambda record: outbox.add(record, kind, todo_id, body, tag, made), False)
         shown = model.find(self.view(), todo_id)
         self.shown = model.without(self.shown, todo_id) if shown is None else model.upsert(self.shown, shown)
         if added[2] and not self.offline and self.can_send():
@@ -207,7 +208,7 @@ class Sync:
                 etag = reply.header("ETag")
             url = remote.resolve(url, step["next"]) if step["next"] is not None else None
         self.base = sync.list_record(items, etag if pages == 1 else None)
-        self.store.save_list(self.owner, self.base)
+        await self.store.save_list(self.owner, self.base)
         self.tell(self.owner, sync.CHANGED)
         return {"state": sync.FRESH, "reply": None}
 
@@ -223,24 +224,28 @@ class Sync:
             todo = model.find(self.base["todos"], todo_id)
         return {"id": todo_id} if todo is None else todo
 
-    async def change(self, owner, how):
-        """Change ``owner``'s outbox in one transaction (``how``: record -> ``[record, ...]``); show it and tell."""
+    async def change(self, owner, how, rows=True):
+        """Change ``owner``'s outbox in one transaction (``how``: record -> ``[record, ...]``); show it and tell.
+
+        ``rows``: bring the list's rows up to date too (not when the caller draws the row itself).
+        """
         result = await self.store.change_outbox(owner, how)
         if owner == self.owner:
             self.record = result[0]
-            self.show(self.view())
+            if rows:
+                self.show(self.view())
             self.show_banner()
             self.tell(owner, sync.CHANGED)
         return result
 
-    def keep_todo(self, todo_id, todo):
+    async def keep_todo(self, todo_id, todo):
         """Take the server's ``todo`` (None: gone) into the kept list."""
         if self.base is None:
             return
         todos = self.base["todos"]
         todos = model.without(todos, todo_id) if todo is None else model.upsert(todos, todo)
         self.base = sync.list_record(todos, self.base["etag"])
-        self.store.save_list(self.owner, self.base)
+        await self.store.save_list(self.owner, self.base)
         self.show(self.view())
         self.tell(self.owner, sync.CHANGED)
 
@@ -275,8 +280,11 @@ class Sync:
     def show_banner(self):
         if self.banner is None:
             return
-        stored = self.base is not None or outbox.waiting(self.record) > 0
-        self.banner.show(sync.banner_text(self.offline and stored, outbox.waiting(self.record), self.needs_sign_in))
+        sending = len(self.record["ops"])
+        choosing = len(self.record["conflicts"])
+        offline = self.offline and (self.base is not None or sending + choosing > 0)
+        stalled = self.replay.tries > 0
+        self.banner.show(sync.banner_text(offline, sending, choosing, self.needs_sign_in, stalled))
 
     async def before_sign_out(self):
         """Send what waits first; if some still cannot be sent, the person decides whether to sign out anyway."""

@@ -130,15 +130,23 @@ def retry_delay(tries):
     return RETRY_SECONDS[max(0, min(tries - 1, len(RETRY_SECONDS) - 1))]
 
 
-def banner_text(offline, waiting, needs_sign_in):
-    """The line that says the page is offline, or that changes wait; None when there is nothing to say."""
+def banner_text(offline, sending, choosing, needs_sign_in, stalled):
+    """The line that says the page is offline, or that changes wait; None when there is nothing to say.
+
+    ``sending``: changes waiting to be sent; ``choosing``: conflicts waiting
+    for the person; ``stalled``: the last try to send could not (a busy
+    server). A change on its way while all is well says nothing.
+    """
     if offline:
+        waiting = sending + choosing
         return texts.fill(texts.OFFLINE_WAITING, [waiting]) if waiting > 0 else texts.OFFLINE
-    if waiting == 0:
-        return None
-    if needs_sign_in:
-        return texts.fill(texts.WAITING_SIGN_IN, [waiting])
-    return texts.fill(texts.SENDING, [waiting])
+    if sending > 0 and needs_sign_in:
+        return texts.fill(texts.WAITING_SIGN_IN, [sending])
+    if sending > 0 and stalled:
+        return texts.fill(texts.STALLED, [sending])
+    if choosing > 0:
+        return texts.fill(texts.CHOICE_WAITING, [choosing])
+    return None
 
 
 def message(owner, what):
@@ -173,7 +181,8 @@ def field_text(name, todo, here):
         return texts.NO_DUE if value is None else model.text_of(value)
     if name == "position":
         return texts.MOVED_HERE if here else texts.MOVED_THERE
-    return model.text_of(value)
+    text = model.text_of(value)
+    return texts.EMPTY_VALUE if len(text) == 0 else text
 
 
 def conflict_view(conflict):

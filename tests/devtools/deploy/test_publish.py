@@ -179,10 +179,12 @@ def test_a_file_the_build_no_longer_has_is_deleted_and_changed_files_are_invalid
     (site / "js" / "todoui.model.js").unlink()
     (site / "js" / "main.js").write_text("// the next build\n", encoding="utf-8")
     published = deploy.publish(clients, name, "prod", site, echo=lambda line: None)
-    assert published.removed == ["js/todoui.model.js"] and published.changed == ["js/main.js"]
+    # The service worker names every file of the build: it changes with any of them.
+    assert published.removed == ["js/todoui.model.js"] and published.changed == ["js/main.js", "sw.js"]
     assert "js/todoui.model.js" not in stored(clients, outputs)
-    assert published.invalidated == ["/js/main.js", "/js/todoui.model.js"]
-    assert ["/js/main.js", "/js/todoui.model.js"] in [sorted(paths) for paths in invalidations(clients, outputs)]
+    assert published.invalidated == ["/js/main.js", "/js/todoui.model.js", "/sw.js"]
+    expected = ["/js/main.js", "/js/todoui.model.js", "/sw.js"]
+    assert expected in [sorted(paths) for paths in invalidations(clients, outputs)]
 
 
 def test_a_changed_page_invalidates_the_root_too_and_many_changes_one_wildcard():
