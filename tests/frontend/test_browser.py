@@ -63,9 +63,12 @@ def test_the_seed_todos_render_in_japanese_with_labels_and_in_sort_order(screen_
         expect(screen_ui.locator(f"#update-{todo_id}")).to_have_text("変更")
         expect(screen_ui.locator(f"#delete-{todo_id}")).to_have_text("削除")
     ids = screen_ui.locator("#todo-list tr").evaluate_all("rows => rows.map(r => r.dataset.todoId)")
-    seed_order = [todo_id for todo_id in ids if todo_id in SEED]
-    # Same priority (中) and no createdAt: by id; 低 comes after.
-    assert seed_order == ["L5", "L7", "L6"]
+    # Your own order first: the seed's todos have no position, so they come by id.
+    assert [todo_id for todo_id in ids if todo_id in SEED] == ["L5", "L6", "L7"]
+    screen_ui.select_option("#sort-select", "priority")
+    ids = screen_ui.locator("#todo-list tr").evaluate_all("rows => rows.map(r => r.dataset.todoId)")
+    # By priority: the same priority (中) and no createdAt by id; 低 comes after.
+    assert [todo_id for todo_id in ids if todo_id in SEED] == ["L5", "L7", "L6"]
     assert screen_ui.evaluate("document.documentElement.lang") == "ja"
     expect(screen_ui.locator("#new-todo")).to_have_text("新規登録")
     screen_ui.set_viewport_size({"width": 1000, "height": 330})

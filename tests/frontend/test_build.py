@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from todoui import account, flows, model, remote
+from todoui import account, dates, flows, model, order, remote, views
 
 from devtools.ui import build
 
@@ -34,10 +34,13 @@ EXPECTED_FILES = [
     "js/page.todo_dialog.js",
     "js/page.todo_list.js",
     "js/todoui.account.js",
+    "js/todoui.dates.js",
     "js/todoui.flows.js",
     "js/todoui.model.js",
+    "js/todoui.order.js",
     "js/todoui.remote.js",
     "js/todoui.texts.js",
+    "js/todoui.views.js",
 ]
 
 
@@ -218,6 +221,20 @@ SEED_LIKE = [
     },
     {"id": "L7", "title": "リスト", "memo": "", "priority": 3, "completed": False},
 ]
+PLACED = [
+    {"id": "a", "title": "Milk", "memo": "", "priority": 2, "completed": False, "position": "V", "due": "2026-03-09"},
+    {
+        "id": "b",
+        "title": "牛乳",
+        "memo": "\uff2d\uff29\uff2c\uff2b",
+        "priority": 5,
+        "completed": False,
+        "position": "W",
+    },
+    {"id": "c", "title": "c", "memo": "", "priority": 3, "completed": False, "due": "2026-03-01"},
+    {"id": "d", "title": "d", "memo": "", "priority": 3, "completed": False},
+    {"id": "e", "title": "e", "memo": "", "priority": 1, "completed": True, "position": "U", "due": "2026-03-01"},
+]
 PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6, True, False, "3", None, 2.5)] + [
     ("model", "priority_options", []),
     ("model", "sort_todos", [SEED_LIKE]),
@@ -228,25 +245,80 @@ PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6
     ("model", "summary_text", [SEED_LIKE]),
     ("model", "count_chars", ["𩸽を食べる🍣"]),
     ("model", "counter_text", ["", 200]),
-    ("model", "field_hints", [{"title": "", "memo": "", "priority": "3"}]),
-    ("model", "field_hints", [{"title": " \t", "memo": "め" * 2001, "priority": "3"}]),
-    ("model", "field_hints", [{"title": "𩸽" * 200, "memo": "", "priority": "3"}]),
-    ("model", "field_hints", [{"title": "あ" * 201, "memo": "", "priority": "3"}]),
+    ("model", "field_hints", [{"title": "", "memo": "", "priority": "3", "due": ""}]),
+    ("model", "field_hints", [{"title": " \t", "memo": "め" * 2001, "priority": "3", "due": ""}]),
+    ("model", "field_hints", [{"title": "𩸽" * 200, "memo": "", "priority": "3", "due": ""}]),
+    ("model", "field_hints", [{"title": "あ" * 201, "memo": "", "priority": "3", "due": ""}]),
     ("model", "form_values", [None]),
     ("model", "form_values", [SEED_LIKE[1]]),
     ("model", "form_values", [{"id": "x", "priority": True}]),
-    ("model", "new_todo_body", [{"title": " 空白 ", "memo": "<b>", "priority": "4"}]),
-    ("model", "new_todo_body", [{"title": "t", "memo": "", "priority": "high"}]),
-    ("model", "changed_fields", [SEED_LIKE[1], {"title": "新", "memo": "m", "priority": "5"}]),
-    ("model", "changed_fields", [SEED_LIKE[1], {"title": "新2", "memo": "m", "priority": "1"}]),
+    ("model", "new_todo_body", [{"title": " 空白 ", "memo": "<b>", "priority": "4", "due": ""}]),
+    ("model", "new_todo_body", [{"title": "t", "memo": "", "priority": "high", "due": "2026-03-05"}]),
+    ("model", "changed_fields", [SEED_LIKE[1], {"title": "新", "memo": "m", "priority": "5", "due": ""}]),
+    ("model", "changed_fields", [SEED_LIKE[1], {"title": "新2", "memo": "m", "priority": "1", "due": "2026-03-05"}]),
+    ("model", "changed_fields", [PLACED[0], {"title": "a", "memo": "", "priority": "3", "due": ""}]),
+    ("model", "restore_body", [PLACED[0]]),
+    ("model", "field_problem", ["due", "2024-02-29"]),
+    ("model", "field_problem", ["due", "2026-02-29"]),
     ("model", "restore_body", [SEED_LIKE[3]]),
     ("model", "upsert", [SEED_LIKE[:2], {"id": "L6", "title": "changed"}]),
     ("model", "upsert", [[], {"id": "a"}]),
     ("model", "without", [SEED_LIKE, "L5"]),
     ("model", "find", [SEED_LIKE, "nope"]),
-    ("model", "neighbour_id", [SEED_LIKE, "L6"]),
-    ("model", "neighbour_id", [SEED_LIKE, "new"]),
-    ("model", "neighbour_id", [[{"id": "only"}], "only"]),
+    ("views", "neighbour_id", [SEED_LIKE, "L6"]),
+    ("views", "neighbour_id", [SEED_LIKE, "new"]),
+    ("views", "neighbour_id", [[{"id": "only"}], "only"]),
+    ("views", "sort_todos", [PLACED, "own"]),
+    ("views", "sort_todos", [PLACED, "due"]),
+    ("views", "sort_todos", [PLACED, "priority"]),
+    ("views", "next_id", [PLACED, "c", "own"]),
+    ("views", "visible", [PLACED, "own", "today", [], "2026-03-05"]),
+    ("views", "visible", [PLACED, "due", "completed", [], "2026-03-05"]),
+    ("views", "visible", [PLACED, "own", "all", ["\uff4d\uff49\uff4c\uff4b"], "2026-03-05"]),
+    ("views", "search_words", [" Milk\u3000\uff2d\uff29\uff2c\uff2b\tΣ𩸽 "]),
+    ("views", "today_count", [PLACED, "2026-03-05"]),
+    ("views", "status_text", [PLACED, 2, "today", []]),
+    ("views", "status_text", [PLACED, 0, "all", ["x"]]),
+    ("views", "row_view", [PLACED[1], "2026-03-05"]),
+    ("views", "moved_text", [PLACED, "b"]),
+    ("views", "chosen", [None, views.SORTS, "own"]),
+    ("views", "sort_options", []),
+    ("views", "caption", ["due"]),
+    ("dates", "parts", ["2024-02-29"]),
+    ("dates", "parts", ["2023-02-29"]),
+    ("dates", "parts", [None]),
+    ("dates", "date_text", [7, 3, 5]),
+    ("dates", "weekday", [2026, 1, 1]),
+    ("dates", "next_day", ["2026-12-31"]),
+    ("dates", "due_text", [PLACED[0], "overdue", "2026-03-15"]),
+    ("dates", "due_text", [PLACED[0], "later", "2025-03-05"]),
+    ("dates", "due_state", [PLACED[3], "2026-03-05"]),
+    ("order", "key_between", [None, None]),
+    ("order", "key_between", ["V", "W"]),
+    ("order", "key_between", ["0z", "1"]),
+    ("order", "key_between", ["zz", None]),
+    ("order", "key_between", [None, "01"]),
+    ("order", "key_between", ["W", "V"]),
+    ("order", "is_position", ["a" * 65]),
+    ("order", "is_position", ["V0"]),
+    ("order", "own_order", [PLACED]),
+    ("order", "place", [PLACED, "d", "a"]),
+    ("order", "place", [PLACED, "a", None, "b"]),
+    ("order", "place", [PLACED, "c", "d"]),
+    (
+        "order",
+        "place",
+        [[{"id": "a", "position": "V" * 63 + "1"}, {"id": "b", "position": "V" * 63 + "2"}, {"id": "c"}], "c", "a"],
+    ),
+    ("order", "spread_keys", [100]),
+    ("order", "moved", [PLACED[0], "Z"]),
+    ("order", "new_position", [PLACED[:2]]),
+    ("order", "move_target", [PLACED, "b", 0]),
+    ("order", "move_target", [PLACED, "e", 0]),
+    ("order", "drop_slot", [[1.5, 20, 40.25], 30]),
+    ("order", "landing_slot", [["a", "b", "c"], {"after": None, "before": "b"}, 2]),
+    ("order", "shift_of", [1, 2, 0]),
+    ("order", "key_step", ["ArrowDown", True]),
     ("remote", "collection_url", ["http://127.0.0.1:8000"]),
     ("remote", "item_url", ["http://h/api/", "a/b?c#d 𩸽é"]),
     ("remote", "next_link", [None]),
@@ -363,7 +435,7 @@ PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6
     ("model", "field_problem", ["title", 3]),
     ("model", "body_problem", [{"memo": "ok", "priority": 2}]),
     ("model", "body_problem", [{"title": "\u3000", "memo": "\x01"}]),
-    ("model", "field_hints", [{"title": "\u200b", "memo": "\x1b", "priority": "3"}]),
+    ("model", "field_hints", [{"title": "\u200b", "memo": "\x1b", "priority": "3", "due": ""}]),
     ("model", "rule_text", ["completed"]),
     ("remote", "refusal_text", ["title must contain at least one non-whitespace character."]),
     ("remote", "refusal_text", ["memo must not contain control characters."]),
@@ -416,8 +488,11 @@ import * as model from './todoui.model.js';
 import * as remote from './todoui.remote.js';
 import * as account from './todoui.account.js';
 import * as flows from './todoui.flows.js';
+import * as views from './todoui.views.js';
+import * as dates from './todoui.dates.js';
+import * as order from './todoui.order.js';
 
-const modules = {model, remote, account, flows};
+const modules = {model, remote, account, flows, views, dates, order};
 // JSON gives plain objects; the compiled logic calls dict methods on them, as the page does after dict().
 const py = (value) => Array.isArray(value) ? value.map(py)
   : value !== null && typeof value === 'object'
@@ -448,7 +523,15 @@ def test_the_compiled_logic_gives_the_same_answers_as_cpython(site, tmp_path):
         [node, str(js / "parity.mjs"), str(cases_file)], capture_output=True, text=True, timeout=60, check=True
     )
     in_browser = json.loads(result.stdout)
-    modules = {"model": model, "remote": remote, "account": account, "flows": flows}
+    modules = {
+        "model": model,
+        "remote": remote,
+        "account": account,
+        "flows": flows,
+        "views": views,
+        "dates": dates,
+        "order": order,
+    }
     in_python = [
         {"value": json.loads(json.dumps(getattr(modules[module], name)(*args)))} for module, name, args in PARITY_CASES
     ]

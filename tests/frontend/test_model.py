@@ -113,14 +113,22 @@ def test_characters_are_counted_as_code_points_like_the_api_does():
 @pytest.mark.parametrize(
     "title, memo, hints",
     [
-        ("買い物", "", {"title": "", "memo": ""}),
-        ("  \n", "", {"title": "タイトルを入力してください。", "memo": ""}),
-        ("あ" * 201, "", {"title": "タイトルは 200 文字以内にしてください。", "memo": ""}),
-        ("𩸽" * 200, "め" * 2001, {"title": "", "memo": "メモは 2000 文字以内にしてください。"}),
+        ("買い物", "", {"title": "", "memo": "", "due": ""}),
+        ("  \n", "", {"title": "タイトルを入力してください。", "memo": "", "due": ""}),
+        ("あ" * 201, "", {"title": "タイトルは 200 文字以内にしてください。", "memo": "", "due": ""}),
+        ("𩸽" * 200, "め" * 2001, {"title": "", "memo": "メモは 2000 文字以内にしてください。", "due": ""}),
     ],
 )
 def test_hints_name_what_the_api_would_refuse(title, memo, hints):
-    assert model.field_hints({"title": title, "memo": memo, "priority": "3"}) == hints
+    assert model.field_hints({"title": title, "memo": memo, "priority": "3", "due": ""}) == hints
+
+
+@pytest.mark.parametrize("due, fine", [("", True), (None, True), ("2026-02-28", True), ("2026-02-30", False),
+                                       ("2026-2-28", False), ("275760-01-01", False), (20260228, False)])  # fmt: skip
+def test_a_due_date_must_be_a_real_date_or_nothing(due, fine):
+    problem = model.field_problem("due", due)
+    assert problem == ("" if fine else texts.FIELD_RULES["due"])
+    assert (model.body_problem({"title": "t", "due": due}) is None) == fine
 
 
 @pytest.mark.parametrize(
@@ -197,31 +205,53 @@ def test_every_single_character_the_api_refuses_as_a_title_the_page_refuses_too(
 
 
 def test_a_new_form_is_empty_with_the_middle_priority_and_an_edit_form_holds_the_todo():
-    assert model.form_values(None) == {"title": "", "memo": "", "priority": "3"}
-    assert model.form_values(todo("a", priority=5, title="T", memo="M")) == {"title": "T", "memo": "M", "priority": "5"}
+    assert model.form_values(None) == {"title": "", "memo": "", "priority": "3", "due": ""}
+    edited = model.form_values(todo("a", priority=5, title="T", memo="M", due="2026-03-05"))
+    assert edited == {"title": "T", "memo": "M", "priority": "5", "due": "2026-03-05"}
 
 
 def test_the_new_todo_body_keeps_text_exactly_as_typed_and_sends_the_priority_as_an_integer():
-    body = model.new_todo_body({"title": "  前後の空白 ", "memo": "<script>", "priority": "5"})
-    assert body == {"title": "  前後の空白 ", "memo": "<script>", "priority": 5}
+    body = model.new_todo_body({"title": "  前後の空白 ", "memo": "<script>", "priority": "5", "due": ""})
+    assert body == {"title": "  前後の空白 ", "memo": "<script>", "priority": 5, "due": None}
+    dated = model.new_todo_body({"title": "t", "memo": "", "priority": "3", "due": "2026-03-05"})
+    assert dated["due"] == "2026-03-05"
 
 
 def test_a_priority_that_is_not_one_to_five_is_sent_as_it_is_so_the_api_names_the_problem():
-    assert model.new_todo_body({"title": "t", "memo": "", "priority": "9"})["priority"] == "9"
+    assert model.new_todo_body({"title": "t", "memo": "", "priority": "9", "due": ""})["priority"] == "9"
 
 
 def test_an_update_sends_only_the_fields_that_changed():
     original = todo("a", priority=2, title="T", memo="M")
-    assert model.changed_fields(original, {"title": "T", "memo": "M", "priority": "2"}) == {}
-    assert model.changed_fields(original, {"title": "T2", "memo": "M", "priority": "4"}) == {
+    assert model.changed_fields(original, {"title": "T", "memo": "M", "priority": "2", "due": ""}) == {}
+    assert model.changed_fields(original, {"title": "T2", "memo": "M", "priority": "4", "due": ""}) == {
         "title": "T2",
         "priority": 4,
     }
 
 
+def test_an_update_sets_changes_and_clears_the_due_date_with_null():
+    undated = todo("a", title="T", memo="M")
+    dated = todo("a", title="T", memo="M", due="2026-03-05")
+    values = {"title": "T", "memo": "M", "priority": "3"}
+    assert model.changed_fields(undated, {**values, "due": "2026-03-05"}) == {"due": "2026-03-05"}
+    assert model.changed_fields(dated, {**values, "due": "2026-03-06"}) == {"due": "2026-03-06"}
+    assert model.changed_fields(dated, {**values, "due": "2026-03-05"}) == {}
+    assert model.changed_fields(dated, {**values, "due": ""}) == {"due": None}
+
+
 def test_undo_of_a_delete_recreates_the_writable_fields_only():
     deleted = todo("a", priority=4, completed=True, title="T", memo="M", version=3, createdAt="2024-01-01")
     assert model.restore_body(deleted) == {"title": "T", "memo": "M", "priority": 4, "completed": True}
+    placed = {**deleted, "due": "2026-03-05", "position": "V"}
+    assert model.restore_body(placed) == {
+        "title": "T",
+        "memo": "M",
+        "priority": 4,
+        "completed": True,
+        "due": "2026-03-05",
+        "position": "V",
+    }
 
 
 def test_upsert_replaces_by_id_or_appends_and_without_removes_by_id():
@@ -232,24 +262,6 @@ def test_upsert_replaces_by_id_or_appends_and_without_removes_by_id():
     assert model.without(items, "a") == [items[1]]
     assert model.find(items, "b") is items[1]
     assert model.find(items, "zz") is None
-
-
-def test_after_a_delete_focus_goes_to_the_next_row_or_the_previous_or_nowhere():
-    items = [todo("a", priority=5), todo("b", priority=4), todo("c", priority=3)]
-    assert model.neighbour_id(items, "a") == "b"
-    assert model.neighbour_id(items, "c") == "b"
-    assert model.neighbour_id([todo("a")], "a") is None
-    assert model.neighbour_id(items, "gone") is None
-
-
-def test_a_changed_row_goes_before_the_row_the_order_puts_after_it():
-    items = [todo("a", priority=5), todo("b", priority=4), todo("c", priority=3)]
-    assert model.next_id(items, "a") == "b"
-    assert model.next_id(items, "c") is None
-    completed = model.upsert(items, todo("a", priority=5, completed=True))
-    assert model.next_id(completed, "a") is None
-    assert model.next_id(completed, "c") == "a"
-    assert model.next_id(items, "gone") is None
 
 
 @pytest.mark.parametrize("value, text", [("x", True), ("", True), (None, False), (3, False), (["x"], False)])
@@ -267,10 +279,10 @@ def test_the_forms_limits_are_the_apis():
 
 def test_every_choice_the_form_offers_makes_a_body_the_api_accepts_and_the_limits_hints_agree():
     for value, _text in model.priority_options():
-        values = {"title": "t" * todos.TITLE_MAX, "memo": "m" * todos.MEMO_MAX, "priority": value}
-        assert model.field_hints(values) == {"title": "", "memo": ""}
+        values = {"title": "t" * todos.TITLE_MAX, "memo": "m" * todos.MEMO_MAX, "priority": value, "due": ""}
+        assert model.field_hints(values) == {"title": "", "memo": "", "due": ""}
         assert todos.validate_new(model.new_todo_body(values))["priority"] == int(value)
-    too_long = {"title": "t" * (todos.TITLE_MAX + 1), "memo": "m" * (todos.MEMO_MAX + 1), "priority": "3"}
+    too_long = {"title": "t" * (todos.TITLE_MAX + 1), "memo": "m" * (todos.MEMO_MAX + 1), "priority": "3", "due": ""}
     assert model.field_hints(too_long)["title"] != "" and model.field_hints(too_long)["memo"] != ""
     with pytest.raises(todos.ValidationError):
         todos.validate_new(model.new_todo_body(too_long))

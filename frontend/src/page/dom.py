@@ -14,6 +14,14 @@ def make(tag, class_name, text):
     return node
 
 
+def add_options(select, pairs):
+    """Fill ``select`` with an option per ``[value, text]`` pair."""
+    for pair in pairs:
+        option = make("option", None, pair[1])
+        option.value = pair[0]
+        select.appendChild(option)
+
+
 def show_text(node, text):
     """Put ``text`` into ``node`` and show it; None empties and hides it."""
     node.textContent = "" if text is None else text

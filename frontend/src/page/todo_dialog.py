@@ -3,8 +3,11 @@
 from todoui import flows, model, remote, texts
 
 from page import http
-from page.dom import by_id, focus_by_id, make, mark_busy
+from page.dom import add_options, by_id, focus_by_id, mark_busy
 from page.notices import show_failure_in
+
+# What the form holds when the browser's date field has a date it cannot read (typed halfway): not a date.
+UNREADABLE_DATE = "?"
 
 
 class TodoDialog:
@@ -24,20 +27,19 @@ class TodoDialog:
             "title": by_id("modal-todo-title"),
             "memo": by_id("modal-todo-memo"),
             "priority": by_id("modal-todo-priority"),
+            "due": by_id("modal-todo-due"),
         }
         self.save_button = by_id("register-button")
         self.error = by_id("form-error")
         self.note = by_id("form-note")
 
     def start(self):
-        for pair in model.priority_options():
-            option = make("option", None, pair[1])
-            option.value = pair[0]
-            self.inputs["priority"].appendChild(option)
+        add_options(self.inputs["priority"], model.priority_options())
         by_id("new-todo").addEventListener("click", self.open_new)
         self.form.addEventListener("submit", self.on_submit)
         self.form.addEventListener("input", self.show_hints)
         self.inputs["memo"].addEventListener("keydown", self.on_memo_key)
+        by_id("due-clear").addEventListener("click", self.clear_due)
         by_id("cancel-button").addEventListener("click", self.close)
         by_id("form-error-dismiss").addEventListener("click", self.hide_error)
         self.dialog.addEventListener("close", self.on_closed)
@@ -65,8 +67,8 @@ class TodoDialog:
         self.show_note(None)
         self.mark_invalid(None)
         self.show_counters(values)
-        by_id("title-hint").textContent = ""
-        by_id("memo-hint").textContent = ""
+        for name in model.HINTED:
+            by_id(name + "-hint").textContent = ""
         self.dialog.showModal()
         self.inputs["title"].focus()
 
@@ -91,6 +93,8 @@ class TodoDialog:
         values = {}
         for name in model.FIELDS:
             values[name] = self.inputs[name].value
+        if self.inputs["due"].validity.badInput:
+            values["due"] = UNREADABLE_DATE
         return values
 
     def show_counters(self, values):
@@ -100,9 +104,14 @@ class TodoDialog:
     def show_hints(self, event=None):
         values = self.read()
         hints = model.field_hints(values)
-        by_id("title-hint").textContent = hints["title"]
-        by_id("memo-hint").textContent = hints["memo"]
+        for name in model.HINTED:
+            by_id(name + "-hint").textContent = hints[name]
         self.show_counters(values)
+
+    def clear_due(self, event=None):
+        self.inputs["due"].value = ""
+        self.show_hints()
+        self.inputs["due"].focus()
 
     def on_memo_key(self, event):
         # Enter makes a new line in the memo; Ctrl+Enter (Cmd+Enter) sends the form.
@@ -129,6 +138,10 @@ class TodoDialog:
             self.mark_invalid(problem["field"])
             return
         if editing is None:
+            # A new todo comes last in your own order.
+            position = self.todos.new_position()
+            if position is not None:
+                body["position"] = position
             reply = await self.send("POST", remote.collection_url(self.api_url), body, None)
             saved = None if reply is None else reply.body(201)
         else:

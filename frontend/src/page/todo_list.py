@@ -1,9 +1,12 @@
-"""The list: loading it page by page, drawing its rows, and the rows' checkbox, 変更 and 削除."""
+"""The list: loading it page by page, drawing its rows, the rows' checkbox, 変更, 削除 and moves, and what shows."""
 
-from todoui import flows, model, remote, texts
+from todoui import flows, model, order, remote, texts, views
 
 from page import http
-from page.dom import as_dict, by_id, focus_by_id, make
+from page.dom import as_dict, by_id, focus_by_id
+from page.list_tools import ListTools, today_text
+from page.reorder import Reorder
+from page.todo_rows import fill_row, make_blank_row
 
 
 class TodoList:
@@ -11,7 +14,9 @@ class TodoList:
 
     ``session`` makes the requests, ``notices`` tells what happened;
     ``on_edit(todo_id, button)`` opens the dialog on a row and ``on_loaded()``
-    runs after each complete load (both set when the page is wired).
+    runs after each complete load (both set when the page is wired). Every
+    todo has a row in the order of ``self.sort``; the view and the search
+    hide the rows they leave out (``views``).
     """
 
     def __init__(self, api_url, session, notices):
@@ -26,11 +31,21 @@ class TodoList:
         self.status = by_id("list-status")
         self.reload_button = by_id("reload-button")
         self.blank_row = make_blank_row()
+        self.sort = views.DEFAULT_SORT
+        self.view = views.ALL
+        self.words = []
+        self.today = today_text()
+        self.drawn = False  # the rows show a list (not yet at the start; what the last load left after a failure)
+        self.moves = self.idle()  # the last move asked for: the next one starts when it is saved
+        self.tools = ListTools(self)
+        self.reorder = Reorder(self)
 
     def start(self):
         self.rows.addEventListener("click", self.on_rows_click)
         self.rows.addEventListener("change", self.on_rows_change)
         self.reload_button.addEventListener("click", self.load)
+        self.tools.start()
+        self.reorder.start()
 
     def find(self, todo_id):
         return model.find(self.todos, todo_id)
@@ -42,8 +57,8 @@ class TodoList:
         old = self.row_of(todo_id)
         if old is not None:
             old.remove()
-        after = model.next_id(self.todos, todo_id)
-        self.rows.insertBefore(self.make_row(model.row_view(todo)), None if after is None else self.row_of(after))
+        after = views.next_id(self.todos, todo_id, self.sort)
+        self.rows.insertBefore(self.draw_row(todo), None if after is None else self.row_of(after))
         self.show_state(focus_id)
 
     def drop(self, todo_id, focus_id=None):
@@ -103,40 +118,46 @@ class TodoList:
     def render(self, focus_id):
         """Draw every row anew (after a load), built aside and put in at once: one layout, not one per row."""
         built = document.createDocumentFragment()
-        for todo in model.sort_todos(self.todos):
-            built.appendChild(self.make_row(model.row_view(todo)))
+        for todo in views.sort_todos(self.todos, self.sort):
+            built.appendChild(self.draw_row(todo))
         self.rows.replaceChildren(built)
+        self.drawn = True
         self.show_state(focus_id)
 
     def show_state(self, focus_id):
-        """The table shown or hidden, the status line, and the focus, after the rows changed."""
+        """The table shown or hidden, the status line, the count due today and the focus, after rows changed."""
         self.rows.setAttribute("aria-busy", "false")
-        self.table.hidden = len(self.todos) == 0
-        self.status.classList.remove("is-loading")
-        self.status.classList.toggle("is-empty", len(self.todos) == 0)
-        self.status.textContent = model.summary_text(self.todos)
+        self.show_counts()
         if focus_id is not None:
             self.focus_row(focus_id)
 
-    def make_row(self, view):
-        """The row of ``view`` (``model.row_view``): a copy of the blank row, filled in."""
-        todo_id = view["id"]
-        row = self.blank_row.cloneNode(True)
-        row.dataset.todoId = todo_id
-        row.classList.toggle("is-completed", view["completed"])
-        cells = row.children
-        check = cells[0].firstChild.firstChild
-        check.id = "check-" + todo_id
-        check.checked = view["completed"]
-        check.setAttribute("aria-label", view["checkLabel"])
-        cells[1].textContent = view["title"]
-        cells[2].textContent = view["memo"]
-        badge = cells[3].firstChild
-        badge.className = "priority priority-" + str(view["level"])
-        badge.textContent = view["priority"]
-        fill_action(cells[4].firstChild, todo_id, view["updateLabel"])
-        fill_action(cells[5].firstChild, todo_id, view["deleteLabel"])
+    def settled(self):
+        """Whether the rows show a list and no load is under way: what the status line may then count."""
+        return self.drawn and self.rows.getAttribute("aria-busy") != "true"
+
+    def show_counts(self):
+        """The table shown or hidden, the status line and the count due today, as the rows are."""
+        shown = self.rows.querySelectorAll(".todo-row:not([hidden])").length
+        self.table.hidden = shown == 0
+        self.status.classList.remove("is-loading")
+        self.status.classList.toggle("is-empty", shown == 0)
+        self.status.textContent = views.status_text(self.todos, shown, self.view, self.words)
+        count = views.today_count(self.todos, self.today)
+        badge = by_id("today-count")
+        badge.textContent = str(count)
+        badge.classList.toggle("text-bg-danger", count > 0)
+        badge.classList.toggle("text-bg-secondary", count == 0)
+
+    def draw_row(self, todo):
+        """The row of ``todo`` as of today, hidden when the view or the search leaves it out."""
+        row = self.make_row(views.row_view(todo, self.today))
+        if not views.shows(todo, self.view, self.words, self.today):
+            row.hidden = True
         return row
+
+    def make_row(self, view):
+        """The row of ``view`` (``views.row_view``): a copy of the blank row, filled in."""
+        return fill_row(self.blank_row.cloneNode(True), view)
 
     def focus_row(self, todo_id):
         return focus_by_id("check-" + todo_id)
@@ -146,10 +167,13 @@ class TodoList:
         if button == None:  # noqa: E711
             return
         todo_id = button.closest(".todo-row").dataset.todoId
-        if button.dataset.action == "update":
+        action = button.dataset.action
+        if action == "update":
             self.on_edit(todo_id, button)
-        elif button.dataset.action == "delete":
+        elif action == "delete":
             self.delete(todo_id, button)
+        elif action == "up" or action == "down":
+            self.step(todo_id, -1 if action == "up" else 1, button.id)
 
     def on_rows_change(self, event):
         target = event.target
@@ -167,7 +191,11 @@ class TodoList:
         )
         changed = None if reply is None else reply.body(200)
         if changed is not None:
+            # A row the view no longer shows (completed in 今日) hands the focus to its neighbour.
+            neighbour = views.neighbour_id(self.shown(), todo_id)
             self.put(changed, todo_id)
+            if self.row_of(todo_id).hidden and neighbour is not None:
+                self.focus_row(neighbour)
             return
         check.checked = not wanted
         check.disabled = False
@@ -183,7 +211,7 @@ class TodoList:
             button.disabled = False
             await self.recover(todo_id, http.failure_of(reply))
             return
-        focus_id = model.neighbour_id(self.todos, todo_id)
+        focus_id = views.neighbour_id(self.shown(), todo_id)
         self.drop(todo_id, focus_id)
         if focus_id is None:
             by_id("new-todo").focus()
@@ -220,36 +248,107 @@ class TodoList:
             self.focus_row(todo_id)
         self.notices.show_failure(failure)
 
+    def shown(self):
+        """The todos whose rows are shown, in their order."""
+        return views.visible(self.todos, self.sort, self.view, self.words, self.today)
 
-def make_blank_row():
-    """A row with its cells, checkbox, badge and buttons but no todo: cloning it is cheaper than building each row."""
-    row = make("tr", "todo-row", None)
-    check = make("input", "form-check-input", None)
-    check.js_type = "checkbox"  # plain .type would become Transcrypt's py_metatype
-    # The label around the box is what a finger hits: larger than the box on a phone.
-    target = make("label", "check-target", None)
-    target.appendChild(check)
-    cell = make("td", "todo-check", None)
-    cell.appendChild(target)
-    row.appendChild(cell)
-    row.appendChild(make("td", "todo-title", None))
-    row.appendChild(make("td", "todo-memo", None))
-    cell = make("td", "todo-priority", None)
-    cell.appendChild(make("span", "priority", None))
-    row.appendChild(cell)
-    for action, text, style in [
-        ["update", texts.UPDATE_BUTTON, "btn-outline-primary"],
-        ["delete", texts.DELETE_BUTTON, "btn-outline-danger"],
-    ]:
-        button = make("button", "btn btn-sm " + style, text)
-        button.js_type = "button"
-        button.dataset.action = action
-        cell = make("td", "todo-action todo-" + action, None)
-        cell.appendChild(button)
-        row.appendChild(cell)
-    return row
+    def set_view(self, view):
+        self.view = view
+        self.refilter()
 
+    def set_search(self, query):
+        self.words = views.search_words(query)
+        self.refilter()
 
-def fill_action(button, todo_id, label):
-    button.id = button.dataset.action + "-" + todo_id
-    button.setAttribute("aria-label", label)
+    def set_today(self, today):
+        """A new day redraws every row: what was due today is overdue now."""
+        if today != self.today:
+            self.today = today
+            if self.drawn:
+                self.render(None)
+
+    def refilter(self):
+        """Show the rows the view and the search keep and hide the others; no row is redrawn."""
+        index = {}
+        for todo in self.todos:
+            index[todo.get("id")] = todo
+        rows = self.rows.children
+        for place in range(rows.length):
+            row = rows[place]
+            row.hidden = not views.shows(index[row.dataset.todoId], self.view, self.words, self.today)
+        if self.settled():
+            self.show_counts()
+
+    def set_sort(self, sort):
+        """Put the rows in the order of ``sort``: the same rows, moved, and the focus where it was."""
+        self.sort = sort
+        by_id("todo-caption").textContent = views.caption(sort)
+        focused = document.activeElement
+        built = document.createDocumentFragment()
+        for todo in views.sort_todos(self.todos, sort):
+            row = self.row_of(todo.get("id"))
+            if row is not None:
+                built.appendChild(row)
+        self.rows.appendChild(built)
+        self.table.classList.toggle("is-reorderable", views.can_reorder(sort))
+        if self.settled():
+            self.show_counts()
+        if focused != None and self.rows.contains(focused):  # noqa: E711
+            focused.focus()
+
+    def new_position(self):
+        """The place in your own order of a todo added now: last (``order.new_position``)."""
+        return order.new_position(self.todos)
+
+    async def idle(self):
+        return None
+
+    def queue_move(self, action):
+        """Run the async ``action`` (a move) once the moves asked for before it are saved, each on the list the
+        last one left: a key held down makes one move after another, never two PUTs of one version."""
+
+        def run(ignored):
+            return action()
+
+        self.moves = self.moves.then(run, run)
+
+    def step(self, todo_id, step, focus_id=None):
+        """Move a todo one row up (-1) or down (1) among those shown; the focus stays on ``focus_id``."""
+        self.queue_move(lambda: self.step_now(todo_id, step, focus_id))
+
+    async def step_now(self, todo_id, step, focus_id):
+        shown = self.shown()
+        target = order.move_target(shown, todo_id, order.index_of(shown, todo_id) + step)
+        if target is not None:
+            await self.move(todo_id, target, focus_id)
+
+    async def move(self, todo_id, target, focus_id=None):
+        """Put a todo where ``target`` (``order.move_target``) says: shown at once, then saved, a PUT per key.
+
+        Only the moved row is redrawn (and, once, rows given their first key).
+        A failed save puts back what it had not saved and says why.
+        """
+        writes = order.place(self.todos, todo_id, target["after"], target["before"])
+        originals = []
+        for write in writes:
+            original = self.find(write["id"])
+            originals.append(original)
+            self.put(order.moved(original, write["position"]))
+        if focus_id is not None:
+            focus_by_id(focus_id)
+        if len(writes) > 0:
+            by_id("move-status").textContent = views.moved_text(self.shown(), todo_id)
+        for index in range(len(writes)):
+            write = writes[index]
+            body = {"position": write["position"]}
+            url = remote.item_url(self.api_url, write["id"])
+            reply = await self.session.api("PUT", url, body, remote.version_tag(originals[index]))
+            saved = None if reply is None else reply.body(200)
+            if saved is None:
+                for undone in originals[index:]:
+                    self.put(undone)
+                await self.recover(write["id"], http.failure_of(reply))
+                return
+            self.put(saved)
+            if focus_id is not None:
+                focus_by_id(focus_id)

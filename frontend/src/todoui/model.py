@@ -1,14 +1,16 @@
 """What the list shows and what the form sends: labels, sort order, hints and request bodies."""
 
-from todoui import texts
+from todoui import dates, texts
 
-# The fields the form edits, in the order it shows them.
-FIELDS = ["title", "memo", "priority"]
+# The fields the form edits, in the order it shows them, and those it checks as they are typed.
+FIELDS = ["title", "memo", "priority", "due"]
+HINTED = ["title", "memo", "due"]
 HEX = "0123456789ABCDEF"
 TITLE_MAX = 200
 MEMO_MAX = 2000
 PRIORITY_MIN = 1
 PRIORITY_MAX = 5
+POSITION_MAX = 64
 DEFAULT_PRIORITY = 3
 # A larger number is more important, as in the original three-level app
 # (1 低, 2 中, 3 高), now spread over five levels.
@@ -40,8 +42,9 @@ def priority_options():
 
 def is_text(value):
     """Whether ``value`` is a string; in the browser, without the thrown and caught error by which Transcrypt's
-    ``isinstance`` tells a string (a long list asks thousands of times)."""
-    return type(value) is str
+    ``isinstance`` tells a string (a long list asks thousands of times). ``type(None)`` throws and catches one
+    too, so a missing field is told apart first."""
+    return value is not None and type(value) is str
 
 
 def text_of(value):
@@ -68,12 +71,13 @@ def _created(todo):
     return created if is_text(created) else ""
 
 
-def _sort_key(todo):
-    # What the order compares, read from the todo once rather than at every comparison.
+def priority_key(todo):
+    """What the order by priority compares, read from the todo once rather than at every comparison."""
     return [_is_completed(todo), _rank(todo), _created(todo), text_of(todo.get("id")), todo]
 
 
-def _compare_keys(a, b):
+def compare_priority(a, b):
+    """-1, 0 or 1 for two ``priority_key`` keys."""
     if a[0] != b[0]:
         return 1 if a[0] else -1
     if a[1] != b[1]:
@@ -88,21 +92,21 @@ def _compare_keys(a, b):
 
 def compare_todos(a, b):
     """-1, 0 or 1: open before completed, then higher priority, then newer, then by id."""
-    return _compare_keys(_sort_key(a), _sort_key(b))
+    return compare_priority(priority_key(a), priority_key(b))
 
 
-def _merge_sort(keys):
-    # Stable, and the same in CPython and in the browser.
+def merge_sort(keys, compare):
+    """``keys`` in the order ``compare`` (-1, 0 or 1) gives; stable, and the same in CPython and in the browser."""
     if len(keys) <= 1:
         return keys
     middle = len(keys) // 2
-    left = _merge_sort(keys[:middle])
-    right = _merge_sort(keys[middle:])
+    left = merge_sort(keys[:middle], compare)
+    right = merge_sort(keys[middle:], compare)
     merged = []
     i = 0
     j = 0
     while i < len(left) and j < len(right):
-        if _compare_keys(right[j], left[i]) < 0:
+        if compare(right[j], left[i]) < 0:
             merged.append(right[j])
             j += 1
         else:
@@ -118,8 +122,8 @@ def _merge_sort(keys):
 
 
 def sort_todos(todos):
-    """A new list in display order: open before completed, then higher priority, then newer, then by id."""
-    return [key[4] for key in _merge_sort([_sort_key(todo) for todo in todos])]
+    """A new list by priority: open before completed, then higher priority, then newer, then by id."""
+    return [key[4] for key in merge_sort([priority_key(todo) for todo in todos], compare_priority)]
 
 
 def row_view(todo):
@@ -226,7 +230,14 @@ def refused_character(text, in_memo):
 
 def rule_text(name):
     """What the field ``name`` (a form field or ``completed``) must be, in words to show."""
-    limits = {"title": [TITLE_MAX], "memo": [MEMO_MAX], "priority": [PRIORITY_MIN, PRIORITY_MAX], "completed": []}
+    limits = {
+        "title": [TITLE_MAX],
+        "memo": [MEMO_MAX],
+        "priority": [PRIORITY_MIN, PRIORITY_MAX],
+        "completed": [],
+        "due": [],
+        "position": [POSITION_MAX],
+    }
     return texts.fill(texts.FIELD_RULES[name], limits[name])
 
 
@@ -238,6 +249,9 @@ def field_problem(name, value):
     if name == "priority":
         level = parse_priority(value) if isinstance(value, str) else value
         return "" if is_priority(level) else rule_text(name)
+    if name == "due":
+        # The form's "" and the body's None are no date.
+        return "" if value is None or value == "" or dates.is_date(value) else rule_text(name)
     if not isinstance(value, str):
         return rule_text(name)
     if name == "title" and is_blank(value):
@@ -253,8 +267,11 @@ def field_problem(name, value):
 
 
 def field_hints(values):
-    """What is wrong with the title and the memo as typed: shown while typing, and the reason nothing is sent."""
-    return {"title": field_problem("title", values["title"]), "memo": field_problem("memo", values["memo"])}
+    """What is wrong with the title, the memo and the date as typed: shown while typing, and why nothing is sent."""
+    hints = {}
+    for name in HINTED:
+        hints[name] = field_problem(name, values[name])
+    return hints
 
 
 def body_problem(body):
@@ -270,12 +287,13 @@ def body_problem(body):
 def form_values(todo):
     """The form's field values for editing ``todo``, or for a new todo when it is None."""
     if todo is None:
-        return {"title": "", "memo": "", "priority": str(DEFAULT_PRIORITY)}
+        return {"title": "", "memo": "", "priority": str(DEFAULT_PRIORITY), "due": ""}
     priority = todo.get("priority")
     return {
         "title": text_of(todo.get("title")),
         "memo": text_of(todo.get("memo")),
         "priority": str(int(priority)) if is_priority(priority) else str(DEFAULT_PRIORITY),
+        "due": text_of(todo.get("due")),
     }
 
 
@@ -288,11 +306,12 @@ def parse_priority(text):
 
 
 def new_todo_body(values):
-    """The body of ``POST /todos`` from the form's values. Text is sent exactly as typed."""
+    """The body of ``POST /todos`` from the form's values. Text is sent exactly as typed; no date is null."""
     return {
         "title": values["title"],
         "memo": values["memo"],
         "priority": parse_priority(values["priority"]),
+        "due": None if values["due"] == "" else values["due"],
     }
 
 
@@ -314,6 +333,11 @@ def restore_body(todo):
         "priority": todo.get("priority"),
         "completed": _is_completed(todo),
     }
+    # A date and a place in your own order come back too; a todo that had none gets none.
+    if todo.get("due") is not None:
+        body["due"] = todo.get("due")
+    if todo.get("position") is not None:
+        body["position"] = todo.get("position")
     return body
 
 
@@ -343,32 +367,3 @@ def find(todos, todo_id):
         if item.get("id") == todo_id:
             return item
     return None
-
-
-def _place(ordered, todo_id):
-    for index in range(len(ordered)):
-        if ordered[index].get("id") == todo_id:
-            return index
-    return -1
-
-
-def neighbour_id(todos, todo_id):
-    """The id of the row that takes focus when ``todo_id``'s row goes: the next one, else the previous, else None."""
-    ordered = sort_todos(todos)
-    index = _place(ordered, todo_id)
-    if index < 0:
-        return None
-    if index + 1 < len(ordered):
-        return ordered[index + 1].get("id")
-    if index > 0:
-        return ordered[index - 1].get("id")
-    return None
-
-
-def next_id(todos, todo_id):
-    """The id of the todo shown right after ``todo_id``'s, or None when it comes last (or is not there)."""
-    ordered = sort_todos(todos)
-    index = _place(ordered, todo_id)
-    if index < 0 or index + 1 >= len(ordered):
-        return None
-    return ordered[index + 1].get("id")

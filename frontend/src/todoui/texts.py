@@ -28,6 +28,34 @@ CHECK_LABEL = "「{}」を完了にする"
 UPDATE_LABEL = "「{}」を変更"
 DELETE_LABEL = "「{}」を削除"
 
+# Views, sorts, search and your own order.
+SORT_NAMES = {"own": "自分の順", "due": "期限順", "priority": "重要度順"}
+CAPTION = "ToDo 一覧 (未完了が先、{})"
+SHOWN = "{} 件を表示 (全 {} 件)"
+NO_MATCH = "検索に一致する ToDo はありません。"
+EMPTY_VIEWS = {
+    "today": "今日までの ToDo はありません。",
+    "all": EMPTY_LIST,
+    "completed": "完了した ToDo はありません。",
+}
+MOVE_UP_BUTTON = "↑"
+MOVE_DOWN_BUTTON = "↓"
+MOVE_UP_LABEL = "「{}」を上へ移動"
+MOVE_DOWN_LABEL = "「{}」を下へ移動"
+GRIP_TITLE = "ドラッグして並べ替え (行の中で Alt+↑/↓ でも移動できます)"
+# {}: the title, its place among the todos shown, and how many are shown.
+MOVED = "「{}」を {} 番目に移動しました (全 {} 件中)。"
+MOVE_FAILED = "並べ替えを保存できませんでした。"
+
+# Due dates. {}: the date as the list writes it (3/5(木)).
+WEEKDAYS = ["日", "月", "火", "水", "木", "金", "土"]  # index = weekday, Sunday first
+DUE_LABELS = {
+    "overdue": "期限切れ {}",
+    "today": "今日まで",
+    "tomorrow": "明日まで",
+    "later": "{}まで",
+}
+
 # The todo dialog.
 NEW_TITLE = "新規登録"
 EDIT_TITLE = "変更"
@@ -38,13 +66,22 @@ CHOOSE_PRIORITY = "重要度は {} から {} の中から選んでください�
 # {}: the field's name (FIELD_NAMES), then the character as U+XXXX.
 BAD_CHARACTER = "{}に使えない文字 ({}) が含まれています。制御文字や、文字の向きを変える記号は使えません。"
 BAD_CHARACTERS = "{}に使えない文字が含まれています。制御文字や、文字の向きを変える記号は使えません。"
-FIELD_NAMES = {"title": "タイトル", "memo": "メモ", "priority": "重要度", "completed": "完了"}
+FIELD_NAMES = {
+    "title": "タイトル",
+    "memo": "メモ",
+    "priority": "重要度",
+    "completed": "完了",
+    "due": "期限",
+    "position": "並び順",
+}
 # What each field must be, for a refusal the page has no closer words for; {}: the field's limits.
 FIELD_RULES = {
     "title": "タイトルは、見える文字を 1 文字以上含めて {} 文字以内で入力してください (制御文字は使えません)。",
     "memo": "メモは {} 文字以内で入力してください (タブと改行のほかの制御文字は使えません)。",
     "priority": CHOOSE_PRIORITY,
     "completed": "完了の印を保存できませんでした。ページを読み込み直して、もう一度お試しください。",
+    "due": "期限は実在する日付を選んでください (空欄なら期限なし)。",
+    "position": "並び順を保存できませんでした ({} 文字以内の英数字)。ページを読み込み直して、もう一度お試しください。",
 }
 KEPT_AFTER_STALE = "入力した内容はそのままです。「登録」を押すと上書きします。"
 KEPT_AFTER_MISSING = "「登録」を押すと新しい ToDo として登録します。"
