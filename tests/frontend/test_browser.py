@@ -172,6 +172,7 @@ def test_delete_removes_the_todo_from_the_api_and_the_list_and_undo_brings_it_ba
 def test_a_change_redraws_its_own_row_and_leaves_the_other_rows_as_they_were(screen_ui, todo_api):
     todo = todo_api.create(title=unique("この行だけ"), priority=5)
     screen_ui.reload()
+    expect(row(screen_ui, todo["id"])).to_be_visible()  # the list is drawn: the count below is the whole list's
     rows = screen_ui.locator("#todo-list tr")
     count = rows.count()
     rows.evaluate_all("rows => rows.forEach(row => { row.drawnBefore = true; })")
