@@ -26,6 +26,9 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 API_PORT, DB_PORT, UI_PORT, IDP_PORT = 8000, 8001, 8002, 8003
 DEFAULT_PORTS = {"api": API_PORT, "db": DB_PORT, "ui": UI_PORT, "idp": IDP_PORT}
 PORT_VARIABLES = {part: f"HOBOPY_{part.upper()}_PORT" for part in DEFAULT_PORTS}
+# The browser the UI's tests and the phone benchmark drive: Debian's Chromium unless HOBOPY_CHROMIUM names another
+# Chromium-based one (Ubuntu's chromium package only stands in for a snap; its runners in CI have Google Chrome).
+CHROMIUM = Path(os.environ.get("HOBOPY_CHROMIUM") or "/usr/bin/chromium")
 
 
 class SettingsError(ValueError):

@@ -19,9 +19,8 @@ for _name in (
 ):
     os.environ.pop(_name, None)
 
-from chalicelib.storage import dynamodb_client  # noqa: E402
 from devtools.local import engine, supervise  # noqa: E402
-from tests.support.project import app_client, chalice_project, create_fresh_table  # noqa: E402
+from tests.support.project import app_client, chalice_project, create_fresh_table, setup_client  # noqa: E402
 
 # Audits every error answer any suite receives (see tests/support/audit.py).
 pytest_plugins = ["tests.support.audit"]
@@ -55,7 +54,7 @@ def dynalite_table(dynalite_endpoint):
     """(endpoint, table name) of a fresh, empty table on dynalite."""
     name = create_fresh_table(dynalite_endpoint)
     yield dynalite_endpoint, name
-    dynamodb_client(dynalite_endpoint).delete_table(TableName=name)
+    setup_client(dynalite_endpoint).delete_table(TableName=name)
 
 
 @pytest.fixture(scope="session")

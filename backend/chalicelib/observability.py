@@ -174,7 +174,26 @@ def write(fields: Mapping[str, Any], failure: BaseException | None = None) -> No
         line = {"level": "INFO", "message": summary, "timestamp": timestamp, "service": SERVICE, **fields}
         if (trace := settings.trace_id()) is not None:
             line["xray_trace_id"] = trace
-        output.write(_serialize(line))
+        aws = line.pop("_aws", None)
+        text = _serialize(line)
+        if aws is not None:
+            # The metrics' directives are the bulk of a line and few sets of them occur: each is serialized once.
+            text = f'{text[:-1]},"_aws":{{"Timestamp":{aws["Timestamp"]},"CloudWatchMetrics":{_text(aws)}}}}}'
+        output.write(text)
+
+
+def _text(aws: Mapping[str, Any]) -> str:
+    """The JSON text of an EMF block's directives, kept for each list ``_directives`` made."""
+    directives = aws["CloudWatchMetrics"]
+    kept = _directive_texts.get(id(directives))
+    if kept is None or kept[0] is not directives:
+        kept = _directive_texts[id(directives)] = (directives, json.dumps(directives, separators=(",", ":")))
+    return kept[1]
+
+
+# The JSON text of each list of directives, by the list's identity (each list is kept with its text, so its
+# identity stays its own).
+_directive_texts: dict[int, tuple[list[dict[str, Any]], str]] = {}
 
 
 def error_code(response: Response) -> str | None:

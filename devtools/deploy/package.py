@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,20 +49,36 @@ class PackageError(Exception):
     """The project cannot be packaged; the message says why."""
 
 
+# Alarms that exist only under a condition of the template, and so are on the dashboard only then: the 429 alarm
+# counts the access log's lines; CloudFront's metrics, and so an alarm on them, exist only in us-east-1.
+OPTIONAL_ALARMS = (("GatewayThrottlesAlarm", "WithAccessLog"), ("CloudFrontErrorRateAlarm", "InUsEast1"))
+
+
+def dashboard_body(widgets: dict[str, Any], optional: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The dashboard's body for CloudFormation: one ``Fn::Sub`` of ``widgets`` for each combination of the
+    ``optional`` (alarm, condition) pairs, chosen with ``Fn::If``; an alarm whose condition is false is left out."""
+    if not optional:
+        return {"Fn::Sub": json.dumps(widgets, separators=(",", ":"))}
+    (alarm, condition), rest = optional[0], optional[1:]
+    reference = "${" + alarm + ".Arn}"
+    without = {
+        **widgets,
+        "widgets": [
+            {**w, "properties": {**w["properties"], "alarms": [a for a in w["properties"]["alarms"] if a != reference]}}
+            if w["type"] == "alarm"
+            else w
+            for w in widgets["widgets"]
+        ],
+    }
+    return {"Fn::If": [condition, dashboard_body(widgets, rest), dashboard_body(without, rest)]}
+
+
 def merge_template(project_dir: Path | str = settings.ROOT) -> dict[str, Any]:
     """``deploy/resources.json`` with the table's keys and indexes taken from ``db/schema.json``, and the dashboard's
     widgets from ``deploy/dashboard.json`` (CloudWatch takes them as one JSON string, with the stack's names put in)."""
     template: dict[str, Any] = read_json(Path(project_dir) / RESOURCES)
     widgets = read_json(Path(project_dir) / DASHBOARD)
-    # The 429 alarm counts the access log's lines, so it exists only with the access log: without it, so is the board.
-    without_log = json.loads(json.dumps(widgets).replace('"${GatewayThrottlesAlarm.Arn}", ', ""))
-    template["Resources"]["Dashboard"]["Properties"]["DashboardBody"] = {
-        "Fn::If": [
-            "WithAccessLog",
-            {"Fn::Sub": json.dumps(widgets, separators=(",", ":"))},
-            {"Fn::Sub": json.dumps(without_log, separators=(",", ":"))},
-        ]
-    }
+    template["Resources"]["Dashboard"]["Properties"]["DashboardBody"] = dashboard_body(widgets, OPTIONAL_ALARMS)
     schema = load_schema(Path(project_dir) / "db" / "schema.json")
     table = template["Resources"]["TodosTable"]["Properties"]
     # On-demand tables take no provisioned throughput, neither do their indexes.

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -24,7 +23,7 @@ from devtools import settings
 from devtools.local.stack import Stack
 from devtools.quality.bench import fill_table, todo_item
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = settings.CHROMIUM
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 390, "height": 844}
 CPU_SLOWDOWN = 4

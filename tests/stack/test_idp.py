@@ -60,6 +60,15 @@ def provider(tmp_path: Path) -> Iterator[Provider]:
         supervise.stop(process)
 
 
+@pytest.fixture(scope="module")
+def loopback_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pool]:
+    """One provider that allows every loopback origin, for the tests that only ask it about origins."""
+    running = Provider(tmp_path_factory.mktemp("idp-loopback"))
+    yield running("--allow-loopback-origins")
+    for process in running.running:
+        supervise.stop(process)
+
+
 def pool_id(data_dir: Path) -> str:
     return str(json.loads((data_dir / "pool.json").read_text())["userPoolId"])
 
@@ -146,9 +155,9 @@ def test_only_this_machine_and_the_ui_origin_are_answered(provider: Provider) ->
     ],
 )
 def test_with_loopback_origins_allowed_a_page_on_any_port_of_this_machine_may_call(
-    provider: Provider, origin: str, allowed: bool
+    loopback_pool: Pool, origin: str, allowed: bool
 ) -> None:
-    pool = provider("--allow-loopback-origins")
+    pool = loopback_pool
     assert pool.endpoint
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-amz-target"}
     answer = requests.options(pool.endpoint, headers={**preflight, "Origin": origin}, timeout=10)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from devtools import settings
+
+CHROMIUM = settings.CHROMIUM
 # The screens a page opens on: a desktop window, and a common phone (touch, its own viewport rules).
 SCREENS = {
     "desktop": {"viewport": {"width": 1100, "height": 700}},
@@ -18,7 +20,7 @@ def require_chromium(path: Path, environ: Mapping[str, str]) -> None:
     """Stop the test when Chromium is not at ``path``: a failure in CI (``CI`` set), a skip elsewhere."""
     if path.exists():
         return
-    missing = f"{path} is not installed (apt-get install chromium fonts-noto-cjk)"
+    missing = f"{path} is not installed (apt-get install chromium fonts-noto-cjk, or name another in HOBOPY_CHROMIUM)"
     if environ.get("CI"):
         pytest.fail(missing)
     pytest.skip(missing)

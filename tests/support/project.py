@@ -1,10 +1,13 @@
 """The project's paths and the Chalice projects, tables and clients the suites build the app on."""
 
+import functools
 import json
 import uuid
 from pathlib import Path
 
-from chalicelib.storage import dynamodb_client
+import boto3
+from botocore.config import Config
+
 from devtools.db import tables
 from devtools.db.datafiles import load_schema
 
@@ -14,10 +17,25 @@ SEED_PATH = ROOT / "db" / "initial-data.json"
 DEMO_OWNER = "demo"
 
 
+@functools.cache
+def setup_client(endpoint):
+    """A DynamoDB client for the tests' own setup and checks: patient (the app's client gives up after 1.5 s, and an
+    engine on a busy machine, moto in a test's own process above all, may take longer to create a table)."""
+    config = Config(connect_timeout=10, read_timeout=30, retries={"mode": "standard", "total_max_attempts": 5})
+    return boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=config,
+    )
+
+
 def create_fresh_table(endpoint):
     """A new table with the project's schema and a random name; returns the name."""
     name = f"test-{uuid.uuid4().hex[:12]}"
-    tables.ensure_table(dynamodb_client(endpoint), load_schema(table_name=name))
+    tables.ensure_table(setup_client(endpoint), load_schema(table_name=name))
     return name
 
 
@@ -28,9 +46,7 @@ def seed_requests():
 
 def write_seed(endpoint, table):
     """Put the seed's todos into ``table`` (they belong to the demo owner)."""
-    from chalicelib import storage
-
-    storage.dynamodb_client(endpoint).batch_write_item(RequestItems={table: seed_requests()})
+    setup_client(endpoint).batch_write_item(RequestItems={table: seed_requests()})
 
 
 def chalice_project(tmp_path, endpoint, table, stage="test", extra_env=None):

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chalicelib.storage import dynamodb_client
 from devtools.db import datafiles, tables
+from tests.support.project import setup_client
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -59,7 +59,7 @@ def assert_one_line_failure(result, *fragments):
 
 def table_items(endpoint, table):
     """The table's items in DynamoDB JSON, sorted by id."""
-    return sorted(tables.scan_items(dynamodb_client(endpoint), table), key=lambda item: item["id"]["S"])
+    return sorted(tables.scan_items(setup_client(endpoint), table), key=lambda item: item["id"]["S"])
 
 
 def write_json(path, document):

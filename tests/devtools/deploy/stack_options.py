@@ -51,9 +51,10 @@ def _resolve_ifs(value: Any, holds: dict[str, bool]) -> Any:
     return value
 
 
-def created(template: dict[str, Any], **given: Any) -> dict[str, Any]:
-    """The template with the resources and outputs whose condition fails left out and every Fn::If decided."""
-    values = parameter_values(template, given)
+def created(template: dict[str, Any], region: str = "ap-northeast-1", **given: Any) -> dict[str, Any]:
+    """The template with the resources and outputs whose condition fails left out and every Fn::If decided, as in
+    ``region``."""
+    values = {**parameter_values(template, given), "AWS::Region": region}
     conditions = template.get("Conditions", {})
     holds = {name: bool(decide(expression, values, conditions)) for name, expression in conditions.items()}
     result = copy.deepcopy(template)

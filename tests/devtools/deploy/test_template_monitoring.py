@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devtools.deploy import package
+from tests.devtools.deploy.stack_options import created
 
 ROOT = Path(__file__).resolve().parents[3]
 # AWS publishes one layer version for each Powertools release; the lock's version has this one.
@@ -20,6 +21,7 @@ ALARMS = {
     "GatewayThrottlesAlarm",
     "ApiLatencyP99Alarm",
     "DynamoDBErrorsAlarm",
+    "CloudFrontErrorRateAlarm",
 }
 SUB = re.compile(r"\$\{([A-Za-z0-9:.]+)\}")
 
@@ -155,25 +157,54 @@ def test_the_dynamodb_alarm_sums_throttles_and_system_errors_of_every_operation_
     assert {"dynamodb:" + op for op in operations} == {a for a in actions if a.startswith("dynamodb:")}
 
 
-def dashboard_body(template, with_access_log=True):
-    """The dashboard's widgets as CloudWatch gets them: with the 429 alarm where the access log is on, else without."""
-    kept, dropped = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::If"][1:]
-    return (kept if with_access_log else dropped)["Fn::Sub"]
+def dashboard_body(template):
+    """The dashboard's widgets as CloudWatch gets them in a stack with every alarm (the access log on, us-east-1)."""
+    return created(template, "us-east-1", ApiAccessLog="on")["Resources"]["Dashboard"]["Properties"]["DashboardBody"][
+        "Fn::Sub"
+    ]
 
 
-def test_the_dashboard_without_the_access_log_shows_every_alarm_but_the_429_one(template):
-    (alarm_widget,) = [w for w in json.loads(dashboard_body(template, False))["widgets"] if w["type"] == "alarm"]
-    shown = {arn.removeprefix("${").removesuffix(".Arn}") for arn in alarm_widget["properties"]["alarms"]}
-    assert shown == ALARMS - {"GatewayThrottlesAlarm"}
-    assert template["Resources"]["GatewayThrottlesAlarm"]["Condition"] == "WithAccessLog"
-    assert template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::If"][0] == "WithAccessLog"
+def alarms_shown(body):
+    (alarm_widget,) = [w for w in json.loads(body)["widgets"] if w["type"] == "alarm"]
+    return {arn.removeprefix("${").removesuffix(".Arn}") for arn in alarm_widget["properties"]["alarms"]}
+
+
+@pytest.mark.parametrize("access_log", ["on", "off"])
+@pytest.mark.parametrize("region", ["us-east-1", "ap-northeast-1"])
+def test_the_dashboard_shows_exactly_the_alarms_a_stack_has(template, access_log, region):
+    stack = created(template, region, ApiAccessLog=access_log)
+    alarms = {name for name, resource in stack["Resources"].items() if resource["Type"] == "AWS::CloudWatch::Alarm"}
+    missing = {"GatewayThrottlesAlarm"} if access_log == "off" else set()
+    if region != "us-east-1":
+        missing.add("CloudFrontErrorRateAlarm")  # CloudFront's metrics exist only in us-east-1
+    assert alarms == ALARMS - missing
+    assert alarms_shown(stack["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]) == alarms
+
+
+def test_the_cloudfront_alarm_watches_the_apps_distribution_where_cloudfront_publishes_its_metrics(template):
+    properties = template["Resources"]["CloudFrontErrorRateAlarm"]["Properties"]
+    assert (properties["Namespace"], properties["MetricName"]) == ("AWS/CloudFront", "5xxErrorRate")
+    assert properties["Dimensions"] == [
+        {"Name": "DistributionId", "Value": {"Ref": "AppDistribution"}},
+        {"Name": "Region", "Value": "Global"},
+    ]
+    assert (properties["Statistic"], properties["Threshold"], properties["ComparisonOperator"]) == (
+        "Average",
+        5,
+        "GreaterThanThreshold",
+    )
+    (widget,) = [
+        w
+        for w in json.loads(dashboard_body(template))["widgets"]
+        if any(m[0] == "AWS/CloudFront" for m in w["properties"].get("metrics", []))
+    ]
+    assert widget["properties"]["region"] == "us-east-1"  # a dashboard shows another region's metrics
 
 
 def test_the_dashboard_shows_every_alarm_and_the_request_rate_with_names_of_this_stack(template):
     body = dashboard_body(template)
     widgets = json.loads(body)["widgets"]
-    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
-    assert {arn.removeprefix("${").removesuffix(".Arn}") for arn in alarm_widget["properties"]["alarms"]} == ALARMS
+    assert alarms_shown(body) == ALARMS
     metrics = [m for w in widgets if w["type"] == "metric" for m in w["properties"]["metrics"]]
     assert metrics[0][:2] == ["AWS/ApiGateway", "Count"]
     shown = {tuple(m[:2]) for m in metrics if isinstance(m[0], str)}
@@ -184,7 +215,11 @@ def test_the_dashboard_shows_every_alarm_and_the_request_rate_with_names_of_this
     # Every name put in is one the template defines: a resource, an attribute of one, or a pseudo parameter.
     for name in set(SUB.findall(body)):
         assert name.startswith("AWS::") or name.split(".")[0] in template["Resources"], name
-    assert all(w["properties"].get("region", "${AWS::Region}") == "${AWS::Region}" for w in widgets)
+    # Every graph but CloudFront's (whose metrics exist only in us-east-1) shows the stack's own region.
+    regions = {w["properties"]["title"]: w["properties"].get("region", "${AWS::Region}") for w in widgets}
+    assert {title for title, region in regions.items() if region != "${AWS::Region}"} == {
+        "Viewers' errors at CloudFront (% of answers)"
+    }
 
 
 def _seen(calls, retries):
