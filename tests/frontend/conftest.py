@@ -4,11 +4,10 @@ import json
 import os
 import subprocess
 import sys
-import urllib.parse
 
 import pytest
 
-from tests.support.browser import CHROMIUM, SCREENS, require_chromium
+from tests.support.browser import CHROMIUM, SCREENS, PageLog, origin_of, require_chromium
 from tests.support.todoapi import ADMIN_MADE, TodoApi
 
 CHROMIUM_ARGS = [
@@ -20,7 +19,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-LOOPBACK = "127.0.0.1"
 
 
 # An account an administrator made with a temporary password, before the stack started.
@@ -94,44 +92,6 @@ def browser():
             yield chromium
         finally:
             chromium.close()
-
-
-def origin_of(url):
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-class PageLog:
-    """Every request the page made, and every console error and uncaught exception it had."""
-
-    def __init__(self, page):
-        self.requests = []
-        self.errors = []
-        self.allowed = []
-        page.on("request", lambda request: self.requests.append(request.url))
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-
-    def _console(self, message):
-        if message.type in ("error", "warning"):
-            self.errors.append(f"console {message.type}: {message.text}")
-
-    def allow(self, *marks):
-        """Console errors containing one of ``marks`` are expected: Chromium logs every failed request."""
-        self.allowed.extend(marks)
-
-    def allow_status(self, *statuses):
-        self.allow(*(f"status of {status} " for status in statuses))
-
-    def outside_requests(self):
-        return [url for url in self.requests if urllib.parse.urlsplit(url).hostname != LOOPBACK]
-
-    def other_origins(self, *origins):
-        """Requests to any origin but ``origins`` (the page's own serves the API too, under /api/)."""
-        return [url for url in self.requests if origin_of(url) not in origins]
-
-    def unexpected_errors(self):
-        return [error for error in self.errors if not any(mark in error for mark in self.allowed)]
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from todoui import sync
 
-from tests.frontend.conftest import PageLog
-from tests.support.browser import eventually
+from tests.support.browser import PageLog, eventually
 from tests.support.signin import PASSWORD, sign_in
 from tests.support.todoapi import TodoApi
 

@@ -481,6 +481,8 @@ PARITY_CASES = [("model", "priority_label", [value]) for value in (1, 3, 5, 0, 6
     ("flows", "after_sign_in", [{"AuthenticationResult": {}}, None]),
     ("flows", "after_new_password", [{"name": "NotAuthorizedException", "text": "t"}]),
 ]
+
+
 def test_the_compiled_logic_gives_the_same_answers_as_cpython(site, tmp_path):
     modules = {
         "model": model,

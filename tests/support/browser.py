@@ -1,6 +1,8 @@
-"""Where the browser tests find Chromium, what they do when it is missing, and waiting for what a page did."""
+"""Where the browser tests find Chromium, what they do when it is missing, waiting for what a page did, and what a
+page asked for and complained of."""
 
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -32,3 +34,41 @@ def eventually(check: Callable[[], object], seconds: float = 15) -> object:
     while not (held := check()) and time.monotonic() < deadline:
         time.sleep(0.1)
     return held
+
+
+def origin_of(url):
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class PageLog:
+    """Every request the page made, and every console error and uncaught exception it had."""
+
+    def __init__(self, page):
+        self.requests = []
+        self.errors = []
+        self.allowed = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def _console(self, message):
+        if message.type in ("error", "warning"):
+            self.errors.append(f"console {message.type}: {message.text}")
+
+    def allow(self, *marks):
+        """Console errors containing one of ``marks`` are expected: Chromium logs every failed request."""
+        self.allowed.extend(marks)
+
+    def allow_status(self, *statuses):
+        self.allow(*(f"status of {status} " for status in statuses))
+
+    def outside_requests(self):
+        return [url for url in self.requests if urllib.parse.urlsplit(url).hostname != settings.HOST]
+
+    def other_origins(self, *origins):
+        """Requests to any origin but ``origins`` (the page's own serves the API too, under /api/)."""
+        return [url for url in self.requests if origin_of(url) not in origins]
+
+    def unexpected_errors(self):
+        return [error for error in self.errors if not any(mark in error for mark in self.allowed)]

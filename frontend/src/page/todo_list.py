@@ -186,13 +186,14 @@ class TodoList:
             return
         wanted = check.checked
         check.disabled = True
+        # Its neighbour as the person sees the list now: the list may be redrawn while the change is sent.
+        neighbour = views.neighbour_id(self.shown(), todo_id)
         reply = await self.session.api(
             "PUT", remote.item_url(self.api_url, todo_id), {"completed": wanted}, remote.version_tag(todo)
         )
         changed = None if reply is None else reply.body(200)
         if changed is not None:
             # A row the view no longer shows (completed in 今日) hands the focus to its neighbour.
-            neighbour = views.neighbour_id(self.shown(), todo_id)
             self.put(changed, todo_id)
             if self.row_of(todo_id).hidden and neighbour is not None:
                 self.focus_row(neighbour)
@@ -206,12 +207,12 @@ class TodoList:
         if todo is None:
             return
         button.disabled = True
+        focus_id = views.neighbour_id(self.shown(), todo_id)  # before the list can be redrawn without it
         reply = await self.session.api("DELETE", remote.item_url(self.api_url, todo_id), None, remote.version_tag(todo))
         if reply is None or reply.status != 200:
             button.disabled = False
             await self.recover(todo_id, http.failure_of(reply))
             return
-        focus_id = views.neighbour_id(self.shown(), todo_id)
         self.drop(todo_id, focus_id)
         if focus_id is None:
             by_id("new-todo").focus()
