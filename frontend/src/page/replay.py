@@ -82,6 +82,17 @@ class Replay:
             op = taken[1]
             if op is None:
                 break
+            if op["tried"]:
+                # Its answer may have been lost: what the server holds now says whether to send it again.
+                latest = await self.read_todo(op["id"])
+                status = None if latest is None else latest.status
+                outcome = outbox.resend_step(op, status, as_dict(latest.data) if status == 200 else None)
+                if outcome != outbox.SEND:
+                    if not await self.follow(owner, op, outcome, latest, latest):
+                        break
+                    if op["seq"] == wanted:
+                        answer = http.made(201 if op["kind"] == outbox.CREATE else 200, page.seen(op["id"]))
+                    continue
             request = outbox.request_of(op, page.api_url)
             method, url = request["method"], request["url"]
             reply = await page.send(method, url, request["body"], request["tag"], request["noneMatch"])
@@ -96,8 +107,14 @@ class Replay:
                 answer = reply if outcome == outbox.DONE else http.made(201, page.seen(op["id"]))
         return answer
 
-    async def follow(self, owner, op, outcome, reply):
-        """Carry out ``outcome``; False when the run stops (the change waits for the network or a sign-in)."""
+    async def read_todo(self, todo_id):
+        return await self.page.send("GET", remote.item_url(self.page.api_url, todo_id), None, None, None)
+
+    async def follow(self, owner, op, outcome, reply, latest=None):
+        """Carry out ``outcome``; False when the run stops (the change waits for the network or a sign-in).
+
+        ``latest``: the server's answer when its todo was read just now (else it is read for a conflict).
+        """
         page = self.page
         seq = op["seq"]
         todo_id = op["id"]
@@ -124,7 +141,8 @@ class Replay:
             page.show(page.view())
             return True
         # LANDED or CONFLICT: what the server holds now decides.
-        latest = await page.send("GET", remote.item_url(page.api_url, todo_id), None, None, None)
+        if latest is None:
+            latest = await self.read_todo(todo_id)
         status = None if latest is None else latest.status
         if status != 200 and status != 404:
             await page.change(owner, lambda record: [outbox.unmark(record, seq)])

@@ -29,6 +29,7 @@ GONE = "gone"  # a delete of a todo that is already gone: nothing left to do
 WAIT = "wait"  # no answer, or the server cannot answer now: keep it and try later
 SIGN_IN = "sign-in"  # the token was refused: keep it until the person signs in again
 REFUSED = "refused"  # the API will never take it (a 400 and the like): drop it and say so
+SEND = "send"  # before a change is sent again: the server has not taken it yet, send it (``resend_step``)
 
 # What a person changes in a todo (the form's fields, its state and its place in the list): what a conflict compares
 # and what keeping one's own version sends.
@@ -94,20 +95,28 @@ def _last_for(ops, todo_id):
     return found
 
 
+def _open(op):
+    """Whether an edit may fold into ``op``: not once it is on its way, nor an edit that may be on the server already
+    (the edit after it goes on from the version it made: ``settle``)."""
+    if op["sending"] or op["kind"] == DELETE:
+        return False
+    return op["kind"] == CREATE or not op["tried"]
+
+
 def add(record, kind, todo_id, body, tag, made=None):
     """``[record, seq, fresh]``: the outbox with a change added, the number of the change that now carries it, and
     whether that change is new (rather than an earlier one the change folded into).
 
     An edit of a change not yet on its way folds into it (an edit of a queued
-    create becomes part of the create); a delete takes the place of the
-    edits not yet on their way, and cancels out with a create never tried
-    (``seq`` None: nothing will be sent); a create tried already may be on
-    the server, so it stays and the delete follows it. ``made``: when a
+    create becomes part of the create), unless it is an edit tried already;
+    a delete takes the place of the edits never tried, and cancels out with
+    a create never tried (``seq`` None: nothing will be sent); a change tried
+    already may be on the server, so it stays and the delete follows it. ``made``: when a
     create was made (RFC 3339), what the list shows until the server answers.
     """
     ops = record["ops"]
     last = _last_for(ops, todo_id)
-    if kind == UPDATE and last >= 0 and not ops[last]["sending"] and ops[last]["kind"] != DELETE:
+    if kind == UPDATE and last >= 0 and _open(ops[last]):
         folded = _copy(ops[last])
         folded["body"] = _merged(ops[last]["body"], body)
         changed = [folded if index == last else ops[index] for index in range(len(ops))]
@@ -115,11 +124,11 @@ def add(record, kind, todo_id, body, tag, made=None):
     if kind == DELETE:
         others = [op for op in ops if op["id"] != todo_id]
         mine = [op for op in ops if op["id"] == todo_id]
-        kept = [op for op in mine if op["sending"] or (op["kind"] == CREATE and op["tried"])]
+        kept = [op for op in mine if op["sending"] or op["tried"]]
         untried = [op for op in mine if op["kind"] == CREATE and not op["tried"] and not op["sending"]]
         if len(untried) > 0 and len(kept) == 0:
             return [_with(record, others), None, False]
-        ops = [op for op in ops if op["id"] != todo_id or op["sending"] or (op["kind"] == CREATE and op["tried"])]
+        ops = [op for op in ops if op["id"] != todo_id or op["sending"] or op["tried"]]
     seq = record["seq"] + 1
     op = {"seq": seq, "kind": kind, "id": todo_id, "body": body, "tag": tag, "made": made}
     op["sending"] = False
@@ -347,11 +356,40 @@ def resolve(record, seq, keep_mine, new_id):
 
 
 def take_next(record):
-    """``[record, change]``: the oldest change marked as on its way, or None when nothing waits to be sent."""
+    """``[record, change]``: the oldest change marked as on its way, or None when nothing waits to be sent.
+
+    The change handed back says whether a request for it was sent before (``tried``): then ``resend_step`` first.
+    """
     for op in record["ops"]:
         if not op["sending"]:
-            return [mark_sending(record, op["seq"]), _flagged(op, True)]
+            taken = _copy(op)
+            taken["sending"] = True
+            return [mark_sending(record, op["seq"]), taken]
     return [record, None]
+
+
+def resend_step(op, status, fetched):
+    """Before a change tried already is sent again: what the server's copy of its todo (read just now) leads to.
+
+    The earlier try may have reached the server with its answer lost (the
+    page closed, the network dropped): sent again, its ``If-Match`` or
+    ``If-None-Match`` would be refused with 412. ``SEND`` when the server
+    still holds the version the change was made on (no create yet); ``DONE``
+    when it holds the edit already; else what that 412 would have led to,
+    without the refused request.
+    ``status``: the read's (None: nothing answered), ``fetched`` its todo.
+    """
+    if status is None or status == 401 or status == 429 or (status >= 500 and status <= 599):
+        return after_answer(op, status)
+    if op["kind"] == CREATE:
+        return LANDED if status == 200 else SEND
+    if status == 404:
+        return GONE if op["kind"] == DELETE else CONFLICT
+    if status != 200 or fetched is None or remote.version_tag(fetched) == op["tag"]:
+        return SEND
+    if op["kind"] == UPDATE and still_to_send(op, fetched) is None:
+        return DONE  # the earlier try got there: later changes go on from the version it made
+    return CONFLICT
 
 
 def for_caller(outcome, status):
@@ -366,15 +404,24 @@ def for_caller(outcome, status):
 
 
 def landed(record, seq, fetched):
-    """``[record]`` after a create that the server already had: fields folded in after that try are sent as an edit."""
+    """``[record]`` after a create that the server already had: fields folded in after that try are sent as an edit.
+
+    The edit takes the create's place (and number), before the later changes to the todo, which go on from it.
+    """
     op = find(record, seq)
-    record = settle(record, seq, fetched)
+    settled = settle(record, seq, fetched)
     if op is None or fetched is None:
-        return [record]
+        return [settled]
     rest = still_to_send(op, fetched)
     if rest is None:
-        return [record]
-    return [add(record, UPDATE, op["id"], rest, remote.version_tag(fetched))[0]]
+        return [settled]
+    edit = {"seq": seq, "kind": UPDATE, "id": op["id"], "body": rest, "tag": remote.version_tag(fetched), "made": None}
+    edit["sending"] = False
+    edit["tried"] = False
+    ops = []
+    for item in record["ops"]:
+        ops.append(edit if item["seq"] == seq else find(settled, item["seq"]))
+    return [_with(settled, ops)]
 
 
 def conflicted(record, seq, mine, theirs):
