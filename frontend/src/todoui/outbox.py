@@ -14,7 +14,7 @@ A change is ``{"seq", "kind", "id", "body", "tag", "made", "sending", "tried"}``
 while its request is on its way, ``tried`` once one was sent (its answer may have been lost).
 """
 
-from todoui import ids, remote
+from todoui import ids, model, remote
 
 CREATE = "create"
 UPDATE = "update"
@@ -30,8 +30,18 @@ WAIT = "wait"  # no answer, or the server cannot answer now: keep it and try lat
 SIGN_IN = "sign-in"  # the token was refused: keep it until the person signs in again
 REFUSED = "refused"  # the API will never take it (a 400 and the like): drop it and say so
 
-# What a person changes in a todo: what a conflict compares and what keeping one's own version sends.
-WRITABLE = ["title", "memo", "priority", "completed", "due", "position"]
+
+def _writable():
+    names = [name for name in model.FIELDS]
+    for name in ["completed", "due", "position"]:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+# What a person changes in a todo (the form's fields, the checkbox, the date, the order): what a conflict
+# compares and what keeping one's own version sends.
+WRITABLE = _writable()
 
 
 def _copy(fields):
