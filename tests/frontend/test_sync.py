@@ -154,10 +154,17 @@ def test_a_conflict_shows_a_due_date_and_a_new_place_in_the_order_when_there_is_
     mine = todo("a", due="2026-05-01", position="a1")
     theirs = todo("a", due=None, position="b")
     rows = sync.conflict_view({"seq": 1, "id": "a", "kind": outbox.UPDATE, "mine": mine, "theirs": theirs})["rows"]
-    assert rows[-2:] == [
-        {"label": "期限", "mine": "2026-05-01", "theirs": texts.NO_DUE, "differs": True},
-        {"label": "並び順", "mine": texts.MOVED_HERE, "theirs": texts.MOVED_THERE, "differs": True},
-    ]
+    shown = {row["label"]: row for row in rows}
+    assert shown["期限"] == {"label": "期限", "mine": "2026-05-01", "theirs": texts.NO_DUE, "differs": True}
+    assert shown["並び順"] == {
+        "label": "並び順",
+        "mine": texts.MOVED_HERE,
+        "theirs": texts.MOVED_THERE,
+        "differs": True,
+    }
+    # Without a date on either side and the same place, neither row is shown.
+    plain = sync.conflict_view({"seq": 1, "id": "a", "kind": outbox.UPDATE, "mine": todo("a"), "theirs": todo("a")})
+    assert [row["label"] for row in plain["rows"]] == ["タイトル", "メモ", "重要度", "完了"]
 
 
 def test_an_empty_field_says_so_rather_than_showing_nothing():

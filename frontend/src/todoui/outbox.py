@@ -31,9 +31,18 @@ SIGN_IN = "sign-in"  # the token was refused: keep it until the person signs in 
 REFUSED = "refused"  # the API will never take it (a 400 and the like): drop it and say so
 SEND = "send"  # before a change is sent again: the server has not taken it yet, send it (``resend_step``)
 
-# What a person changes in a todo (the form's fields, its state and its place in the list): what a conflict compares
-# and what keeping one's own version sends.
-WRITABLE = [name for names in [model.FIELDS, ["completed", "position"]] for name in names]
+
+def _writable():
+    names = [name for name in model.FIELDS]
+    for name in ["completed", "due", "position"]:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+# What a person changes in a todo (the form's fields, the checkbox, the date, the order): what a conflict
+# compares and what keeping one's own version sends.
+WRITABLE = _writable()
 
 
 def _copy(fields):
