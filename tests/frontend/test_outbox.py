@@ -11,7 +11,7 @@ import uuid
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from todoui import ids, outbox, remote
+from todoui import conflicts, ids, outbox, remote
 
 API = "http://h/api/"
 MADE = "2026-03-01T09:00:00.000Z"
@@ -123,56 +123,56 @@ def test_a_conflict_gathers_the_later_edits_and_shows_both_versions():
     record, _, _ = add(record, outbox.UPDATE, "a", {"completed": True}, '"1"')
     record, _, _ = add(record, outbox.UPDATE, "b", {"title": "other"}, '"1"')
     theirs = todo("a", 2, title="theirs", memo="their memo")
-    record = outbox.conflicted(record, first, todo("a", 1), theirs)[0]
+    record = conflicts.conflicted(record, first, todo("a", 1), theirs)[0]
     assert [op["id"] for op in record["ops"]] == ["b"]
     (conflict,) = record["conflicts"]
     assert conflict["mine"] == todo("a", 1, title="mine", completed=True)
     assert conflict["theirs"] == theirs
-    assert outbox.differences(conflict["mine"], theirs) == ["title", "memo", "completed"]
+    assert conflicts.differences(conflict["mine"], theirs) == ["title", "memo", "completed"]
     assert outbox.waiting(record) == 2
 
 
 def test_keeping_mine_sends_my_version_over_theirs_and_keeping_theirs_sends_nothing():
     record, seq, _ = add(outbox.empty(), outbox.UPDATE, "a", {"title": "mine"}, '"1"')
     theirs = todo("a", 3, memo="their memo")
-    conflicted = outbox.conflicted(record, seq, todo("a", 1), theirs)[0]
-    kept, _, fresh = outbox.resolve(conflicted, seq, True, "unused")
+    conflicted = conflicts.conflicted(record, seq, todo("a", 1), theirs)[0]
+    kept, _, fresh = conflicts.resolve(conflicted, seq, True, "unused")
     assert fresh and kept["conflicts"] == []
     assert [(op["kind"], op["body"], op["tag"]) for op in kept["ops"]] == [
         (outbox.UPDATE, {"title": "mine", "memo": ""}, '"3"')
     ]
-    dropped, nothing, _ = outbox.resolve(conflicted, seq, False, "unused")
+    dropped, nothing, _ = conflicts.resolve(conflicted, seq, False, "unused")
     assert (dropped["ops"], dropped["conflicts"], nothing) == ([], [], None)
 
 
 def test_an_edit_of_a_todo_deleted_elsewhere_is_created_again_under_its_id_when_kept():
     todo_id = ids.uuid7(1_750_000_000_000, [1] * 19)
     record, seq, _ = add(outbox.empty(), outbox.UPDATE, todo_id, {"title": "mine"}, '"1"')
-    conflicted = outbox.conflicted(record, seq, todo(todo_id, 1, createdAt=MADE), None)[0]
-    assert outbox.needs_choice(conflicted["conflicts"][0])
-    kept = outbox.resolve(conflicted, seq, True, "fresh-id")[0]
+    conflicted = conflicts.conflicted(record, seq, todo(todo_id, 1, createdAt=MADE), None)[0]
+    assert conflicts.needs_choice(conflicted["conflicts"][0])
+    kept = conflicts.resolve(conflicted, seq, True, "fresh-id")[0]
     (op,) = kept["ops"]
     assert (op["kind"], op["id"], op["made"]) == (outbox.CREATE, todo_id, MADE)
     assert op["body"] == {"title": "mine", "memo": "", "priority": 3, "completed": False}
     # A seeded id (not a UUIDv7) cannot be created again: a new one takes its place.
     record, seq, _ = add(outbox.empty(), outbox.UPDATE, "L5", {"title": "mine"}, '"0"')
-    conflicted = outbox.conflicted(record, seq, todo("L5", 0), None)[0]
-    assert outbox.resolve(conflicted, seq, True, "fresh-id")[0]["ops"][0]["id"] == "fresh-id"
+    conflicted = conflicts.conflicted(record, seq, todo("L5", 0), None)[0]
+    assert conflicts.resolve(conflicted, seq, True, "fresh-id")[0]["ops"][0]["id"] == "fresh-id"
 
 
 def test_a_delete_that_met_an_edit_elsewhere_asks_and_deletes_that_version_when_kept():
     record, seq, _ = add(outbox.empty(), outbox.DELETE, "a", None, '"1"')
-    conflicted = outbox.conflicted(record, seq, None, todo("a", 4))[0]
+    conflicted = conflicts.conflicted(record, seq, None, todo("a", 4))[0]
     (conflict,) = conflicted["conflicts"]
     assert conflict["kind"] == outbox.DELETE and conflict["mine"] is None
-    kept = outbox.resolve(conflicted, seq, True, "unused")[0]
+    kept = conflicts.resolve(conflicted, seq, True, "unused")[0]
     assert [(op["kind"], op["tag"]) for op in kept["ops"]] == [(outbox.DELETE, '"4"')]
 
 
 def test_a_conflict_whose_two_sides_agree_is_settled_without_asking():
     """An earlier try landed but its answer was lost: the server already holds exactly this change."""
     record, seq, _ = add(outbox.empty(), outbox.UPDATE, "a", {"title": "mine"}, '"1"')
-    settled = outbox.conflicted(record, seq, todo("a", 1), todo("a", 2, title="mine"))[0]
+    settled = conflicts.conflicted(record, seq, todo("a", 1), todo("a", 2, title="mine"))[0]
     assert (settled["ops"], settled["conflicts"]) == ([], [])
 
 
@@ -314,14 +314,14 @@ class Page:
                 self.record = outbox.landed(self.record, seq, theirs)[0]
             else:
                 mine = next((item for item in self.view() if item["id"] == todo_id), {"id": todo_id})
-                self.record = outbox.conflicted(self.record, seq, mine, theirs)[0]
+                self.record = conflicts.conflicted(self.record, seq, mine, theirs)[0]
             self.keep(todo_id, theirs)
 
     def choose_mine(self):
         self.chosen += len(self.record["conflicts"])
         for conflict in list(self.record["conflicts"]):
             self.made += 1
-            self.record = outbox.resolve(self.record, conflict["seq"], True, f"again{self.made}")[0]
+            self.record = conflicts.resolve(self.record, conflict["seq"], True, f"again{self.made}")[0]
 
 
 def writable(todos):

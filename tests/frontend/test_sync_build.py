@@ -7,7 +7,7 @@ import re
 import urllib.request
 
 import pytest
-from todoui import ids, outbox, shell, sync
+from todoui import conflicts, ids, outbox, shell, sync
 
 from devtools.ui import build
 from tests.support.compiled import in_python, run_compiled
@@ -96,7 +96,7 @@ def parity_cases():
     folded = outbox.add(record, outbox.UPDATE, "n1", {"completed": True}, '"0"')[0]
     updated = outbox.add(folded, outbox.UPDATE, "a", {"title": "x"}, '"2"')[0]
     sending = outbox.take_next(updated)[0]
-    conflicted = outbox.conflicted(updated, 2, todo("a", 2), todo("a", 3, memo="m"))[0]
+    conflicted = conflicts.conflicted(updated, 2, todo("a", 2), todo("a", 3, memo="m"))[0]
     return [
         ("ids", "uuid7", [1_750_000_000_123, [*range(16), 15, 14, 13]]),
         ("ids", "is_uuid7", ["01977420dc007012b456789abcdef012"]),
@@ -127,11 +127,11 @@ def parity_cases():
         ("outbox", "settle", [sending, 1, todo("n1", 1)]),
         ("outbox", "unmark_all", [sending]),
         ("outbox", "landed", [updated, 1, todo("n1", 1, title="a")]),
-        ("outbox", "conflicted", [updated, 2, todo("a", 2), todo("a", 3, memo="m")]),
-        ("outbox", "conflicted", [updated, 2, todo("a", 2), todo("a", 3, title="x")]),
-        ("outbox", "resolve", [conflicted, 2, True, "new-id"]),
-        ("outbox", "resolve", [conflicted, 2, False, "new-id"]),
-        ("outbox", "differences", [todo("a", due="2026-01-02"), todo("a", priority=5)]),
+        ("conflicts", "conflicted", [updated, 2, todo("a", 2), todo("a", 3, memo="m")]),
+        ("conflicts", "conflicted", [updated, 2, todo("a", 2), todo("a", 3, title="x")]),
+        ("conflicts", "resolve", [conflicted, 2, True, "new-id"]),
+        ("conflicts", "resolve", [conflicted, 2, False, "new-id"]),
+        ("conflicts", "differences", [todo("a", due="2026-01-02"), todo("a", priority=5)]),
         ("sync", "changes", [[todo("a"), todo("b"), todo("c")], [todo("c", 2), todo("a"), todo("d")]]),
         ("sync", "same_todo", [todo("a"), todo("a", due=None)]),
         ("sync", "check_due", [True, False, False, 100, 99]),
@@ -160,7 +160,7 @@ def parity_cases():
 
 def test_the_compiled_offline_and_sync_logic_gives_the_same_answers_as_cpython(site, tmp_path):
     cases = parity_cases()
-    modules = {"ids": ids, "outbox": outbox, "sync": sync, "shell": shell}
+    modules = {"ids": ids, "outbox": outbox, "conflicts": conflicts, "sync": sync, "shell": shell}
     in_browser = run_compiled(site / "js", cases, list(modules), tmp_path)
     differences = [
         (case, py, js_) for case, py, js_ in zip(cases, in_python(cases, modules), in_browser, strict=True) if py != js_

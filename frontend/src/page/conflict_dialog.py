@@ -1,6 +1,6 @@
 """The dialog that shows a change made here beside the newer version from elsewhere, and keeps the one chosen."""
 
-from todoui import outbox, sync, texts
+from todoui import conflicts, sync, texts
 
 from page.dom import make
 
@@ -53,12 +53,12 @@ class ConflictDialog:
 
     def offer(self):
         """Show the first conflict waiting, unless one is shown; close one that another tab settled."""
-        conflicts = self.page.record["conflicts"]
-        if self.current is not None and outbox.find_conflict(self.page.record, self.current["seq"]) is None:
+        choices = self.page.record["conflicts"]
+        if self.current is not None and conflicts.find_conflict(self.page.record, self.current["seq"]) is None:
             self.dialog.close()
-        if self.dialog.open or len(conflicts) == 0:
+        if self.dialog.open or len(choices) == 0:
             return
-        self.current = conflicts[0]
+        self.current = choices[0]
         self.fill(sync.conflict_view(self.current))
         self.dialog.showModal()
         self.buttons["mine"].focus()
@@ -86,7 +86,7 @@ class ConflictDialog:
             return
         page = self.page
         new_id = page.new_id()
-        await page.change(page.owner, lambda record: outbox.resolve(record, conflict["seq"], keep_mine, new_id))
+        await page.change(page.owner, lambda record: conflicts.resolve(record, conflict["seq"], keep_mine, new_id))
         self.notices.show(sync.kept_text(conflict, keep_mine))
         self.dialog.close()
         page.replay.soon()

@@ -1,6 +1,6 @@
 """Replaying the outbox: the oldest change first, one at a time, and by one tab of the browser at a time."""
 
-from todoui import model, outbox, remote, sync, texts
+from todoui import conflicts, model, outbox, remote, sync, texts
 
 from page import http
 from page.dom import as_dict
@@ -154,5 +154,5 @@ class Replay:
         if outcome == outbox.LANDED:
             await page.change(owner, lambda record: outbox.landed(record, seq, theirs))
         else:
-            await page.change(owner, lambda record: outbox.conflicted(record, seq, mine, theirs))
+            await page.change(owner, lambda record: conflicts.conflicted(record, seq, mine, theirs))
         return True

@@ -14,7 +14,7 @@ A change is ``{"seq", "kind", "id", "body", "tag", "made", "sending", "tried"}``
 while its request is on its way, ``tried`` once one was sent (its answer may have been lost).
 """
 
-from todoui import ids, model, remote
+from todoui import model, remote
 
 CREATE = "create"
 UPDATE = "update"
@@ -52,7 +52,7 @@ def _copy(fields):
     return result
 
 
-def _merged(base, changes):
+def merged(base, changes):
     """``base`` with ``changes`` written over it, as a new dict."""
     result = _copy(base)
     for key in changes.keys():  # noqa: SIM118
@@ -87,7 +87,7 @@ def restore(record):
     return {"seq": seq, "ops": kept, "conflicts": conflicts if _is_record_list(conflicts) else []}
 
 
-def _with(record, ops, seq=None, conflicts=None):
+def with_ops(record, ops, seq=None, conflicts=None):
     return {
         "seq": record["seq"] if seq is None else seq,
         "ops": ops,
@@ -127,16 +127,16 @@ def add(record, kind, todo_id, body, tag, made=None):
     last = _last_for(ops, todo_id)
     if kind == UPDATE and last >= 0 and _open(ops[last]):
         folded = _copy(ops[last])
-        folded["body"] = _merged(ops[last]["body"], body)
+        folded["body"] = merged(ops[last]["body"], body)
         changed = [folded if index == last else ops[index] for index in range(len(ops))]
-        return [_with(record, changed), folded["seq"], False]
+        return [with_ops(record, changed), folded["seq"], False]
     if kind == DELETE:
         others = [op for op in ops if op["id"] != todo_id]
         mine = [op for op in ops if op["id"] == todo_id]
         kept = [op for op in mine if op["sending"] or op["tried"]]
         untried = [op for op in mine if op["kind"] == CREATE and not op["tried"] and not op["sending"]]
         if len(untried) > 0 and len(kept) == 0:
-            return [_with(record, others), None, False]
+            return [with_ops(record, others), None, False]
         ops = [op for op in ops if op["id"] != todo_id or op["sending"] or op["tried"]]
     seq = record["seq"] + 1
     op = {"seq": seq, "kind": kind, "id": todo_id, "body": body, "tag": tag, "made": made}
@@ -144,7 +144,7 @@ def add(record, kind, todo_id, body, tag, made=None):
     op["tried"] = False
     queued = [item for item in ops]
     queued.append(op)
-    return [_with(record, queued, seq), seq, True]
+    return [with_ops(record, queued, seq), seq, True]
 
 
 def find(record, seq):
@@ -165,7 +165,7 @@ def created(op):
     todo = {"id": op["id"], "title": "", "memo": "", "priority": 3, "completed": False}
     if op["made"] is not None:
         todo["createdAt"] = op["made"]
-    return _merged(todo, op["body"])
+    return merged(todo, op["body"])
 
 
 def view(todos, record):
@@ -182,13 +182,13 @@ def view(todos, record):
         index = places.get(todo_id, -1)
         if op["kind"] == CREATE:
             if index >= 0:
-                result[index] = _merged(result[index], op["body"])
+                result[index] = merged(result[index], op["body"])
             else:
                 places[todo_id] = len(result)
                 result.append(created(op))
             gone[todo_id] = False
         elif op["kind"] == UPDATE and index >= 0:
-            result[index] = _merged(result[index], op["body"])
+            result[index] = merged(result[index], op["body"])
         elif op["kind"] == DELETE:
             gone[todo_id] = True
     return [todo for todo in result if not (todo.get("id") in gone and gone[todo.get("id")])]
@@ -222,7 +222,7 @@ def after_answer(op, status):
 
 
 def _replace(record, seq, change):
-    return _with(record, [change(op) if op["seq"] == seq else op for op in record["ops"]])
+    return with_ops(record, [change(op) if op["seq"] == seq else op for op in record["ops"]])
 
 
 def _flagged(op, sending):
@@ -244,7 +244,7 @@ def unmark(record, seq):
 
 def unmark_all(record):
     """Every change back to waiting: what was on its way when a tab closed is sent again (safely: see ``add``)."""
-    return _with(record, [_flagged(op, False) for op in record["ops"]])
+    return with_ops(record, [_flagged(op, False) for op in record["ops"]])
 
 
 def settle(record, seq, answered):
@@ -256,7 +256,7 @@ def settle(record, seq, answered):
     op = find(record, seq)
     rest = [item for item in record["ops"] if item["seq"] != seq]
     if op is None or answered is None:
-        return _with(record, rest)
+        return with_ops(record, rest)
     before = remote.version_tag({}) if op["kind"] == CREATE else op["tag"]
     after = remote.version_tag(answered)
     moved = []
@@ -265,7 +265,7 @@ def settle(record, seq, answered):
             item = _copy(item)
             item["tag"] = after
         moved.append(item)
-    return _with(record, moved)
+    return with_ops(record, moved)
 
 
 def still_to_send(op, fetched):
@@ -280,88 +280,6 @@ def still_to_send(op, fetched):
             changes[key] = op["body"][key]
             count += 1
     return changes if count > 0 else None
-
-
-def take_conflict(record, seq, mine, theirs):
-    """The outbox with ``seq`` and the later changes to its todo moved into one conflict for the person.
-
-    ``mine``: the todo as the person last saw it (None when they deleted it);
-    ``theirs``: the server's (None when it was deleted there). Later edits
-    fold into the conflict; a later delete makes it a delete.
-    """
-    op = find(record, seq)
-    kind = op["kind"]
-    body = op["body"] if op["body"] is not None else {}
-    rest = []
-    for item in record["ops"]:
-        if item["id"] != op["id"]:
-            rest.append(item)
-        elif item["seq"] != seq and item["kind"] == DELETE:
-            kind = DELETE
-        elif item["seq"] != seq:
-            body = _merged(body, item["body"])
-    if kind == DELETE:
-        mine = None
-    elif mine is not None:
-        mine = _merged(mine, body)
-    conflict = {"seq": seq, "id": op["id"], "kind": kind, "mine": mine, "theirs": theirs}
-    conflicts = [item for item in record["conflicts"]]
-    conflicts.append(conflict)
-    return _with(record, rest, None, conflicts)
-
-
-def needs_choice(conflict):
-    """Whether the person must choose: not when both sides already agree (an earlier try landed unseen)."""
-    theirs = conflict["theirs"]
-    mine = conflict["mine"]
-    if conflict["kind"] == DELETE:
-        return theirs is not None
-    if theirs is None:
-        return True
-    return len(differences(mine, theirs)) > 0
-
-
-def differences(mine, theirs):
-    """The writable fields whose values differ between two versions of a todo, in ``WRITABLE`` order."""
-    return [name for name in WRITABLE if mine.get(name) != theirs.get(name)]
-
-
-def find_conflict(record, seq):
-    for conflict in record["conflicts"]:
-        if conflict["seq"] == seq:
-            return conflict
-    return None
-
-
-def resolve(record, seq, keep_mine, new_id):
-    """``[record, seq, fresh]`` as ``add`` gives: the outbox once the person chose; keeping theirs queues nothing.
-
-    Keeping one's own version sends it over theirs with theirs' ``If-Match``;
-    one deleted elsewhere is created again, under its old id when the API
-    takes that one, else under ``new_id``.
-    """
-    conflict = find_conflict(record, seq)
-    rest = [item for item in record["conflicts"] if item["seq"] != seq]
-    record = _with(record, record["ops"], None, rest)
-    if conflict is None or not keep_mine:
-        return [record, None, False]
-    theirs = conflict["theirs"]
-    if conflict["kind"] == DELETE:
-        if theirs is None:
-            return [record, None, False]
-        return add(record, DELETE, conflict["id"], None, remote.version_tag(theirs))
-    mine = conflict["mine"]
-    if theirs is None:
-        body = {}
-        for name in WRITABLE:
-            if mine.get(name) is not None:
-                body[name] = mine.get(name)
-        todo_id = conflict["id"] if ids.is_uuid7(conflict["id"]) else new_id
-        return add(record, CREATE, todo_id, body, None, mine.get("createdAt"))
-    body = {}
-    for name in differences(mine, theirs):
-        body[name] = mine.get(name)
-    return add(record, UPDATE, conflict["id"], body, remote.version_tag(theirs))
 
 
 def take_next(record):
@@ -430,12 +348,4 @@ def landed(record, seq, fetched):
     ops = []
     for item in record["ops"]:
         ops.append(edit if item["seq"] == seq else find(settled, item["seq"]))
-    return [_with(settled, ops)]
-
-
-def conflicted(record, seq, mine, theirs):
-    """``[record]`` after an edit or delete met a newer version: a conflict for the person, unless both agree."""
-    record = take_conflict(record, seq, mine, theirs)
-    if needs_choice(find_conflict(record, seq)):
-        return [record]
-    return [resolve(record, seq, False, None)[0]]
+    return [with_ops(settled, ops)]

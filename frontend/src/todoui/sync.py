@@ -6,7 +6,7 @@ on becoming visible, and every ``POLL_SECONDS`` with the list's ``ETag``),
 and tells its other tabs of each change.
 """
 
-from todoui import model, outbox, texts
+from todoui import conflicts, model, outbox, texts
 
 # How often a visible page asks whether the list changed: another device's change shows within this and a request.
 POLL_SECONDS = 20
@@ -202,7 +202,7 @@ def conflict_view(conflict):
         lead = texts.fill(texts.CONFLICT_DELETED_THERE, [title])
     else:
         lead = texts.fill(texts.CONFLICT_CHANGED, [title])
-    differing = [] if mine is None or theirs is None else outbox.differences(mine, theirs)
+    differing = [] if mine is None or theirs is None else conflicts.differences(mine, theirs)
     rows = []
     for name in outbox.WRITABLE:
         differs = name in differing
