@@ -58,6 +58,7 @@ class Sync:
         self.base = None  # sync.list_record: the server's list as last read, None before the first
         self.record = outbox.empty()
         self.shown = []  # the list as the TodoList shows it
+        self.drawing = None  # the todo whose row the caller waiting for its change draws itself
         self.offline = not navigator.onLine
         self.needs_sign_in = False
         self.checking = False
@@ -157,7 +158,11 @@ class Sync:
         shown = model.find(self.view(), todo_id)
         self.shown = model.without(self.shown, todo_id) if shown is None else model.upsert(self.shown, shown)
         if added[2] and not self.offline and self.can_send():
-            reply = await self.replay.run(added[1])
+            self.drawing = todo_id
+            try:
+                reply = await self.replay.run(added[1])
+            finally:
+                self.drawing = None
             if reply is not None:
                 return reply
         else:
@@ -261,9 +266,11 @@ class Sync:
         focused = document.activeElement.closest(".todo-row") if document.activeElement != None else None  # noqa: E711
         focus_id = None if focused == None else focused.dataset.todoId  # noqa: E711
         for todo_id in rows["drop"]:
-            self.todos.drop(todo_id)
+            if todo_id != self.drawing:
+                self.todos.drop(todo_id)
         for todo in rows["put"]:
-            self.todos.put(todo, todo.get("id") if todo.get("id") == focus_id else None)
+            if todo.get("id") != self.drawing:
+                self.todos.put(todo, todo.get("id") if todo.get("id") == focus_id else None)
 
     # Offline, and the banner.
 
