@@ -52,8 +52,7 @@ def main():
     for part in [notices, banner, todos, dialog, accounts, conflicts, sync]:
         part.start()
     session.start()
-    todos.load()
-    worker.start()
+    worker.start(todos.load())
 
 
 main()

@@ -34,6 +34,14 @@ def keep_shot(page, tmp_path, name):
     shutil.copy(path, SHOTS / path.name)
 
 
+KEPT = "() => new Promise(done => { const open = indexedDB.open('hobopy'); open.onsuccess = () => { const read = open.result.transaction('lists').objectStore('lists').getAllKeys(); read.onsuccess = () => done(read.result); }; })"  # noqa: E501
+
+
+def kept_owners(page):
+    """Whose lists the device keeps (IndexedDB): the demo list as "-", a person's under their sub."""
+    return page.evaluate(KEPT)
+
+
 def until_the_worker_serves(page):
     """The service worker has installed the build and controls the page: a reload needs no network."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
@@ -60,6 +68,7 @@ def person(open_page, ui_stack, api_url, pool):
         sign_in(page, user.email)
         expect(page.locator("#todo-list .todo-row")).to_have_count(len(titles))
         until_the_worker_serves(page)
+        page.wait_for_function(f"async () => (await ({KEPT})()).some(key => key !== '-')")
         return page, mine, todos, user
 
     return make
@@ -202,11 +211,10 @@ def test_a_session_that_ended_while_offline_keeps_the_changes_until_the_person_s
     expect(page.locator("#offline-banner")).to_be_hidden()
 
 
-def test_signing_out_forgets_the_list_on_the_device(person, ui_stack):
+def test_signing_out_forgets_the_list_on_the_device(person):
     page, _, _, _ = person("desktop", ["この端末に残らない"])
-    stored = "() => new Promise(done => { const open = indexedDB.open('hobopy'); open.onsuccess = () => { const read = open.result.transaction('lists').objectStore('lists').getAllKeys(); read.onsuccess = () => done(read.result); }; })"  # noqa: E501
     # The demo list shown before signing in is kept as "-"; the person's under their sub.
-    (sub,) = [key for key in page.evaluate(stored) if key != "-"]
+    (sub,) = [key for key in kept_owners(page) if key != "-"]
     page.click("#sign-out-button")
     expect(page.locator("#sign-in-button")).to_be_visible()
-    page.wait_for_function(f"async () => !(await ({stored})()).includes({json.dumps(sub)})")
+    page.wait_for_function(f"async () => !(await ({KEPT})()).includes({json.dumps(sub)})")

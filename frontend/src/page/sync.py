@@ -55,6 +55,7 @@ class Sync:
         self.on_signed_out_elsewhere = lambda: None
         self.owner = sync.ANONYMOUS
         self.opening = None  # the owner's list and outbox being read from the device
+        self.opened = False  # and read
         self.base = None  # sync.list_record: the server's list as last read, None before the first
         self.record = outbox.empty()
         self.shown = []  # the list as the TodoList shows it
@@ -99,14 +100,17 @@ class Sync:
 
     async def open(self, owner):
         self.owner = owner
+        self.opened = False
         self.base = None
         self.record = outbox.empty()
         self.shown = []
         base = await self.store.load_list(owner)
         record = await self.store.load_outbox(owner)
         if self.owner == owner:
-            self.base = base
+            if self.base is None:  # else the server's list came first, and is newer
+                self.base = base
             self.record = record
+            self.opened = True
             self.show_banner()
 
     async def ready(self):
@@ -125,9 +129,9 @@ class Sync:
 
     async def api(self, method, url, body, tag):
         """What ``Session.api`` answers, with the list and the changes going through the device's copy."""
-        await self.ready()
         if method == "GET" and url == self.collection:
-            return await self.replay.exclusive(self.read_list)
+            return await self.read_list()
+        await self.ready()
         target = sync.write_target(method, url, self.collection)
         if target is None or self.base is None:
             return await self.send(method, url, body, tag, None)
@@ -179,16 +183,30 @@ class Sync:
         return http.made(201 if kind == outbox.CREATE else 200, todo)
 
     async def read_list(self):
-        """The list for the TodoList: the server's when it answers, else the device's copy (offline)."""
-        fetched = await self.fetch_list()
+        """The list for the TodoList: the server's when it answers, else the device's copy (offline).
+
+        On opening, the request goes out while the device's copy is still being read (without the ETag: the
+        list is on screen sooner); later, with it, and never while this tab sends what waits.
+        """
+        if not self.opened:
+            fetched = await self.fetch_list()
+            await self.ready()
+        elif outbox.waiting(self.record) == 0:
+            fetched = await self.fetch_list()
+        else:
+            fetched = await self.replay.exclusive(self.fetch_list)
         if not sync.shows_copy(fetched["state"], self.base is not None):
             return fetched["reply"]
         self.shown = self.view()
         self.replay.soon()
+        if fetched["state"] == sync.FRESH and fetched["reply"] is not None and len(self.record["ops"]) == 0:
+            return fetched["reply"]  # the server's one page as it came: nothing to lay over it
         return http.made(200, self.shown)
 
     async def fetch_list(self):
-        """Read the list from the server into ``base``: ``{"state", "reply"}`` (``sync.FRESH`` and the like)."""
+        """Read the list from the server into ``base``: ``{"state", "reply"}`` (``sync.FRESH`` and the like; the
+        reply of a fresh list only when it came in one page)."""
+        owner = self.owner
         url = self.collection
         items = []
         pages = 0
@@ -212,10 +230,26 @@ class Sync:
             if pages == 1:
                 etag = reply.header("ETag")
             url = remote.resolve(url, step["next"]) if step["next"] is not None else None
+        if self.owner != owner:  # someone signed in or out meanwhile: the answer is not theirs to keep
+            return {"state": sync.FAILED, "reply": reply}
         self.base = sync.list_record(items, etag if pages == 1 else None)
-        await self.store.save_list(self.owner, self.base)
-        self.tell(self.owner, sync.CHANGED)
-        return {"state": sync.FRESH, "reply": None}
+        self.keep_list_soon(self.owner, self.base)
+        return {"state": sync.FRESH, "reply": reply if pages == 1 else None}
+
+    def keep_list_soon(self, owner, record):
+        """Write the list once the next frame is painted: the list is drawn first (a slow phone takes a while to
+        turn 1,000 todos into JSON). A hidden page paints no frames: it writes at once."""
+        if visible():
+            window.requestAnimationFrame(lambda stamp: setTimeout(self.keep_list, 0, owner, record))
+        else:
+            setTimeout(self.keep_list, 0, owner, record)
+
+    async def keep_list(self, owner, record):
+        """Write the server's list to the device, then tell the other tabs; not when a newer one took its place."""
+        if self.base is not record:
+            return
+        await self.store.save_list(owner, record)
+        self.tell(owner, sync.CHANGED)
 
     # The device's copy.
 

@@ -1,4 +1,4 @@
-"""The service worker that keeps the app's files on the device (``sw.py``), registered once the page has loaded."""
+"""The service worker that keeps the app's files on the device (``sw.py``), registered once the list is shown."""
 
 from todoui import shell
 
@@ -16,5 +16,6 @@ async def register():
         pass
 
 
-def start():
-    window.addEventListener("load", lambda event: register())
+def start(loading):
+    """Register once ``loading`` (the list's first load) is done: the worker's download never delays the list."""
+    loading.then(lambda ignored: register())
