@@ -67,3 +67,30 @@ def test_no_record_is_written_below_the_loggers_level(written):
     finally:
         observability.log.setLevel(level)
     assert [record["status"] for record in written()] == [503]
+
+
+def unique_members(pairs):
+    names = [name for name, _ in pairs]
+    assert len(names) == len(set(names)), f"a member is written twice: {names}"
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("status", [200, 412])
+def test_a_records_line_with_its_metrics_names_each_member_once_as_the_logger_would(monkeypatch, status):
+    stream = io.StringIO()
+    monkeypatch.setattr(observability.output, "target", stream)
+    seen = observability.Seen()
+    seen.caller, seen.dynamodb_calls = 'sub-\u2028"é', 1
+    code = "PreconditionFailed" if status == 412 else None
+    fields = {**FIELDS, "caller": seen.caller, "status": status} | ({"error": code} if code else {})
+    fields |= observability.metrics(status, code, seen, 1.25, cold=False)
+    observability.write(fields)
+    observability.logger.info("-", extra={name: value for name, value in fields.items() if name != "_aws"})
+    lines = stream.getvalue().split("\n")[:-1]  # not splitlines(): U+2028 inside a JSON string is no line break
+    fast, powertools = (json.loads(line, object_pairs_hook=unique_members) for line in lines)
+    assert fast["caller"] == powertools["caller"] == 'sub-\u2028"é'
+    assert fast["service"] == observability.SERVICE and fast["_aws"]["Timestamp"] == fields["_aws"]["Timestamp"]
+    assert [name for name in fast if name != "_aws"] == list(powertools)
+    assert {k: v for k, v in fast.items() if k not in ("timestamp", "message", "_aws")} == {
+        k: v for k, v in powertools.items() if k not in ("timestamp", "message")
+    }
