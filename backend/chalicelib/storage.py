@@ -64,6 +64,9 @@ def _new_client(endpoint: str, region: str) -> DynamoDBClient:
         read_timeout=READ_TIMEOUT,
         retries={"total_max_attempts": 1},
         max_pool_connections=32,
+        # Every request is built here from checked values, and DynamoDB checks each again: botocore's own check
+        # of the parameters would repeat, on every warm call, work that never finds anything.
+        parameter_validation=False,
     )
     kwargs: dict[str, Any] = {"config": config, "region_name": region}
     if endpoint:
