@@ -1,6 +1,7 @@
 """Accounts in headless Chromium against the whole stack: the local identity provider and the verifying API."""
 
 import base64
+import datetime
 import json
 import os
 import secrets
@@ -274,7 +275,8 @@ def test_the_signed_in_page_in_japanese(ui, api_url, pool, tmp_path):
     user = pool.new_user(PASSWORD)
     mine = TodoApi(api_url, user)
     mine.create(title="企画書を仕上げる", memo="金曜までに部長へ提出\n図表を 3 点追加", priority=5)
-    mine.create(title="牛乳と卵を買う", memo="帰りにスーパーで", priority=2)
+    soon = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    mine.create(title="牛乳と卵を買う", memo="帰りにスーパーで", priority=2, due=soon)
     done = mine.create(title="歯医者の予約", memo="", priority=3)
     mine.update(done["id"], completed=True)
     sign_in(ui, user.email)
@@ -290,7 +292,7 @@ def test_the_signed_in_page_in_japanese(ui, api_url, pool, tmp_path):
     assert widths[0] > 2 * widths[1]
     # The notice of the sign-in fades by itself.
     expect(ui.locator("#notice")).to_be_hidden()
-    ui.set_viewport_size({"width": 1000, "height": 360})
+    ui.set_viewport_size({"width": 1000, "height": 400})
     ui.screenshot(path=tmp_path / "signed-in.png")
     if os.environ.get("HOBOPY_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(exist_ok=True)
