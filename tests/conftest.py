@@ -22,8 +22,8 @@ for _name in (
 from devtools.local import engine, supervise  # noqa: E402
 from tests.support.project import app_client, chalice_project, create_fresh_table, setup_client  # noqa: E402
 
-# Audits every error answer any suite receives (see tests/support/audit.py).
-pytest_plugins = ["tests.support.audit"]
+# Audits every error answer any suite receives (see tests/support/audit.py); starts the long files first.
+pytest_plugins = ["tests.support.audit", "tests.support.order"]
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import order
+
 TESTS = Path(__file__).resolve().parent
 
 # A fixture of a conftest.py that a test module deliberately replaces for its own tests.
@@ -117,3 +119,35 @@ def test_a_fixture_defined_again_over_a_conftest_one_is_found() -> None:
 def test_no_conftest_fixture_name_is_defined_twice() -> None:
     files = {str(path.relative_to(TESTS.parent)): path.read_text(encoding="utf-8") for path in python_files()}
     assert shadowed_fixtures(files) == {}, "give each fixture a name that says what it is"
+
+
+def test_every_file_the_run_starts_first_exists() -> None:
+    missing = [name for name in order.SECONDS if not (TESTS.parent / name).is_file()]
+    assert missing == [], "a long test file was renamed or removed: update tests/support/order.py"
+
+
+def test_the_long_files_come_first_longest_first_and_the_others_keep_their_order(
+    pytestconfig: pytest.Config,
+) -> None:
+    assert pytestconfig.getoption("loadscopereorder", False) is False, "xdist would reorder the files by test count"
+    files = [
+        "tests/a/test_short.py",
+        "tests/stack/test_make_run.py",
+        "tests/b/test_other.py",
+        "tests/quality/test_fuzz.py",
+    ]
+    items = [Named(f"{name}::test_{n}") for name in files for n in range(2)]
+    order.pytest_collection_modifyitems(items)  # type: ignore[arg-type]
+    assert [item.nodeid for item in items] == [
+        *(f"tests/quality/test_fuzz.py::test_{n}" for n in range(2)),
+        *(f"tests/stack/test_make_run.py::test_{n}" for n in range(2)),
+        *(f"tests/a/test_short.py::test_{n}" for n in range(2)),
+        *(f"tests/b/test_other.py::test_{n}" for n in range(2)),
+    ]
+
+
+class Named:
+    """Just what the ordering reads of a collected test: its node id."""
+
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
