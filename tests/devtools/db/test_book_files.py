@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.storage import dynamodb_client
 from devtools.db import datafiles, tables
-from tests.support.scripts import SEED_ITEMS, hobopy, run, table_items, write_json
+from tests.support.scripts import SEED_ITEMS, hobopy_in_process, run, table_items, write_json
 
 pytestmark = pytest.mark.engine
 
@@ -47,7 +47,7 @@ def ids_and_owners(endpoint, name):
 def test_a_book_file_loads_its_todos_as_the_demo_owners_and_says_so(table, tmp_path, shape):
     options, endpoint, name = table
     path = book_file(tmp_path, shape)
-    result = hobopy("db", "load", path, *options)
+    result = hobopy_in_process("db", "load", path, *options)
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
     assert f"{path} keys its todos by id alone" in out
@@ -63,7 +63,7 @@ def test_a_book_file_loads_its_todos_as_the_demo_owners_and_says_so(table, tmp_p
 
 def test_owner_gives_the_todos_to_that_user(table, tmp_path):
     options, endpoint, name = table
-    result = hobopy("db", "load", book_file(tmp_path, "chapter-9"), "--owner", "3b1c9a70-user", *options)
+    result = hobopy_in_process("db", "load", book_file(tmp_path, "chapter-9"), "--owner", "3b1c9a70-user", *options)
     assert result.returncode == 0, result.stderr
     assert "2 todos go to owner 3b1c9a70-user." in result.stdout.decode()
     assert {owner for _, owner in ids_and_owners(endpoint, name)} == {"3b1c9a70-user"}
@@ -71,7 +71,7 @@ def test_owner_gives_the_todos_to_that_user(table, tmp_path):
 
 def test_a_file_whose_items_name_their_owner_keeps_them_and_owner_says_it_was_not_needed(table):
     options, endpoint, name = table
-    result = hobopy("db", "load", "--owner", "someone", *options)
+    result = hobopy_in_process("db", "load", "--owner", "someone", *options)
     assert result.returncode == 0, result.stderr
     assert "every item names its owner; --owner was not used" in result.stderr.decode()
     assert table_items(endpoint, name) == SEED_ITEMS
@@ -79,14 +79,14 @@ def test_a_file_whose_items_name_their_owner_keeps_them_and_owner_says_it_was_no
 
 def test_an_empty_owner_is_refused(table, tmp_path):
     options, endpoint, name = table
-    result = hobopy("db", "load", book_file(tmp_path, "chapter-4"), "--owner", " ", *options)
+    result = hobopy_in_process("db", "load", book_file(tmp_path, "chapter-4"), "--owner", " ", *options)
     assert result.returncode == 2 and "the owner cannot be empty" in result.stderr.decode()
     assert table_items(endpoint, name) == []
 
 
 def test_reset_with_a_book_file_seeds_the_demo_owner(table, tmp_path):
     options, endpoint, name = table
-    result = hobopy("db", "reset", "--yes", "--seed", book_file(tmp_path, "chapter-4"), *options)
+    result = hobopy_in_process("db", "reset", "--yes", "--seed", book_file(tmp_path, "chapter-4"), *options)
     assert result.returncode == 0, result.stderr
     assert "go to owner demo" in result.stdout.decode()
     assert ids_and_owners(endpoint, name) == [("L5", "demo"), ("L8", "demo")]
@@ -104,7 +104,7 @@ def test_a_table_keyed_by_id_alone_takes_a_book_file_as_it_is(dynalite_endpoint,
     tables.ensure_table(client, schema)
     try:
         path = book_file(tmp_path, "chapter-4")
-        result = hobopy("db", "load", path, "--endpoint-url", dynalite_endpoint, "--table", name)
+        result = hobopy_in_process("db", "load", path, "--endpoint-url", dynalite_endpoint, "--table", name)
         assert result.returncode == 0, result.stderr
         assert "owner" not in result.stdout.decode()
         items = sorted(tables.scan_items(client, name), key=lambda item: item["id"]["S"])
@@ -140,5 +140,5 @@ def test_the_aws_clis_batch_write_item_cannot_take_such_a_file_against_the_owner
         and "key element does not match the schema" in refused.stderr.decode()
     )
     assert table_items(endpoint, name) == []
-    assert hobopy("db", "load", path, *options).returncode == 0
+    assert hobopy_in_process("db", "load", path, *options).returncode == 0
     assert len(table_items(endpoint, name)) == 2

@@ -1,4 +1,5 @@
-"""`hobopy db ...` through the installed console script, against a real dynalite engine."""
+"""`hobopy db ...` against a real dynalite engine: through the installed console script where the process itself
+matters (its locale, its output encoding, its environment), in process for the rest of what the commands do."""
 
 import http.server
 import json
@@ -17,6 +18,7 @@ from tests.support.scripts import (
     SEED_ITEMS,
     assert_one_line_failure,
     hobopy,
+    hobopy_in_process,
     run,
     table_items,
     write_json,
@@ -56,27 +58,27 @@ def many_todos(count):
 
 
 def load_seed(options):
-    result = hobopy("db", "load", *options)
+    result = hobopy_in_process("db", "load", *options)
     assert result.returncode == 0, result.stderr
 
 
 def test_create_table_makes_an_active_table_and_says_so_when_it_already_exists(unused_table):
     options, endpoint, name = unused_table
-    first = hobopy("db", "create-table", *options)
+    first = hobopy_in_process("db", "create-table", *options)
     assert first.returncode == 0, first.stderr
     assert f"Created table {name}" in first.stdout.decode()
     description = dynamodb_client(endpoint).describe_table(TableName=name)["Table"]
     assert description["TableStatus"] == "ACTIVE"
     assert description["KeySchema"] == datafiles.load_schema()["KeySchema"]
 
-    second = hobopy("db", "create-table", *options)
+    second = hobopy_in_process("db", "create-table", *options)
     assert second.returncode == 0, second.stderr
     assert f"Table {name} already exists" in second.stdout.decode()
 
 
 def test_load_writes_the_seed_and_says_how_many_items(table):
     options, endpoint, name = table
-    result = hobopy("db", "load", *options)
+    result = hobopy_in_process("db", "load", *options)
     assert result.returncode == 0, result.stderr
     assert f"Wrote 3 items in table {name}" in result.stdout.decode()
     assert table_items(endpoint, name) == SEED_ITEMS
@@ -143,7 +145,7 @@ def test_scan_lines_up_columns_by_display_width_when_text_is_japanese(table):
         },
     )
 
-    result = hobopy("db", "scan", *options)
+    result = hobopy_in_process("db", "scan", *options)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.decode("utf-8").splitlines()
     header, rule, rows = lines[0], lines[1], lines[2:6]
@@ -159,7 +161,7 @@ def test_scan_lines_up_columns_by_display_width_when_text_is_japanese(table):
 def test_a_file_of_sixty_items_loads_completely(table, tmp_path):
     options, endpoint, name = table
     document = many_todos(60)
-    result = hobopy("db", "load", write_json(tmp_path / "sixty.json", document), *options)
+    result = hobopy_in_process("db", "load", write_json(tmp_path / "sixty.json", document), *options)
     assert result.returncode == 0, result.stderr
     assert f"Wrote 60 items in table {name}" in result.stdout.decode()
     assert table_items(endpoint, name) == [request["PutRequest"]["Item"] for request in document["Todos"]]
@@ -175,7 +177,7 @@ def test_a_malformed_json_byte_is_reported_with_line_and_column_and_nothing_is_w
     path = tmp_path / "broken.json"
     path.write_text(broken, encoding="utf-8")
 
-    error = assert_one_line_failure(hobopy("db", "load", path, *options))
+    error = assert_one_line_failure(hobopy_in_process("db", "load", path, *options))
     assert error.startswith(f"{path}:{expected.value.lineno}:{expected.value.colno}: invalid JSON: ")
     assert table_items(endpoint, name) == []
 
@@ -184,7 +186,7 @@ def test_a_file_that_is_not_utf8_is_rejected_with_a_hint_and_nothing_is_written(
     options, endpoint, name = table
     path = tmp_path / "sjis.json"
     path.write_bytes(datafiles.SEED_PATH.read_text(encoding="utf-8").encode("cp932"))
-    error = assert_one_line_failure(hobopy("db", "load", path, *options), "save the file as UTF-8")
+    error = assert_one_line_failure(hobopy_in_process("db", "load", path, *options), "save the file as UTF-8")
     assert re.match(rf"{re.escape(str(path))}:13:\d+: not valid UTF-8 .*Shift_JIS", error)
     assert table_items(endpoint, name) == []
 
@@ -222,7 +224,7 @@ def test_a_wrong_shape_at_item_40_is_reported_where_it_is_and_nothing_is_written
     mistake(document["Todos"][40]["PutRequest"]["Item"])
     path = write_json(tmp_path / "wrong.json", document)
 
-    error = assert_one_line_failure(hobopy("db", "load", path, *options), hint)
+    error = assert_one_line_failure(hobopy_in_process("db", "load", path, *options), hint)
     line, column = map(
         int, re.match(rf"{re.escape(str(path))}:(\d+):(\d+): Todos\[40\]\.PutRequest\.{where}: ", error).groups()
     )
@@ -236,7 +238,7 @@ def test_delete_requests_in_a_file_remove_their_items(table, tmp_path):
     path = write_json(
         tmp_path / "delete.json", {"Todos": [{"DeleteRequest": {"Key": {"owner": {"S": "demo"}, "id": {"S": "L5"}}}}]}
     )
-    result = hobopy("db", "load", path, *options)
+    result = hobopy_in_process("db", "load", path, *options)
     assert result.returncode == 0, result.stderr
     assert "Wrote 0 items and deleted 1 in table" in result.stdout.decode()
     assert table_items(endpoint, name) == SEED_ITEMS[1:]
@@ -246,20 +248,27 @@ def test_delete_requests_in_a_file_remove_their_items(table, tmp_path):
 def test_every_command_says_in_one_line_when_the_engine_is_not_running(command):
     endpoint = f"http://127.0.0.1:{supervise.free_port()}"
     assert_one_line_failure(
-        hobopy("db", command, *REQUIRED.get(command, []), "--endpoint-url", endpoint),
+        hobopy_in_process("db", command, *REQUIRED.get(command, []), "--endpoint-url", endpoint),
         f"cannot reach a DynamoDB engine at {endpoint}",
         "hobopy run",
     )
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Answers as a plain web server does, without logging each request on the (captured) stderr."""
+
+    def log_message(self, format, *args):
+        pass
+
+
 def test_an_endpoint_that_is_not_dynamodb_is_one_line_naming_the_engines_port():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         endpoint = f"http://127.0.0.1:{server.server_address[1]}"
         assert_one_line_failure(
-            hobopy("db", "scan", "--endpoint-url", endpoint),
+            hobopy_in_process("db", "scan", "--endpoint-url", endpoint),
             f"something answered HTTP 501 at {endpoint}, but not as DynamoDB does",
             ":8001",
         )
@@ -281,7 +290,7 @@ def test_aws_without_credentials_is_one_line_saying_how_to_configure_them(tmp_pa
 
 
 def test_aws_and_an_endpoint_together_are_refused_as_a_usage_error():
-    result = hobopy("db", "scan", "--aws", "--endpoint-url", "http://127.0.0.1:1")
+    result = hobopy_in_process("db", "scan", "--aws", "--endpoint-url", "http://127.0.0.1:1")
     assert result.returncode == 2
     assert "--aws and --endpoint-url name different databases" in result.stderr.decode()
 
@@ -290,7 +299,9 @@ def test_aws_and_an_endpoint_together_are_refused_as_a_usage_error():
 def test_a_missing_table_is_one_line_naming_the_command_that_creates_it(unused_table, command):
     options, endpoint, name = unused_table
     assert_one_line_failure(
-        hobopy("db", command, *options), f"table {name} does not exist", f"`hobopy db create-table --table {name}`"
+        hobopy_in_process("db", command, *options),
+        f"table {name} does not exist",
+        f"`hobopy db create-table --table {name}`",
     )
     assert name not in dynamodb_client(endpoint).list_tables()["TableNames"]
 
@@ -298,7 +309,8 @@ def test_a_missing_table_is_one_line_naming_the_command_that_creates_it(unused_t
 def test_a_missing_file_is_one_line_and_names_it(table):
     options, _, _ = table
     assert_one_line_failure(
-        hobopy("db", "load", "no/such.json", *options), "no/such.json: cannot read the file: No such file or directory"
+        hobopy_in_process("db", "load", "no/such.json", *options),
+        "no/such.json: cannot read the file: No such file or directory",
     )
 
 
@@ -375,7 +387,7 @@ def test_reset_replaces_the_contents_of_the_table_with_the_seed(table):
     dynamodb_client(endpoint).put_item(
         TableName=name, Item={"owner": {"S": "demo"}, "id": {"S": "extra"}, "title": {"S": "消える"}}
     )
-    result = hobopy("db", "reset", "--yes", *options)
+    result = hobopy_in_process("db", "reset", "--yes", *options)
     assert result.returncode == 0, result.stderr
     assert f"Deleted and recreated table {name}" in result.stdout.decode()
     assert table_items(endpoint, name) == SEED_ITEMS
@@ -387,12 +399,12 @@ def test_reset_asks_first_and_declining_keeps_the_table(table):
     extra = {"owner": {"S": "demo"}, "id": {"S": "keep"}, "title": {"S": "残る"}}
     dynamodb_client(endpoint).put_item(TableName=name, Item=extra)
 
-    declined = hobopy("db", "reset", *options, input=b"n\n")
+    declined = hobopy_in_process("db", "reset", *options, input=b"n\n")
     assert declined.returncode == 1
     assert "Delete table" in declined.stderr.decode()
     assert table_items(endpoint, name) == [*SEED_ITEMS, extra]
 
-    accepted = hobopy("db", "reset", *options, input=b"y\n")
+    accepted = hobopy_in_process("db", "reset", *options, input=b"y\n")
     assert accepted.returncode == 0, accepted.stderr
     assert table_items(endpoint, name) == SEED_ITEMS
 
@@ -405,14 +417,14 @@ def test_reset_with_a_broken_seed_leaves_the_table_as_it_was(table, tmp_path):
         datafiles.SEED_PATH.read_text(encoding="utf-8").replace('"N": "2"', '"N": "two"'), encoding="utf-8"
     )
     assert_one_line_failure(
-        hobopy("db", "reset", "--yes", "--seed", broken, *options), f"{broken}:43:", '"two" is not a number'
+        hobopy_in_process("db", "reset", "--yes", "--seed", broken, *options), f"{broken}:43:", '"two" is not a number'
     )
     assert table_items(endpoint, name) == SEED_ITEMS
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_the_help_of_every_command_shows_an_example(command):
-    result = hobopy("db", command, "--help")
+    result = hobopy_in_process("db", command, "--help")
     assert result.returncode == 0
     text = result.stdout.decode()
     assert "Example:" in text

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.storage import dynamodb_client
 from devtools.db import tables
-from tests.support.scripts import SEED_ITEMS, assert_one_line_failure, hobopy, table_items
+from tests.support.scripts import SEED_ITEMS, assert_one_line_failure, hobopy, hobopy_in_process, table_items
 
 pytestmark = pytest.mark.engine
 
@@ -22,7 +22,7 @@ def owned(items, owner):
 
 
 def move(options, *args):
-    result = hobopy("db", "move-todos", *args, *options)
+    result = hobopy_in_process("db", "move-todos", *args, *options)
     assert result.returncode == 0, result.stderr
     return result.stdout.decode()
 
@@ -41,7 +41,7 @@ def old_table(dynalite_endpoint):
 
 def test_the_demo_todos_move_to_a_user_with_every_field_kept(table):
     options, endpoint, name = table
-    assert hobopy("db", "load", *options).returncode == 0
+    assert hobopy_in_process("db", "load", *options).returncode == 0
 
     said = move(options, "--to", "alice")
     assert f"Moved 3 todos of owner demo to owner alice in table {name} at {endpoint}." in said
@@ -50,11 +50,13 @@ def test_the_demo_todos_move_to_a_user_with_every_field_kept(table):
 
 def test_nothing_moves_when_the_new_owner_already_has_one_of_the_ids(table):
     options, endpoint, name = table
-    assert hobopy("db", "load", *options).returncode == 0
+    assert hobopy_in_process("db", "load", *options).returncode == 0
     move(options, "--to", "alice")
-    assert hobopy("db", "load", *options).returncode == 0  # the demo todos are back, with the same ids
+    assert hobopy_in_process("db", "load", *options).returncode == 0  # the demo todos are back, with the same ids
 
-    error = assert_one_line_failure(hobopy("db", "move-todos", "--to", "alice", *options), "Nothing was moved.")
+    error = assert_one_line_failure(
+        hobopy_in_process("db", "move-todos", "--to", "alice", *options), "Nothing was moved."
+    )
     assert "owner alice already has 3 of these ids" in error
     assert sorted(map(str, table_items(endpoint, name))) == sorted(map(str, SEED_ITEMS + owned(SEED_ITEMS, "alice")))
 
@@ -71,6 +73,7 @@ def test_the_todos_of_a_table_keyed_by_id_alone_are_copied_into_the_new_table(ta
 def test_a_table_keyed_by_id_alone_cannot_be_the_destination_and_the_error_says_what_to_run(
     old_table, dynalite_endpoint
 ):
+    # Through the installed console script, as the other commands' tests run some of theirs.
     options = ["--endpoint-url", dynalite_endpoint, "--table", old_table]
     assert_one_line_failure(
         hobopy("db", "move-todos", "--to", "bob", *options),
