@@ -1,5 +1,6 @@
 """``python -m devtools.ui serve``: the static server the local stack starts as a child process."""
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,9 +54,15 @@ def wait_for_port(process, port, timeout=60.0):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def served_site(tmp_path_factory):
+    """The folder the module's server builds the UI into."""
+    return tmp_path_factory.mktemp("site")
+
+
+@pytest.fixture(scope="module")
+def server(served_site):
     port = supervise.free_port()
-    process = start_server(port, tmp_path_factory.mktemp("site"))
+    process = start_server(port, served_site)
     try:
         wait_for_port(process, port)
         yield f"http://127.0.0.1:{port}"
@@ -107,10 +114,16 @@ def test_folders_are_not_listed_and_nothing_outside_the_site_is_served(server, p
     assert "pyproject" not in response.text
 
 
+@pytest.fixture
+def built_site(server, served_site, tmp_path):
+    """A copy of what the module's server built: a server started on it finds its compiled UI up to date."""
+    return shutil.copytree(served_site, tmp_path / "site")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_the_server_exits_cleanly_and_quickly_on_a_stop_signal(tmp_path, signum):
+def test_the_server_exits_cleanly_and_quickly_on_a_stop_signal(built_site, signum):
     port = supervise.free_port()
-    process = start_server(port, tmp_path)
+    process = start_server(port, built_site)
     try:
         wait_for_port(process, port)
         assert requests.get(f"http://127.0.0.1:{port}/config.json", timeout=5).status_code == 200
@@ -126,9 +139,9 @@ def test_the_server_exits_cleanly_and_quickly_on_a_stop_signal(tmp_path, signum)
     assert not supervise.port_is_open("127.0.0.1", port)
 
 
-def test_a_taken_port_is_a_clear_error(server, tmp_path):
+def test_a_taken_port_is_a_clear_error(server, built_site):
     port = int(server.rsplit(":", 1)[1])
-    process = start_server(port, tmp_path)
+    process = start_server(port, built_site)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in stderr
