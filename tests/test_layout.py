@@ -151,3 +151,16 @@ class Named:
 
     def __init__(self, nodeid: str) -> None:
         self.nodeid = nodeid
+
+
+def test_a_runs_report_gives_the_seconds_of_each_long_file(tmp_path: Path) -> None:
+    cases = [
+        ("tests.stack.test_idp", 8.4),
+        ("tests.stack.test_idp", 3.3),
+        ("tests.quality.test_fuzz.TestChecks", 20.0),
+        ("tests.backend.unit.test_todos", 9.0),
+    ]
+    rows = "".join(f'<testcase classname="{name}" name="t" time="{time}"/>' for name, time in cases)
+    report = tmp_path / "run.xml"
+    report.write_text(f'<testsuites><testsuite name="pytest">{rows}</testsuite></testsuites>')
+    assert order.seconds_per_file(str(report)) == {"tests/quality/test_fuzz.py": 20, "tests/stack/test_idp.py": 12}
