@@ -77,8 +77,8 @@ run: install
 
 # Three workers keep two cores busy while some tests wait on servers and
 # browsers. A fourth ended a loaded two-core run a minute sooner but slowed
-# the tests enough for a call of the state machine test to run past the
-# API's 1.5 s read timeout: three it is. Each test file runs whole in one
+# tests enough for a DynamoDB call of the state machine test to run past the
+# app's 1.5 s read timeout: three it is. Each test file runs whole in one
 # worker, so the servers its fixtures start serve all its tests; the longest
 # files start first (tests/support/order.py). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 3
