@@ -1,6 +1,6 @@
 """The signed-in user's tokens: kept for the tab, refreshed before they end, sent with every API request."""
 
-from todoui import account, flows, sync, texts
+from todoui import account, flows, model, sync, texts
 
 from page import http
 from page.dom import as_dict, as_tree, now
@@ -24,7 +24,7 @@ def claims_of(token):
 def id_claims(result):
     """The claims of the ID token in an ``InitiateAuth`` result, or None."""
     tokens = result.get("AuthenticationResult")
-    if tokens is None or isinstance(tokens, (str, list)):
+    if not model.is_record(tokens):
         return None
     return claims_of(tokens.get("IdToken"))
 

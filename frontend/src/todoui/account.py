@@ -6,7 +6,7 @@ by the ``X-Amz-Target`` header. Times are seconds since the epoch as floats;
 ``int()`` is avoided because Transcrypt's truncates to 32 bits.
 """
 
-from todoui import texts
+from todoui import model, texts
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -51,7 +51,7 @@ def _is_number(value):
 
 def provider_settings(auth):
     """The ``auth`` part of the page's configuration, checked: a dict, or None when accounts are off."""
-    if auth is None or isinstance(auth, (str, list)):
+    if not model.is_record(auth):
         return None
     client_id = _text(auth.get("clientId"))
     pool_id = _text(auth.get("userPoolId"))
@@ -110,7 +110,7 @@ def new_password_request(client_id, challenge, password):
     """
     parameters = challenge.get("ChallengeParameters")
     username = None
-    if parameters is not None and not isinstance(parameters, (str, list)):
+    if model.is_record(parameters):
         username = _text(parameters.get("USER_ID_FOR_SRP"))
         if username is None:
             username = _text(parameters.get("USERNAME"))
@@ -233,10 +233,10 @@ def start_session(result, claims, now, previous=None, email=None):
     is counted from ``ExpiresIn`` on this machine's clock, so a clock that is
     off does not matter. None when the answer holds no usable tokens.
     """
-    if result is None or isinstance(result, (str, list)):
+    if not model.is_record(result):
         return None
     tokens = result.get("AuthenticationResult")
-    if tokens is None or isinstance(tokens, (str, list)):
+    if not model.is_record(tokens):
         return None
     id_token = _text(tokens.get("IdToken"))
     lifetime = tokens.get("ExpiresIn")
@@ -246,7 +246,7 @@ def start_session(result, claims, now, previous=None, email=None):
         refresh_token = previous["refreshToken"]
     if id_token is None or refresh_token is None or not _is_number(lifetime) or lifetime <= 0:
         return None
-    if claims is None or isinstance(claims, (str, list)):
+    if not model.is_record(claims):
         claims = {}
     margin = min(REFRESH_MARGIN, lifetime / 5)
     email = _text(email)
@@ -265,7 +265,7 @@ def start_session(result, claims, now, previous=None, email=None):
 
 def restore_session(record):
     """A session read back from storage (parsed JSON), or None when it is not one."""
-    if record is None or isinstance(record, (str, list)):
+    if not model.is_record(record):
         return None
     for name in ["idToken", "refreshToken"]:
         if _text(record.get(name)) is None:

@@ -4,7 +4,7 @@ The parts of the page (``page/``) ask these and carry the answers out; the
 tests ask them too, without a browser.
 """
 
-from todoui import account, remote, texts
+from todoui import account, model, remote, texts
 
 # Without ``limit`` the API answers up to 1000 items a page; this bounds a
 # misbehaving server's endless ``Link`` chain.
@@ -47,7 +47,7 @@ def page_settings(config):
     ``local``: the identity provider is the local stack's, which sends no mail
     and takes any code; only the dev stage names one (``auth.endpoint``).
     """
-    if config is None or isinstance(config, (str, list)):
+    if not model.is_record(config):
         return None
     api_url = config.get("apiUrl")
     if not isinstance(api_url, str) or len(api_url) == 0:

@@ -17,6 +17,11 @@ DEFAULT_PRIORITY = 3
 PRIORITY_NAMES = texts.PRIORITY_NAMES
 
 
+def is_record(value):
+    """Whether parsed JSON ``value`` can be read field by field: it is not null, a string or an array."""
+    return not (value is None or isinstance(value, (str, list)))
+
+
 def is_priority(value):
     """Whether ``value`` is one of the priorities 1 to 5 (JSON true is not 1)."""
     if value is True or value is False:

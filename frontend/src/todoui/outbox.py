@@ -70,7 +70,7 @@ def _is_record_list(value):
 
 def restore(record):
     """An outbox read back from storage (parsed JSON), or an empty one when it is not one."""
-    if record is None or isinstance(record, (str, list)):
+    if not model.is_record(record):
         return empty()
     seq = record.get("seq")
     ops = record.get("ops")
@@ -79,7 +79,7 @@ def restore(record):
         return empty()
     kept = []
     for op in ops:
-        if op is not None and not isinstance(op, (str, list)) and op.get("kind") in KINDS:
+        if model.is_record(op) and op.get("kind") in KINDS:
             op = _copy(op)
             op["sending"] = op.get("sending") is True
             op["tried"] = op.get("tried") is True

@@ -159,7 +159,7 @@ def version_tag(todo):
 
 def api_message(body):
     """The API's ``Message`` without its ``"Code: "`` prefix, or "" when the body has none."""
-    if body is None or isinstance(body, (str, list)):
+    if not model.is_record(body):
         return ""
     message = body.get("Message")
     if not isinstance(message, str):

@@ -33,7 +33,7 @@ SIGNED_OUT = "signed-out"  # the person signed out: so does every tab of theirs
 
 def owner_of(claims):
     """Whose list this is: the ID token's ``sub``, or ``ANONYMOUS`` when no one is signed in."""
-    if claims is None or isinstance(claims, (str, list)):
+    if not model.is_record(claims):
         return ANONYMOUS
     sub = claims.get("sub")
     if not isinstance(sub, str) or len(sub) == 0:
@@ -53,13 +53,13 @@ def list_record(todos, etag):
 
 def restore_list(record):
     """A stored list read back (parsed JSON), or None when there is none."""
-    if record is None or isinstance(record, (str, list)):
+    if not model.is_record(record):
         return None
     todos = record.get("todos")
     if todos is None or not isinstance(todos, list):
         return None
     etag = record.get("etag")
-    kept = [todo for todo in todos if todo is not None and not isinstance(todo, (str, list))]
+    kept = [todo for todo in todos if model.is_record(todo)]
     return list_record(kept, etag if isinstance(etag, str) else None)
 
 
@@ -155,7 +155,7 @@ def message(owner, what):
 
 def message_of(data):
     """A message from another tab, checked: ``{"owner", "what"}``, or None."""
-    if data is None or isinstance(data, (str, list)):
+    if not model.is_record(data):
         return None
     owner = data.get("owner")
     what = data.get("what")
