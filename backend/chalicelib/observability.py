@@ -212,14 +212,19 @@ _quoted: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _json_text(value: object) -> str:
-    """``value`` as the Logger's serializer writes it: compact JSON, text not escaped to ASCII, ``str`` of the rest."""
+    """``value`` as the Logger's serializer writes it: compact JSON, text not escaped to ASCII, ``str`` of the rest.
+
+    The values every record holds (text, whole numbers, finite floats, booleans) skip the JSON encoder.
+    """
     if isinstance(value, str):
         return _quoted(value)
-    if value is None or value is True or value is False:
-        return {None: "null", True: "true", False: "false"}[value]
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return repr(value)
-    return json.dumps(value) if isinstance(value, float) else _quoted(str(value))
+    return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 def _text(aws: Mapping[str, Any]) -> str:
