@@ -137,10 +137,14 @@ def observe(
     """Answer ``request`` through ``get_response``, then write its record and metrics.
 
     Whatever ``get_response`` raises is answered with ``internal_error()`` and recorded with its traceback, so
-    every request has exactly one record.
+    every request has exactly one record. What the record takes from the request itself is put in text as it
+    arrives (``Opening``), while the code that does it is still in the processor's caches; after the answer, only
+    what the answer decides is left to write.
     """
     global _cold
     started = time.perf_counter()
+    cold, _cold = _cold, False
+    opening = Opening(request, cold)
     seen = Seen()
     token = _current.set(seen)
     try:
@@ -149,15 +153,55 @@ def observe(
         except Exception as exc:
             seen.failure = exc
             response = internal_error()
-        latency_ms = (time.perf_counter() - started) * 1000
-        cold, _cold = _cold, False
-        status, code = response.status_code, error_code(response)
-        fields = record(request, status, code, seen, latency_ms, cold)
-        fields.update(metrics(status, code, seen, latency_ms, cold))
-        write(fields, seen.failure)
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        write(opening, response.status_code, error_code(response), seen, latency_ms)
     finally:
         _current.reset(token)
     return response
+
+
+class Opening:
+    """What a request's record takes from the request itself, and the JSON text of its members there."""
+
+    __slots__ = ("cold", "members", "request", "summary_start", "trace")
+
+    def __init__(self, request: Request, cold: bool) -> None:
+        self.request, self.cold = request, cold
+        context: Mapping[str, Any] = request.context or {}
+        route = context.get("resourcePath")
+        self.summary_start = f"{request.method} {route} "
+        parts: list[str] = []
+        for name, value in (
+            ("lambda_request_id", getattr(request.lambda_context, "aws_request_id", None)),
+            ("api_request_id", context.get("requestId")),
+            ("cold_start", cold),
+            ("method", request.method),
+            ("route", route),
+        ):
+            if value is not None:
+                parts += (',"', name, '":', _json_text(value))
+        self.members = "".join(parts)
+        self.trace = settings.trace_id()
+
+    def summary(self, status: int, latency_ms: float) -> str:
+        """The record's message: ``GET /todos/{todo_id} 200 1.2 ms``."""
+        return f"{self.summary_start}{status} {latency_ms:.1f} ms"
+
+
+def write(opening: Opening, status: int, code: str | None, seen: Seen, latency_ms: float) -> None:
+    """Log a request's record with its metrics, a summary as its message; a failure's with its traceback.
+
+    A failed request's record goes through Powertools' Logger, which writes the traceback as fields. Any other
+    record is written by ``line``: the same keys in the same order and the same JSON, without the Logger's general
+    path (a LogRecord, its handlers, the formatter's search through the record's attributes, a JSON encoder made
+    for each line), which costs a warm request several times what the record itself does.
+    """
+    if seen.failure is not None or status >= 500:
+        fields = record(opening.request, status, code, seen, latency_ms, opening.cold)
+        fields.update(metrics(status, code, seen, latency_ms, opening.cold))
+        logger.error(opening.summary(status, latency_ms), exc_info=seen.failure, extra=fields)
+    elif log.isEnabledFor(logging.INFO):
+        output.write(line(opening, status, code, seen, latency_ms))
 
 
 def record(
@@ -172,42 +216,39 @@ def record(
         "method": request.method,
         "route": context.get("resourcePath"),
         "status": status,
-        "latency_ms": round(latency_ms, 2),
+        "latency_ms": latency_ms,
         "caller": seen.caller,
         "error": code,
     }
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def write(fields: Mapping[str, Any], failure: BaseException | None = None) -> None:
-    """Log a request's record: a summary as its message, the fields beside it, a failure's traceback.
+def line(opening: Opening, status: int, code: str | None, seen: Seen, latency_ms: float) -> str:
+    """The JSON text of an answered request's record with its metrics, as Powertools' Logger writes it.
 
-    A failed request's record goes through Powertools' Logger, which writes the traceback as fields. Any other
-    record has the same keys in the same order and the same JSON, written here as text: the Logger's general path
-    (a LogRecord, its handlers, the formatter's search through the record's attributes, a JSON encoder made for
-    each line) costs a warm request several times what the record itself does.
+    The Logger's keys come first (level, message, timestamp, service), then the fields ``record`` names in its
+    order, the metrics' values, the X-Ray trace and the metrics' directives, each serialized as the Logger's
+    serializer would: compact JSON, text not escaped to ASCII.
     """
-    summary = f"{fields['method']} {fields['route']} {fields['status']} {fields['latency_ms']:.1f} ms"
-    if failure is not None or fields["status"] >= 500:
-        logger.error(summary, exc_info=failure, extra=fields)
-    elif log.isEnabledFor(logging.INFO):
-        aws = fields.get("_aws")
-        millis = aws["Timestamp"] if aws is not None else int(time.time() * 1000)
-        parts = [f'{{"level":"INFO","message":{_json_text(summary)},"timestamp":"{_timestamp(millis)}"{_SERVICE}']
-        parts += [f',"{name}":{_json_text(value)}' for name, value in fields.items() if name not in _WRITTEN_APART]
-        if (trace := settings.trace_id()) is not None:
-            parts.append(f',"xray_trace_id":{_json_text(trace)}')
-        if aws is not None:
-            # The metrics' directives are the bulk of a line and few sets of them occur: each is serialized once.
-            parts.append(f',"_aws":{{"Timestamp":{millis},"CloudWatchMetrics":{_text(aws)}}}')
-        parts.append("}")
-        output.write("".join(parts))
+    millis = int(time.time() * 1000)
+    parts = ['{"level":"INFO","message":', _quoted(opening.summary(status, latency_ms))]
+    parts += (',"timestamp":"', _timestamp(millis), '"', _SERVICE, opening.members)
+    parts += (',"status":', str(status), ',"latency_ms":', repr(latency_ms))
+    if seen.caller is not None:
+        parts += (',"caller":', _quoted(seen.caller))
+    if code is not None:
+        parts += (',"error":', _quoted(code))
+    values = _metric_values(status, seen, latency_ms, opening.cold)
+    for name, value in values.items():
+        parts += (',"', name, '":', repr(value))
+    if opening.trace is not None:
+        parts += (',"xray_trace_id":', _quoted(opening.trace))
+    directives = _directives_text(tuple(values), _by_error(status, code) is not None)
+    parts += (',"_aws":{"Timestamp":', str(millis), ',"CloudWatchMetrics":', directives, "}}")
+    return "".join(parts)
 
 
 _SERVICE = f',"service":{json.dumps(SERVICE, ensure_ascii=False)}'
-# Members of a record's fields that its line holds in their own places: the service (also the metrics' dimension)
-# at the start, as the Logger writes it, and the metrics' directives at the end.
-_WRITTEN_APART = frozenset({"service", "_aws"})
 _quoted: Callable[[str], str] = json.encoder.encode_basestring
 
 
@@ -225,20 +266,6 @@ def _json_text(value: object) -> str:
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return repr(value)
     return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
-
-
-def _text(aws: Mapping[str, Any]) -> str:
-    """The JSON text of an EMF block's directives, kept for each list ``_directives`` made."""
-    directives = aws["CloudWatchMetrics"]
-    kept = _directive_texts.get(id(directives))
-    if kept is None or kept[0] is not directives:
-        kept = _directive_texts[id(directives)] = (directives, json.dumps(directives, separators=(",", ":")))
-    return kept[1]
-
-
-# The JSON text of each list of directives, by the list's identity (each list is kept with its text, so its
-# identity stays its own).
-_directive_texts: dict[int, tuple[list[dict[str, Any]], str]] = {}
 
 
 # The time of a record as Powertools writes it (RFC 3339, UTC, milliseconds): the part to the second changes
@@ -269,27 +296,43 @@ def error_code(response: Response) -> str | None:
 
 
 def metrics(status: int, code: str | None, seen: Seen, latency_ms: float, cold: bool) -> dict[str, Any]:
-    """A request's metrics as EMF members of its record: by service, and a 4xx once more by service and error.
-
-    A count that is 0 is left out (a sum over no values is no data, which graphs fill with 0), except the
-    requests and DynamoDB calls themselves.
-    """
-    values: dict[str, float] = {"Requests": 1, "Latency": round(latency_ms, 2), "DynamoDBCalls": seen.dynamodb_calls}
-    counts = {
-        "DynamoDBRetries": seen.dynamodb_retries,
-        "ColdStarts": int(cold),
-        "ServerErrors": int(status >= 500),
-        "ClientErrors": int(400 <= status < 500),
-        "Conflicts": int(status == 412),
-    }
-    values.update((name, count) for name, count in counts.items() if count)
-    by_error = code if 400 <= status < 500 else None
+    """A request's metrics as EMF members of its record: by service, and a 4xx once more by service and error."""
+    values = _metric_values(status, seen, latency_ms, cold)
+    by_error = _by_error(status, code)
     directives = _directives(tuple(values), by_error is not None)
     members: dict[str, Any] = {"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}}
     members["service"] = SERVICE
     if by_error is not None:
         members["error"] = by_error
     return members | values
+
+
+def _metric_values(status: int, seen: Seen, latency_ms: float, cold: bool) -> dict[str, float]:
+    """The values of a request's metrics. A count that is 0 is left out (a sum over no values is no data, which
+    graphs fill with 0), except the requests and DynamoDB calls themselves."""
+    values: dict[str, float] = {"Requests": 1, "Latency": latency_ms, "DynamoDBCalls": seen.dynamodb_calls}
+    if seen.dynamodb_retries:
+        values["DynamoDBRetries"] = seen.dynamodb_retries
+    if cold:
+        values["ColdStarts"] = 1
+    if status >= 500:
+        values["ServerErrors"] = 1
+    elif status >= 400:
+        values["ClientErrors"] = 1
+        if status == 412:
+            values["Conflicts"] = 1
+    return values
+
+
+def _by_error(status: int, code: str | None) -> str | None:
+    # A 4xx is counted once more under its error code (the second set of dimensions); a 5xx only by service.
+    return code if 400 <= status < 500 else None
+
+
+@functools.cache
+def _directives_text(names: tuple[str, ...], by_error: bool) -> str:
+    """The JSON text of ``_directives``: the bulk of a line, and few sets of them occur."""
+    return json.dumps(_directives(names, by_error), separators=(",", ":"))
 
 
 @functools.cache

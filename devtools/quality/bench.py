@@ -46,6 +46,14 @@ from devtools.local import api, engine, gateway, supervise
 CALLER = "0d5e7c1a-bench-4c1e-9a53-caller000001"
 CLAIMS = {"sub": CALLER, "token_use": "id", "email": "bench@example.com"}
 FUNCTION_NAME = "hobopy-prod"
+# What Lambda sets for every function besides its own variables: its region, its name, and the X-Ray trace header
+# of the invocation being served (one stands for each here).
+LAMBDA_ENVIRONMENT = {
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
+    "_X_AMZN_TRACE_ID": "Root=1-67a0c1d2-5f3e9b2a7c4d8e1f0a6b3c5d;Parent=3f9a1c7e5b2d4a60;Sampled=0",
+}
 
 Item = dict[str, Any]
 
@@ -103,7 +111,7 @@ class Handler:
         # app trusts only inside Lambda; no local identity provider is named.
         for name in LOCAL_STAGE_VARIABLES:
             os.environ.pop(name, None)
-        os.environ.update(AWS_LAMBDA_FUNCTION_NAME=FUNCTION_NAME, DB_ENDPOINT=endpoint, DB_TABLE_NAME=table)
+        os.environ.update(LAMBDA_ENVIRONMENT, DB_ENDPOINT=endpoint, DB_TABLE_NAME=table)
         sys.path.insert(0, str(settings.BACKEND))
         from app import app, observed
         from chalicelib import observability, storage
@@ -282,10 +290,9 @@ def cold_start(app: Any, bare: Any, table: str, item: Item, pairs: int, scratch:
         "handler": gateway.proxy_event(app, "GET", f"/todos/{todo_id}", claims=CLAIMS),
         "bare": {"TableName": table, "Key": {"owner": item["owner"], "id": item["id"]}, "ConsistentRead": True},
     }
-    # What Lambda gives the function: its settings, credentials, region and name.
-    env = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "LANG": "C.UTF-8", "DB_TABLE_NAME": table}
+    # What Lambda gives the function: its settings, credentials, region, name and trace.
+    env = {**LAMBDA_ENVIRONMENT, "LANG": "C.UTF-8", "DB_TABLE_NAME": table, "DB_ENDPOINT": bare.meta.endpoint_url}
     env |= {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
-    env |= {"AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME, "DB_ENDPOINT": bare.meta.endpoint_url}
     _, archive = package.package("prod", scratch / "dist", echo=lambda _message: None)
     shutil.unpack_archive(archive, scratch / "task")
     # Lambda's order: the function's code, then its layers, then the runtime's own packages.
@@ -322,7 +329,8 @@ def kept_alive(bare: Any, rounds: int, scratch: Path) -> None:
     item = todo_item(settings.demo_owner(), 1)
     fill_table(bare, "Todos", [item])
     # Not in Lambda: the servers name the engine as the local stack does.
-    env = {name: value for name, value in os.environ.items() if name not in ("AWS_LAMBDA_FUNCTION_NAME", DB_ENDPOINT)}
+    lambda_only = ("AWS_LAMBDA_FUNCTION_NAME", "_X_AMZN_TRACE_ID", DB_ENDPOINT)
+    env = {name: value for name, value in os.environ.items() if name not in lambda_only}
     env[STACK_DB_ENDPOINT] = bare.meta.endpoint_url
     chalice = str(Path(sys.executable).with_name("chalice"))
     servers = (
