@@ -161,26 +161,28 @@ def observe(
 
 
 class Opening:
-    """What a request's record takes from the request itself, and the JSON text of its members there."""
+    """What a request's record takes from the request itself (``fields``, one that would be None left out), and
+    the JSON text of those members (``members``)."""
 
-    __slots__ = ("cold", "members", "request", "summary_start", "trace")
+    __slots__ = ("cold", "fields", "members", "summary_start", "trace")
 
     def __init__(self, request: Request, cold: bool) -> None:
-        self.request, self.cold = request, cold
+        self.cold = cold
         context: Mapping[str, Any] = request.context or {}
         route = context.get("resourcePath")
         self.summary_start = f"{request.method} {route} "
-        parts: list[str] = []
-        for name, value in (
-            ("lambda_request_id", getattr(request.lambda_context, "aws_request_id", None)),
-            ("api_request_id", context.get("requestId")),
-            ("cold_start", cold),
-            ("method", request.method),
-            ("route", route),
-        ):
-            if value is not None:
-                parts += (',"', name, '":', _json_text(value))
-        self.members = "".join(parts)
+        self.fields = [
+            (name, value)
+            for name, value in (
+                ("lambda_request_id", getattr(request.lambda_context, "aws_request_id", None)),
+                ("api_request_id", context.get("requestId")),
+                ("cold_start", cold),
+                ("method", request.method),
+                ("route", route),
+            )
+            if value is not None
+        ]
+        self.members = "".join(f',"{name}":{_json_text(value)}' for name, value in self.fields)
         self.trace = settings.trace_id()
 
     def summary(self, status: int, latency_ms: float) -> str:
@@ -197,30 +199,22 @@ def write(opening: Opening, status: int, code: str | None, seen: Seen, latency_m
     for each line), which costs a warm request several times what the record itself does.
     """
     if seen.failure is not None or status >= 500:
-        fields = record(opening.request, status, code, seen, latency_ms, opening.cold)
+        fields = record(opening, status, code, seen, latency_ms)
         fields.update(metrics(status, code, seen, latency_ms, opening.cold))
         logger.error(opening.summary(status, latency_ms), exc_info=seen.failure, extra=fields)
     elif log.isEnabledFor(logging.INFO):
         output.write(line(opening, status, code, seen, latency_ms))
 
 
-def record(
-    request: Request, status: int, code: str | None, seen: Seen, latency_ms: float, cold: bool
-) -> dict[str, Any]:
+def record(opening: Opening, status: int, code: str | None, seen: Seen, latency_ms: float) -> dict[str, Any]:
     """The fields of a request's record; one that would be None is left out, as Powertools leaves it out."""
-    context: Mapping[str, Any] = request.context or {}
-    fields = {
-        "lambda_request_id": getattr(request.lambda_context, "aws_request_id", None),
-        "api_request_id": context.get("requestId"),
-        "cold_start": cold,
-        "method": request.method,
-        "route": context.get("resourcePath"),
-        "status": status,
-        "latency_ms": latency_ms,
-        "caller": seen.caller,
-        "error": code,
-    }
-    return {name: value for name, value in fields.items() if value is not None}
+    fields: dict[str, Any] = dict(opening.fields)
+    fields.update(status=status, latency_ms=latency_ms)
+    if seen.caller is not None:
+        fields["caller"] = seen.caller
+    if code is not None:
+        fields["error"] = code
+    return fields
 
 
 def line(opening: Opening, status: int, code: str | None, seen: Seen, latency_ms: float) -> str:

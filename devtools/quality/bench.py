@@ -332,8 +332,7 @@ def kept_alive(bare: Any, rounds: int, scratch: Path) -> None:
     item = todo_item(settings.demo_owner(), 1)
     fill_table(bare, "Todos", [item])
     # Not in Lambda: the servers name the engine as the local stack does.
-    lambda_only = ("AWS_LAMBDA_FUNCTION_NAME", "_X_AMZN_TRACE_ID", DB_ENDPOINT)
-    env = {name: value for name, value in os.environ.items() if name not in lambda_only}
+    env = {name: value for name, value in os.environ.items() if name not in (*LAMBDA_ENVIRONMENT, DB_ENDPOINT)}
     env[STACK_DB_ENDPOINT] = bare.meta.endpoint_url
     chalice = str(Path(sys.executable).with_name("chalice"))
     servers = (

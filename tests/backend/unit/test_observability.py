@@ -55,7 +55,7 @@ def test_an_answered_requests_line_is_what_powertools_logger_writes_for_its_fiel
     monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
     noted = seen(caller='sub-\u2028"é', retries=retries)
     observability.write(observability.Opening(REQUEST, cold), status, code, noted, 1.25)
-    fields = observability.record(REQUEST, status, code, noted, 1.25, cold)
+    fields = observability.record(observability.Opening(REQUEST, cold), status, code, noted, 1.25)
     fields |= observability.metrics(status, code, noted, 1.25, cold)
     observability.logger.info("-", extra={name: value for name, value in fields.items() if name != "_aws"})
     fast, powertools = lines(stream)
