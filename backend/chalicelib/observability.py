@@ -38,6 +38,9 @@ class Output(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__()
+        # The Handler's own lock (which logging renews in a forked child), held while a line is written.
+        assert self.lock is not None
+        self._lock = self.lock
         self.target: IO[str] | None = None
         self._descriptor: tuple[IO[str] | None, int | None] = (None, None)
 
@@ -55,9 +58,10 @@ class Output(logging.Handler):
         their order; any other stream (a test's) gets it written and flushed.
         """
         stream = self.target or sys.stdout
-        self.acquire()
-        try:
-            descriptor = self._descriptor_of(stream)
+        with self._lock:
+            known, descriptor = self._descriptor
+            if known is not stream:
+                descriptor = self._descriptor_of(stream)
             if descriptor is None:
                 stream.write(line + "\n")
                 stream.flush()
@@ -66,17 +70,14 @@ class Output(logging.Handler):
                 data = (line + "\n").encode("utf-8", "backslashreplace")
                 while data:
                     data = data[os.write(descriptor, data) :]
-        finally:
-            self.release()
 
     def _descriptor_of(self, stream: IO[str]) -> int | None:
-        if self._descriptor[0] is not stream:
-            try:
-                descriptor: int | None = stream.fileno()
-            except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
-                descriptor = None
-            self._descriptor = (stream, descriptor)
-        return self._descriptor[1]
+        try:
+            descriptor: int | None = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+            descriptor = None
+        self._descriptor = (stream, descriptor)
+        return descriptor
 
 
 output = Output()
@@ -160,34 +161,48 @@ def observe(
     return response
 
 
+# What a record names of the request itself, in the order Powertools writes them.
+_OPENING_NAMES = ("lambda_request_id", "api_request_id", "cold_start", "method", "route")
+# Their JSON text when each one is text (but the cold start): every request that comes through API Gateway.
+_OPENING_TEXT = ',"lambda_request_id":%s,"api_request_id":%s,"cold_start":%s,"method":%s,"route":%s'
+
+
 class Opening:
     """What a request's record takes from the request itself (``fields``, one that would be None left out), and
-    the JSON text of those members (``members``)."""
+    the JSON text of what the record's line writes of it: the start of its message, its members, its trace."""
 
-    __slots__ = ("cold", "fields", "members", "summary_start", "trace")
+    __slots__ = ("cold", "members", "message_start", "trace_member", "values")
 
     def __init__(self, request: Request, cold: bool) -> None:
         self.cold = cold
         context: Mapping[str, Any] = request.context or {}
-        route = context.get("resourcePath")
-        self.summary_start = f"{request.method} {route} "
-        self.fields = [
-            (name, value)
-            for name, value in (
-                ("lambda_request_id", getattr(request.lambda_context, "aws_request_id", None)),
-                ("api_request_id", context.get("requestId")),
-                ("cold_start", cold),
-                ("method", request.method),
-                ("route", route),
+        method, route = request.method, context.get("resourcePath")
+        lambda_id, api_id = getattr(request.lambda_context, "aws_request_id", None), context.get("requestId")
+        self.values = (lambda_id, api_id, cold, method, route)
+        if type(lambda_id) is str and type(api_id) is str and type(method) is str and type(route) is str:
+            self.members = _OPENING_TEXT % (
+                _quoted(lambda_id),
+                _quoted(api_id),
+                "true" if cold else "false",
+                _quoted(method),
+                _quoted(route),
             )
-            if value is not None
-        ]
-        self.members = "".join(f',"{name}":{_json_text(value)}' for name, value in self.fields)
-        self.trace = settings.trace_id()
+        else:
+            self.members = "".join([f',"{name}":{_json_text(value)}' for name, value in self.fields])
+        # The message is the summary ``GET /todos/{todo_id} 200 1.2 ms``: its start, quoted but not closed.
+        self.message_start = _quoted(f"{method} {route} ")[:-1]
+        trace = settings.trace_id()
+        self.trace_member = "" if trace is None else f',"xray_trace_id":{_quoted(trace)}'
+
+    @property
+    def fields(self) -> list[tuple[str, Any]]:
+        """The record's members taken from the request, as (name, value), one that is None left out."""
+        return [(name, value) for name, value in zip(_OPENING_NAMES, self.values, strict=True) if value is not None]
 
     def summary(self, status: int, latency_ms: float) -> str:
         """The record's message: ``GET /todos/{todo_id} 200 1.2 ms``."""
-        return f"{self.summary_start}{status} {latency_ms:.1f} ms"
+        text: str = json.loads(f'{self.message_start}{status} {latency_ms:.1f} ms"')
+        return text
 
 
 def write(opening: Opening, status: int, code: str | None, seen: Seen, latency_ms: float) -> None:
@@ -222,28 +237,71 @@ def line(opening: Opening, status: int, code: str | None, seen: Seen, latency_ms
 
     The Logger's keys come first (level, message, timestamp, service), then the fields ``record`` names in its
     order, the metrics' values, the X-Ray trace and the metrics' directives, each serialized as the Logger's
-    serializer would: compact JSON, text not escaped to ASCII.
+    serializer would: compact JSON, text not escaped to ASCII. The line is one ``%`` format, made once for each
+    kind of record (``_line_format``), of the values that change from one request to the next: a request's own
+    work runs after its DynamoDB call, when little of the code is still in the processor's caches, so the fewer
+    steps the better.
     """
+    global _second
     millis = int(time.time() * 1000)
-    parts = ['{"level":"INFO","message":', _quoted(opening.summary(status, latency_ms))]
-    parts += (',"timestamp":"', _timestamp(millis), '"', _SERVICE, opening.members)
-    parts += (',"status":', str(status), ',"latency_ms":', repr(latency_ms))
-    if seen.caller is not None:
-        parts += (',"caller":', _quoted(seen.caller))
-    if code is not None:
-        parts += (',"error":', _quoted(code))
-    values = _metric_values(status, seen, latency_ms, opening.cold)
-    for name, value in values.items():
-        parts += (',"', name, '":', repr(value))
-    if opening.trace is not None:
-        parts += (',"xray_trace_id":', _quoted(opening.trace))
-    directives = _directives_text(tuple(values), _by_error(status, code) is not None)
-    parts += (',"_aws":{"Timestamp":', str(millis), ',"CloudWatchMetrics":', directives, "}}")
-    return "".join(parts)
+    second, rest = divmod(millis, 1000)
+    if _second[0] != second:
+        _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    caller, retries = seen.caller, seen.dynamodb_retries
+    kind = _line_format(status, caller is not None, code is not None, retries > 0, opening.cold)
+    return kind % (
+        opening.message_start,
+        latency_ms,
+        _second[1],
+        rest,
+        opening.members,
+        latency_ms,
+        caller is not None and _quoted(caller),
+        code is not None and _quoted(code),
+        latency_ms,
+        seen.dynamodb_calls,
+        retries,
+        opening.trace_member,
+        millis,
+    )
 
 
 _SERVICE = f',"service":{json.dumps(SERVICE, ensure_ascii=False)}'
 _quoted: Callable[[str], str] = json.encoder.encode_basestring
+# The time of a record as Powertools writes it (RFC 3339, UTC, milliseconds): the part to the second changes
+# once a second, so it is formatted once for each second.
+_second: tuple[int, str] = (-1, "")
+
+
+@functools.cache
+def _line_format(status: int, caller: bool, code: bool, retries: bool, cold: bool) -> str:
+    """The ``%`` format of ``line`` for one kind of record; each member a record of this kind leaves out takes its
+    value as ``%.0s``, which writes nothing."""
+
+    def escaped(text: str) -> str:
+        return text.replace("%", "%%")
+
+    noted = Seen()
+    noted.dynamodb_retries = int(retries)
+    names = tuple(_metric_values(status, noted, 0.0, cold))
+    metric_formats = {"Latency": "%r", "DynamoDBCalls": "%d", "DynamoDBRetries": "%d"}
+    metric_members = "".join(f',"{name}":{metric_formats.get(name, "1")}' for name in names)
+    directives = _directives_text(names, _by_error(status, "" if code else None) is not None)
+    return "".join(
+        [
+            '{"level":"INFO","message":%s',
+            f'{status} %.1f ms","timestamp":"%s.%03d+00:00"',
+            escaped(_SERVICE),
+            f'%s,"status":{status},"latency_ms":%r',
+            ',"caller":%s' if caller else "%.0s",
+            ',"error":%s' if code else "%.0s",
+            metric_members,
+            "" if retries else "%.0s",
+            '%s,"_aws":{"Timestamp":%d,"CloudWatchMetrics":',
+            escaped(directives),
+            "}}",
+        ]
+    )
 
 
 def _json_text(value: object) -> str:
@@ -260,19 +318,6 @@ def _json_text(value: object) -> str:
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return repr(value)
     return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
-
-
-# The time of a record as Powertools writes it (RFC 3339, UTC, milliseconds): the part to the second changes
-# once a second, so it is formatted once for each second.
-_second: tuple[int, str] = (-1, "")
-
-
-def _timestamp(millis: int) -> str:
-    global _second
-    second, rest = divmod(millis, 1000)
-    if _second[0] != second:
-        _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{_second[1]}.{rest:03d}+00:00"
 
 
 def error_code(response: Response) -> str | None:
