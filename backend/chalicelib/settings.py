@@ -2,6 +2,9 @@
 
 Values are read when asked for, not at import: Chalice's test client and the
 local server set a stage's variables only around the requests they serve.
+Inside Lambda, where a function's variables stay as they were when its
+execution environment started (but for the X-Ray trace, set anew for each
+invocation), each value is read once and kept: see ``forget``.
 A ``HOBOPY_*`` variable wins over the stage's own: the local stack sets those
 when it runs the engine or the identity provider on other ports than the
 ``dev`` stage names.
@@ -45,12 +48,39 @@ STACK_VARIABLES = (
 )
 
 
+# Lambda names its Runtime API in every execution environment, whatever the runtime.
+RUNTIME_API = "AWS_LAMBDA_RUNTIME_API"
+
+# What ``_first`` found for each tuple of names, kept inside Lambda; None elsewhere.
+_kept: dict[tuple[str, ...], str | None] | None = None
+
+
+def forget() -> None:
+    """Read every value afresh from now on, and decide again whether to keep what is read: kept only where Lambda's
+    Runtime API is named. What a process that sets variables between requests (as Lambda never does) calls."""
+    global _kept
+    _kept = {} if os.environ.get(RUNTIME_API) else None
+
+
 def _first(*names: str) -> str | None:
+    """The first of ``names`` set to a value that is not empty, or None."""
+    kept = _kept
+    if kept is not None:
+        found = kept.get(names, "")
+        if found != "":
+            return found
+    found = None
     for name in names:
         value = os.environ.get(name)
         if value:
-            return value
-    return None
+            found = value
+            break
+    if kept is not None:
+        kept[names] = found
+    return found
+
+
+forget()
 
 
 def table_name() -> str:

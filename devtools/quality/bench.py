@@ -35,8 +35,9 @@ import click
 from botocore import xform_name
 from packaging.requirements import Requirement
 
+from chalicelib import settings as function_settings
 from chalicelib.http import nesting_depth
-from chalicelib.settings import DB_ENDPOINT, LOCAL_STAGE_VARIABLES, STACK_DB_ENDPOINT
+from chalicelib.settings import DB_ENDPOINT, LOCAL_STAGE_VARIABLES, RUNTIME_API, STACK_DB_ENDPOINT
 from devtools import settings
 from devtools.db import datafiles, tables
 from devtools.deploy import package
@@ -46,9 +47,10 @@ from devtools.local import api, engine, gateway, supervise
 CALLER = "0d5e7c1a-bench-4c1e-9a53-caller000001"
 CLAIMS = {"sub": CALLER, "token_use": "id", "email": "bench@example.com"}
 FUNCTION_NAME = "hobopy-prod"
-# What Lambda sets for every function besides its own variables: its region, its name, and the X-Ray trace header
-# of the invocation being served (one stands for each here).
+# What Lambda sets for every function besides its own variables: its region, its name, where its Runtime API
+# answers, and the X-Ray trace header of the invocation being served (one stands for each here).
 LAMBDA_ENVIRONMENT = {
+    RUNTIME_API: "127.0.0.1:9001",
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
@@ -112,6 +114,8 @@ class Handler:
         for name in LOCAL_STAGE_VARIABLES:
             os.environ.pop(name, None)
         os.environ.update(LAMBDA_ENVIRONMENT, DB_ENDPOINT=endpoint, DB_TABLE_NAME=table)
+        # As in Lambda, the app keeps what it reads of its environment from now on.
+        function_settings.forget()
         sys.path.insert(0, str(settings.BACKEND))
         from app import app, observed
         from chalicelib import observability, storage
@@ -153,7 +157,9 @@ class Handler:
     def list_all(self, table: str | None = None) -> tuple[int, int]:
         """Follow ``Link`` headers from ``GET /todos`` to the end, in ``table`` if named: (todos, pages)."""
         if table:
+            # A function's table never changes in Lambda; the app is told to read it again.
             os.environ["DB_TABLE_NAME"] = table
+            function_settings.forget()
         total = pages = 0
         query: dict[str, str] | None = {}
         while query is not None:

@@ -5,7 +5,7 @@ package, a folder with what the Powertools layer provides and one with boto3 (wh
 order Lambda puts /var/task, /opt/python and the runtime's own packages on ``sys.path``. Reads one API Gateway proxy
 event per stdin line. Standard output is the function's own, as Lambda sends it to CloudWatch Logs; the runner's
 answers go to the file descriptor ANSWERS_FD, one JSON line each: first where each module came from, then per event
-its Lambda request id and the handler's response.
+its Lambda request id, the X-Ray trace header the runtime set for it and the handler's response.
 """
 
 import json
@@ -18,8 +18,9 @@ FUNCTION_NAME = "hobopy-test-api"
 app_dir, layer_dir, boto_dir, answers_fd = sys.argv[1:5]
 sys.path[:0] = [app_dir, layer_dir, boto_dir]
 # Lambda names the function in every execution environment; the app trusts the
-# authorizer's claims only where it is set.
+# authorizer's claims only where it is set. It names its Runtime API too.
 os.environ["AWS_LAMBDA_FUNCTION_NAME"] = FUNCTION_NAME
+os.environ["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001"
 answers = os.fdopen(int(answers_fd), "w", encoding="utf-8")
 
 import boto3  # noqa: E402, F401  (imported first, as the runtime has it loaded; its origin is reported)
@@ -47,4 +48,8 @@ modules = ("app", "chalice", "boto3", "aws_lambda_powertools")
 answer({"origins": {name: getattr(sys.modules.get(name), "__file__", None) for name in modules}, "path": sys.path})
 for line in sys.stdin:
     context = LambdaContext()
-    answer({"aws_request_id": context.aws_request_id, "response": app.app(json.loads(line), context)})
+    # The runtime sets the trace header of each invocation before it calls the handler.
+    trace = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    os.environ["_X_AMZN_TRACE_ID"] = trace
+    response = app.app(json.loads(line), context)
+    answer({"aws_request_id": context.aws_request_id, "trace": trace, "response": response})

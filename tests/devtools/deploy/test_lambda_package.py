@@ -115,7 +115,8 @@ class Handler:
     """A bare interpreter that runs the unpacked handler on API Gateway proxy events.
 
     Its standard output, what Lambda would send to CloudWatch Logs, goes to ``log``; ``lines`` are the lines the
-    last request wrote there, ``request_id`` its Lambda request id and ``event`` its event.
+    last request wrote there, ``request_id`` its Lambda request id, ``trace`` its X-Ray trace header and ``event``
+    its event.
     """
 
     def __init__(self, app_dir, layer_dir, boto_dir, endpoint, table, log):
@@ -148,7 +149,7 @@ class Handler:
         os.close(answers_write)
         self.answers = os.fdopen(answers_read, encoding="utf-8")
         self.started = json.loads(self.answers.readline() or "null")
-        self.lines, self.request_id, self.event = [], None, None
+        self.lines, self.request_id, self.trace, self.event = [], None, None, None
 
     def __call__(self, method, path, payload=None, headers=None, caller=USER_A):
         """(status, parsed body, headers) of one request, signed in as ``caller`` (None: no token)."""
@@ -167,6 +168,7 @@ class Handler:
         answer = json.loads(line)
         # The handler writes its record before it returns: it is complete by now.
         self.lines, self.request_id, self.event = self.reader.read().splitlines(), answer["aws_request_id"], event
+        self.trace = answer["trace"]
         response = answer["response"]
         body = json.loads(response["body"]) if response.get("body") else None
         return response["statusCode"], body, response["headers"]
@@ -308,6 +310,7 @@ class Sent:
     def __init__(self, handler, status, body, caller):
         self.status, self.body, self.caller = status, body, caller
         self.lines, self.request_id, self.event = handler.lines, handler.request_id, handler.event
+        self.trace_root = handler.trace.partition(";")[0].removeprefix("Root=")
 
     @property
     def record(self):
@@ -391,6 +394,8 @@ def test_each_request_writes_one_record_with_its_ids_route_status_latency_and_ca
         assert set(record) >= RECORD_FIELDS, record
         assert record["level"] == ("ERROR" if sent.status >= 500 else "INFO")
         assert record["lambda_request_id"] == sent.request_id
+        # The function keeps what it read of its environment, but for the trace of each invocation.
+        assert record["xray_trace_id"] == sent.trace_root
         assert record["api_request_id"] == sent.event["requestContext"]["requestId"]
         assert (record["method"], record["route"]) == (sent.event["httpMethod"], sent.event["resource"])
         assert record["status"] == sent.status
