@@ -33,9 +33,13 @@ MALFORMED_CURSOR = "cursor is malformed; use the Link header of the previous pag
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
+# One encoder for every answer: json.dumps given any option builds a new one each call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def to_json(value: object) -> str:
     """The API's JSON: text as UTF-8 rather than \\u escapes, so it reads as it was written."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def check_media_type(content_type: str | None) -> None:

@@ -93,10 +93,19 @@ _deserialize = TypeDeserializer().deserialize
 
 def to_python(attribute: "AttributeValueTypeDef") -> Any:
     """A todo field's DynamoDB attribute value as plain Python: numbers as int where they are whole."""
-    # Strings and numbers, most of every page, skip the general deserializer: it is the bulk of a list's work.
+    # Text, whole numbers as DynamoDB writes them and booleans, every field of a todo, skip the general
+    # deserializer: it is the bulk of a list's work.
     if "S" in attribute:
         return attribute["S"]
-    value = Decimal(attribute["N"]) if "N" in attribute else _deserialize(attribute)
+    if "N" in attribute:
+        text = attribute["N"]
+        if text.isdecimal():
+            return int(text)
+        value = Decimal(text)
+    elif "BOOL" in attribute:
+        return attribute["BOOL"]
+    else:
+        value = _deserialize(attribute)
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
