@@ -244,13 +244,10 @@ def common_headers(event: Request, get_response: Callable[[Request], Response]) 
     return response
 
 
-@app.middleware("http")
-def observed(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """One structured record and one set of metrics for every request.
-
-    Registered after ``common_headers``, so it runs inside it and reads an error's code before HEAD empties the body.
-    """
-    return observability.observe(event, get_response, internal_error)
+# One structured record and one set of metrics for every request. Registered after ``common_headers``, so it runs
+# inside it and reads an error's code before HEAD empties the body; Chalice calls it as (request, get_response).
+observed = functools.partial(observability.observe, internal_error=internal_error)
+app.register_middleware(observed, "http")
 
 
 # Everything imported so far lives as long as the function. Freezing it keeps

@@ -155,7 +155,8 @@ def observe(
             seen.failure = exc
             response = internal_error()
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        write(opening, response.status_code, error_code(response), seen, latency_ms)
+        status = response.status_code
+        write(opening, status, None if status < 400 else error_code(response), seen, latency_ms)
     finally:
         _current.reset(token)
     return response
