@@ -202,8 +202,8 @@ class Opening:
 
     def summary(self, status: int, latency_ms: float) -> str:
         """The record's message: ``GET /todos/{todo_id} 200 1.2 ms``."""
-        text: str = json.loads(f'{self.message_start}{status} {latency_ms:.1f} ms"')
-        return text
+        _, _, _, method, route = self.values
+        return f"{method} {route} {status} {latency_ms:.1f} ms"
 
 
 def write(opening: Opening, status: int, code: str | None, seen: Seen, latency_ms: float) -> None:
